@@ -1,0 +1,106 @@
+# tocsin — English messages.
+# Command usage lines and help texts are not here: in English they are the doc comments of
+# the command declarations in src/command/ (other languages translate them as
+# cmd-<name>-usage / cmd-<name>-help).
+
+## Announcements of case changes (posted to the team chat)
+
+notice-opened = 🆕 { $case } { $title }
+    { $grade } · opened by { $by }
+notice-acknowledged = 👀 { $case } { $title } — acknowledged by { $by }
+notice-claimed = 🙋 { $case } { $title } — { $by } took it and owns it now
+notice-assigned = 👉 { $case } { $title } — { $owner } owns it now (assigned by { $by })
+notice-regraded = ⚖️ { $case } { $title } — regraded from { $from } to { $to } by { $by }
+notice-resolved = ✅ { $case } { $title } — resolved by { $by }: { $summary }
+notice-reopened = ↩️ { $case } { $title } — reopened by { $by }
+notice-dismissed = 🚫 { $case } { $title } — dismissed by { $by }: { $reason }
+notice-closed = 📁 { $case } { $title } — closed by { $by }
+notice-language = 🌐 { $by } set this chat's language to English.
+
+## Words
+
+state-open = open
+state-acknowledged = acknowledged
+state-responding = responding
+state-resolved = resolved
+state-closed = closed
+state-dismissed = dismissed
+role-member = member
+role-leader = leader
+role-spokesperson = spokesperson
+role-observer = observer
+nobody = nobody
+transition-acknowledge = acknowledged
+transition-assign = given an owner
+transition-regrade = regraded
+transition-resolve = resolved
+transition-reopen = reopened
+transition-dismiss = dismissed
+transition-close = closed
+
+## Refusals and mistakes
+
+refuse-unknown-chat = This chat is not configured for tocsin. Ask a leader to add it to bot.toml: platform { $platform }, chat id { $id }.
+refuse-unknown-person = I don't know you yet, so I can't act for you. Ask a leader to add you to bot.toml: platform { $platform }, id { $id }.
+refuse-role = Sorry, { $command } needs the { $roles } role.
+command-unknown = There is no command /{ $name }. Send /help for the list.
+usage = Usage: { $usage }
+too-long = That text is too long (at most { $max } characters).
+    Usage: { $usage }
+error-internal = Something went wrong on my side; nothing was changed. Please try again, and tell an administrator if it keeps happening.
+hint-commands = Commands start with / — send /help for the list.
+case-not-found = There is no case { $case }.
+person-unknown = I don't know anyone called "{ $name }". People: { $people }.
+person-cannot-own = { $name } cannot own cases: an owner needs the member or leader role.
+case-already = Case { $case } is already { $state }.
+case-not-while = Case { $case } is { $state }, so it cannot be { $what }.
+case-close-unresolved = Case { $case } is { $state }: a case is closed only after it is resolved (/resolve { $number } <summary>).
+case-same-grade = Case { $case } is already grade { $grade }.
+case-same-owner = Case { $case } is already owned by { $owner }.
+
+## /help
+
+help-header = Commands:
+help-footer = Refer to a case as 42 or #42. Send /help <command> for who may use it.
+help-anyone = Anyone on the team may use it.
+help-needs = Needs the { $roles } role.
+
+## /whoami
+
+whoami = You are { $display } ({ $name }), team { $team }.
+    Roles: { $roles }
+    Identities: { $identities }
+    Language in this chat: { $locale }
+
+## /status and /list
+
+status-empty = Nothing is on the ledger. Open a case with /new <title>.
+status-overview = On the ledger: { $count } { $count ->
+        [one] case
+       *[other] cases
+    } ({ $by_grade }).
+    Without an owner: { $unowned } · Yours: { $mine }
+status-grade-state = { $grade } · { $state }
+status-people = Owner: { $owner } · Leader: { $leader }
+status-opened = Opened { $time } by { $by } · source { $source }
+status-resolution = Resolution: { $summary }
+status-dismissal = Dismissed: { $reason }
+status-drill = This is a drill.
+status-history = History:
+history-line = · { $time } { $actor } ({ $platform }): { $what }
+event-opened = opened it at grade { $grade }
+event-acknowledged = acknowledged it
+event-claimed = took it
+event-assigned = made { $owner } the owner
+event-regraded = regraded it { $from } → { $to }
+event-resolved = resolved it: { $summary }
+event-reopened = reopened it
+event-dismissed = dismissed it: { $reason }
+event-closed = closed it
+event-language = set the chat language to { $locale }
+case-line = { $case } { $emoji } { $grade } · { $state } · { $owner } · { $title }
+list-empty = No cases here.
+list-header-open = Cases on the ledger (newest first):
+list-header-mine = Your cases on the ledger (newest first):
+list-header-all = All cases (newest first):
+list-more = Showing the newest { $limit }; narrow with /list mine or /status <case>.

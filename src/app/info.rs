@@ -1,0 +1,177 @@
+//! Commands that answer questions (and `/lang`, the one chat setting).
+
+use super::cases::not_found;
+use super::{Ctx, Done, Failure, Notice, format};
+use crate::command::{self, ListScope};
+use crate::domain::{CaseId, Event, EventAction, Grade, Locale};
+use crate::i18n::Text;
+use crate::store::{CaseFilter, CaseWrite, Commit};
+use crate::t;
+use serde_json::json;
+
+/// How many cases `/list` shows at most.
+const LIST_LIMIT: usize = 20;
+
+pub(super) fn help(ctx: &Ctx<'_>, topic: Option<&str>) -> Done {
+    let Some(topic) = topic else {
+        let mut out = vec![ctx.render(&t!("help-header"))];
+        for spec in command::SPECS {
+            let usage = ctx.render(&Text::new(spec.usage_key()));
+            let help = ctx.render(&Text::new(spec.help_key()));
+            out.push(format!("{usage} — {help}"));
+        }
+        out.push(ctx.render(&t!("help-footer")));
+        return Done::Reply(out.join("\n"));
+    };
+    let Some(spec) = command::spec(topic) else {
+        return Done::Reply(ctx.render(&t!("command-unknown", "name" => topic)));
+    };
+    let who = match spec.action.allowed_roles() {
+        [] => ctx.render(&t!("help-anyone")),
+        roles => ctx.render(&t!("help-needs", "roles" => format::roles(&ctx.app.i18n, ctx.locale, roles.iter().copied()))),
+    };
+    let lines = [
+        ctx.render(&Text::new(spec.usage_key())),
+        ctx.render(&Text::new(spec.help_key())),
+        who,
+    ];
+    Done::Reply(lines.join("\n"))
+}
+
+pub(super) fn whoami(ctx: &Ctx<'_>) -> Done {
+    let p = ctx.person;
+    let identities = p
+        .identities
+        .iter()
+        .map(|(platform, id)| format!("{platform} {id}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Done::Reply(ctx.render(&t!("whoami",
+        "display" => p.display.as_str(),
+        "name" => p.name.as_str(),
+        "roles" => format::role_set(&ctx.app.i18n, ctx.locale, p.roles),
+        "team" => ctx.team.name.as_str(),
+        "identities" => identities,
+        "locale" => ctx.locale.as_str())))
+}
+
+pub(super) async fn overview(ctx: &Ctx<'_>) -> Result<Done, Failure> {
+    let cases = ctx.app.store.cases(&CaseFilter { on_ledger: true, ..CaseFilter::default() }).await?;
+    if cases.is_empty() {
+        return Ok(Done::Reply(ctx.render(&t!("status-empty"))));
+    }
+    let by_grade = Grade::ALL
+        .iter()
+        .map(|g| {
+            let n = cases.iter().filter(|c| c.grade == *g).count();
+            format!("{} {g}: {n}", ctx.app.config.grade(*g).emoji)
+        })
+        .collect::<Vec<_>>()
+        .join(" · ");
+    let unowned = cases.iter().filter(|c| c.owner.is_none() && c.state.is_active()).count();
+    let mine = cases.iter().filter(|c| c.owner.as_deref() == Some(ctx.person.name.as_str())).count();
+    Ok(Done::Reply(ctx.render(&t!("status-overview",
+        "count" => cases.len(), "by_grade" => by_grade, "unowned" => unowned, "mine" => mine))))
+}
+
+pub(super) async fn status(ctx: &Ctx<'_>, id: CaseId) -> Result<Done, Failure> {
+    let store = &ctx.app.store;
+    let case = store.case(id).await?.ok_or_else(|| not_found(id))?;
+    let events = store.events(id).await?;
+    let config = &ctx.app.config;
+    let nobody = || ctx.render(&t!("nobody"));
+    let mut out = vec![format!("{} {} {}", config.grade(case.grade).emoji, case.id, case.title)];
+    if let Some(s) = &case.summary {
+        out.push(s.clone());
+    }
+    out.push(ctx.render(&t!("status-grade-state",
+        "grade" => format::grade(config, case.grade, ctx.locale), "state" => format::state(case.state))));
+    out.push(ctx.render(&t!("status-people",
+        "owner" => case.owner.as_deref().map_or_else(nobody, |o| format::person(config, o)),
+        "leader" => case.leader.as_deref().map_or_else(nobody, |l| format::person(config, l)))));
+    out.push(ctx.render(&t!("status-opened",
+        "time" => format::time(case.opened_at),
+        "by" => format::person(config, &case.opened_by),
+        "source" => case.source.as_str())));
+    if let Some(r) = &case.resolution {
+        out.push(ctx.render(&t!("status-resolution", "summary" => r.as_str())));
+    }
+    if let Some(r) = &case.dismissal {
+        out.push(ctx.render(&t!("status-dismissal", "reason" => r.as_str())));
+    }
+    if case.drill {
+        out.push(ctx.render(&t!("status-drill")));
+    }
+    out.push(ctx.render(&t!("status-history")));
+    out.extend(events.iter().map(|e| history_line(ctx, e)));
+    Ok(Done::Reply(out.join("\n")))
+}
+
+fn history_line(ctx: &Ctx<'_>, e: &Event) -> String {
+    let detail = |key: &str| e.details.get(key).and_then(|v| v.as_str()).unwrap_or("").to_string();
+    let config = &ctx.app.config;
+    let what = match e.action {
+        EventAction::Opened => t!("event-opened", "grade" => detail("grade")),
+        EventAction::Acknowledged => t!("event-acknowledged"),
+        EventAction::Claimed => t!("event-claimed"),
+        EventAction::Assigned => t!("event-assigned", "owner" => format::person(config, &detail("owner"))),
+        EventAction::Regraded => t!("event-regraded", "from" => detail("from"), "to" => detail("to")),
+        EventAction::Resolved => t!("event-resolved", "summary" => detail("summary")),
+        EventAction::Reopened => t!("event-reopened"),
+        EventAction::Dismissed => t!("event-dismissed", "reason" => detail("reason")),
+        EventAction::Closed => t!("event-closed"),
+        EventAction::LanguageChanged => t!("event-language", "locale" => detail("locale")),
+    };
+    ctx.render(&t!("history-line",
+        "time" => format::time(e.at),
+        "actor" => format::person(config, &e.actor),
+        "what" => what,
+        "platform" => e.platform.as_str()))
+}
+
+pub(super) async fn list(ctx: &Ctx<'_>, scope: ListScope) -> Result<Done, Failure> {
+    let filter = CaseFilter {
+        on_ledger: scope != ListScope::All,
+        owner: (scope == ListScope::Mine).then(|| ctx.person.name.clone()),
+        limit: Some(LIST_LIMIT as i64 + 1),
+    };
+    let cases = ctx.app.store.cases(&filter).await?;
+    if cases.is_empty() {
+        return Ok(Done::Reply(ctx.render(&t!("list-empty"))));
+    }
+    let header = match scope {
+        ListScope::Open => t!("list-header-open"),
+        ListScope::Mine => t!("list-header-mine"),
+        ListScope::All => t!("list-header-all"),
+    };
+    let mut out = vec![ctx.render(&header)];
+    let config = &ctx.app.config;
+    out.extend(cases.iter().take(LIST_LIMIT).map(|c| format::case_line(config, &ctx.app.i18n, ctx.locale, c)));
+    if cases.len() > LIST_LIMIT {
+        out.push(ctx.render(&t!("list-more", "limit" => LIST_LIMIT)));
+    }
+    Ok(Done::Reply(out.join("\n")))
+}
+
+/// Sets this chat's language. The confirmation goes through the outbox like any other
+/// consequence of a change, and is rendered in the new language.
+pub(super) async fn lang(ctx: &Ctx<'_>, locale: Locale) -> Result<Done, Failure> {
+    let notice = Notice::LanguageChanged { by: ctx.person.display.clone() };
+    let chat = ctx.chat;
+    let outbox = vec![crate::store::NewOutbox {
+        chat: chat.name.clone(),
+        platform: chat.platform,
+        payload: notice.to_payload(),
+    }];
+    ctx.app
+        .store
+        .commit(Commit {
+            case: CaseWrite::None,
+            events: vec![ctx.event(EventAction::LanguageChanged, json!({ "chat": chat.name, "locale": locale.as_str() }))],
+            outbox,
+            chat_locale: Some((chat.name.clone(), locale)),
+            at: ctx.now,
+        })
+        .await?;
+    Ok(Done::Committed)
+}

@@ -1,0 +1,240 @@
+//! Use cases: what tocsin does when someone in a chat asks for something.
+//!
+//! An adapter turns a platform event into an [`Invocation`]; [`App::handle`] resolves who
+//! and where from bot.toml, checks the permission matrix, decides, commits the decision
+//! (case change + event + outbox) in one transaction, and returns what to say back. Read-only
+//! answers come back directly; announcements of changes go through the outbox.
+
+mod cases;
+pub mod format;
+mod info;
+mod notice;
+
+pub use notice::Notice;
+
+use crate::clock::Clock;
+use crate::command::{self, Command, ParseError, Problem};
+use crate::config::{Chat, Config, Person, Team};
+use crate::domain::{EventAction, Locale, NewEvent, Refusal, TransitionError};
+use crate::i18n::{I18n, Text};
+use crate::platform::Platform;
+use crate::store::{NewOutbox, Store, StoreError};
+use crate::t;
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+use tokio::sync::Notify;
+
+/// One message from one person in one chat, as the platform identified them.
+#[derive(Debug, Clone)]
+pub struct Invocation {
+    pub platform: Platform,
+    pub user_id: String,
+    pub chat_id: String,
+    pub text: String,
+    /// This bot's username where commands can be addressed to a bot (`/ack@name 3`).
+    pub bot_username: Option<String>,
+}
+
+/// What the adapter should do after handling.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Response {
+    /// A direct reply in the invoking chat, already in its language.
+    pub reply: Option<String>,
+    /// A decision was committed: its announcements wait in the outbox.
+    pub committed: bool,
+}
+
+/// The two tiers of errors: a user's mistake is explained to them in their language; an
+/// internal failure is logged with context and answered with one generic line.
+#[derive(Debug)]
+enum Failure {
+    User(Text),
+    Internal(anyhow::Error),
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Failure {
+        Failure::Internal(anyhow::Error::new(e).context("talking to the store"))
+    }
+}
+
+impl From<TransitionError> for Failure {
+    fn from(e: TransitionError) -> Failure {
+        Failure::User(cases::transition_text(&e))
+    }
+}
+
+/// What a successful command produced.
+enum Done {
+    Reply(String),
+    Committed,
+}
+
+pub struct App {
+    store: Arc<dyn Store>,
+    config: Arc<Config>,
+    i18n: Arc<I18n>,
+    clock: Arc<dyn Clock>,
+    outbox_signal: Arc<Notify>,
+}
+
+/// Everything a command handler knows about the invocation it serves.
+struct Ctx<'a> {
+    app: &'a App,
+    person: &'a Person,
+    chat: &'a Chat,
+    team: &'a Team,
+    platform: Platform,
+    locale: Locale,
+    now: DateTime<Utc>,
+}
+
+impl Ctx<'_> {
+    fn render(&self, text: &Text) -> String {
+        self.app.i18n.render(self.locale, text)
+    }
+
+    fn event(&self, action: EventAction, details: serde_json::Value) -> NewEvent {
+        NewEvent {
+            actor: self.person.name.clone(),
+            action,
+            details,
+            platform: self.platform.as_str().to_string(),
+            at: self.now,
+        }
+    }
+
+    /// A notice for the team chat, plus a copy for the invoking chat when that is elsewhere
+    /// (so the person who acted always sees it happen).
+    fn notices(&self, notice: &Notice) -> Vec<NewOutbox> {
+        let payload = notice.to_payload();
+        let mut chats = vec![self.team.team_chat.as_str()];
+        if self.chat.name != self.team.team_chat {
+            chats.push(self.chat.name.as_str());
+        }
+        chats
+            .into_iter()
+            .filter_map(|name| self.app.config.chat(name))
+            .map(|c| NewOutbox { chat: c.name.clone(), platform: c.platform, payload: payload.clone() })
+            .collect()
+    }
+}
+
+impl App {
+    pub fn new(store: Arc<dyn Store>, config: Arc<Config>, i18n: Arc<I18n>, clock: Arc<dyn Clock>) -> App {
+        App { store, config, i18n, clock, outbox_signal: Arc::new(Notify::new()) }
+    }
+
+    /// Notified after every commit, so the delivery worker wakes without polling.
+    pub fn outbox_signal(&self) -> Arc<Notify> {
+        self.outbox_signal.clone()
+    }
+
+    pub fn config(&self) -> &Arc<Config> {
+        &self.config
+    }
+
+    /// The hint for plain text typed where only commands are understood.
+    pub async fn hint(&self, chat: &Chat) -> String {
+        let locale = self.locale(chat, None).await;
+        self.i18n.render(locale, &t!("hint-commands"))
+    }
+
+    /// The language of a chat: set by `/lang`, else bot.toml's chat locale, else the
+    /// person's (for replies to them), else the default.
+    async fn locale(&self, chat: &Chat, person: Option<&Person>) -> Locale {
+        match self.store.chat_locale(&chat.name).await {
+            Ok(Some(l)) => l,
+            Ok(None) => chat.locale.or(person.and_then(|p| p.locale)).unwrap_or(self.config.default_locale),
+            Err(e) => {
+                tracing::warn!(error = %e, chat = %chat.name, "could not read the chat's language");
+                chat.locale.unwrap_or(self.config.default_locale)
+            }
+        }
+    }
+
+    pub async fn handle(&self, inv: &Invocation) -> Response {
+        let parsed = command::parse(&inv.text, inv.bot_username.as_deref());
+        if matches!(parsed, Err(ParseError::NotACommand | ParseError::NotForThisBot)) {
+            return Response::default();
+        }
+        let reply = |locale, text: Text| Response { reply: Some(self.i18n.render(locale, &text)), committed: false };
+        let Some(chat) = self.config.chat_by_platform_id(inv.platform, &inv.chat_id) else {
+            return reply(
+                self.config.default_locale,
+                t!("refuse-unknown-chat", "platform" => inv.platform.as_str(), "id" => inv.chat_id.as_str()),
+            );
+        };
+        let person = self.config.person_by_identity(inv.platform, &inv.user_id);
+        let locale = self.locale(chat, person).await;
+        let Some(person) = person else {
+            return reply(
+                locale,
+                t!("refuse-unknown-person", "platform" => inv.platform.as_str(), "id" => inv.user_id.as_str()),
+            );
+        };
+        let command = match parsed {
+            Ok(c) => c,
+            Err(ParseError::Unknown { name }) => return reply(locale, t!("command-unknown", "name" => name)),
+            Err(ParseError::BadArguments { spec, problem }) => {
+                if let Err(refusal) = spec.action.check(person.roles) {
+                    return reply(locale, self.refusal_text(locale, &refusal));
+                }
+                return reply(locale, usage_text(spec, problem));
+            }
+            Err(ParseError::NotACommand | ParseError::NotForThisBot) => unreachable!("returned above"),
+        };
+        if let Err(refusal) = command.action().check(person.roles) {
+            return reply(locale, self.refusal_text(locale, &refusal));
+        }
+        let team = self.config.team(&chat.team).expect("every checked chat belongs to a team");
+        let ctx = Ctx { app: self, person, chat, team, platform: inv.platform, locale, now: self.clock.now() };
+        match self.execute(&ctx, command).await {
+            Ok(Done::Reply(text)) => Response { reply: Some(text), committed: false },
+            Ok(Done::Committed) => {
+                self.outbox_signal.notify_one();
+                Response { reply: None, committed: true }
+            }
+            Err(Failure::User(text)) => reply(locale, text),
+            Err(Failure::Internal(e)) => {
+                tracing::error!(error = ?e, command = ?command::parse(&inv.text, None).map(|c| c.action()), "a command failed");
+                reply(locale, t!("error-internal"))
+            }
+        }
+    }
+
+    fn refusal_text(&self, locale: Locale, refusal: &Refusal) -> Text {
+        let spec = command::SPECS.iter().find(|s| s.action == refusal.action).expect("every action has a command");
+        t!("refuse-role",
+            "command" => format!("/{}", spec.name),
+            "roles" => format::roles(&self.i18n, locale, refusal.needed.iter().copied()))
+    }
+
+    async fn execute(&self, ctx: &Ctx<'_>, command: Command) -> Result<Done, Failure> {
+        match command {
+            Command::Help { topic } => Ok(info::help(ctx, topic.as_deref())),
+            Command::WhoAmI => Ok(info::whoami(ctx)),
+            Command::Status { case: None } => info::overview(ctx).await,
+            Command::Status { case: Some(id) } => info::status(ctx, id).await,
+            Command::List { scope } => info::list(ctx, scope).await,
+            Command::Lang { locale } => info::lang(ctx, locale).await,
+            Command::New { grade, title, summary } => cases::open(ctx, grade, title, summary).await,
+            Command::Ack { case } => cases::ack(ctx, case).await,
+            Command::Claim { case } => cases::claim(ctx, case).await,
+            Command::Assign { case, person } => cases::assign(ctx, case, &person).await,
+            Command::Grade { case, grade } => cases::regrade(ctx, case, grade).await,
+            Command::Resolve { case, summary } => cases::resolve(ctx, case, summary).await,
+            Command::Reopen { case } => cases::reopen(ctx, case).await,
+            Command::Dismiss { case, reason } => cases::dismiss(ctx, case, reason).await,
+            Command::Close { case } => cases::close(ctx, case).await,
+        }
+    }
+}
+
+fn usage_text(spec: &command::Spec, problem: Problem) -> Text {
+    let usage = Text::new(spec.usage_key());
+    match problem {
+        Problem::Usage => t!("usage", "usage" => usage),
+        Problem::TooLong { max } => t!("too-long", "max" => max, "usage" => usage),
+    }
+}

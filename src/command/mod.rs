@@ -1,0 +1,240 @@
+//! The chat command grammar, the same on every platform.
+//!
+//! ```text
+//! command := "/" name ["@" bot] [" " args]        name is case-insensitive
+//! case    := ["#"] digits                          "42" or "#42"
+//! grade   := "I" | "II" | "III" | "IV"
+//! person  := ["@"] name                            as configured in bot.toml
+//! ```
+//!
+//! Each command is declared once, with [`command_spec!`], in the file of its group
+//! ([`cases`], [`info`]). The declaration's doc comment *is* its English help: the first
+//! line is the usage line, the rest the description. Other locales translate them as
+//! `cmd-<name>-usage` and `cmd-<name>-help`. Adding a command is one `command_spec!` and one line
+//! in [`SPECS`].
+
+pub mod cases;
+pub mod info;
+
+use crate::domain::{Action, CaseId, Grade, Locale};
+
+/// How one command is named, documented, permitted and parsed.
+pub struct Spec {
+    pub name: &'static str,
+    pub action: Action,
+    usage_doc: &'static str,
+    help_doc: &'static [&'static str],
+    parse: fn(&str) -> Result<Command, Problem>,
+}
+
+impl std::fmt::Debug for Spec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Spec(/{})", self.name)
+    }
+}
+
+/// Specs are statics: two are the same command exactly when they have the same name.
+impl PartialEq for Spec {
+    fn eq(&self, other: &Spec) -> bool {
+        self.name == other.name
+    }
+}
+impl Eq for Spec {}
+
+impl Spec {
+    pub fn usage_en(&self) -> &'static str {
+        self.usage_doc.trim()
+    }
+
+    pub fn help_en(&self) -> String {
+        self.help_doc.iter().map(|l| l.trim()).collect::<Vec<_>>().join(" ")
+    }
+
+    pub fn usage_key(&self) -> String {
+        format!("cmd-{}-usage", self.name)
+    }
+
+    pub fn help_key(&self) -> String {
+        format!("cmd-{}-help", self.name)
+    }
+}
+
+/// Declares a command: doc comment (usage line, then help), name, action and parser.
+macro_rules! command_spec {
+    (#[doc = $usage:literal] $(#[doc = $help:literal])+ $name:literal, $action:expr, $parse:expr) => {
+        $crate::command::Spec {
+            name: $name,
+            action: $action,
+            usage_doc: $usage,
+            help_doc: &[$($help),+],
+            parse: $parse,
+        }
+    };
+}
+pub(crate) use command_spec;
+
+/// Every command, in the order `/help` lists them.
+pub static SPECS: &[&Spec] = &[
+    &info::HELP,
+    &info::WHOAMI,
+    &info::STATUS,
+    &info::LIST,
+    &cases::NEW,
+    &cases::ACK,
+    &cases::CLAIM,
+    &cases::ASSIGN,
+    &cases::GRADE,
+    &cases::RESOLVE,
+    &cases::REOPEN,
+    &cases::DISMISS,
+    &cases::CLOSE,
+    &info::LANG,
+];
+
+pub fn spec(name: &str) -> Option<&'static Spec> {
+    let name = name.strip_prefix('/').unwrap_or(name);
+    SPECS.iter().copied().find(|s| s.name.eq_ignore_ascii_case(name))
+}
+
+/// The English usage and help lines as Fluent messages, built from the doc comments.
+pub fn english_help_ftl() -> String {
+    let escape = |s: &str| s.replace('{', "{\"{\"}").replace('}', "{\"}\"}");
+    SPECS
+        .iter()
+        .map(|s| {
+            format!(
+                "{} = {}\n{} = {}\n",
+                s.usage_key(),
+                escape(s.usage_en()),
+                s.help_key(),
+                escape(&s.help_en())
+            )
+        })
+        .collect()
+}
+
+/// Which cases `/list` shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListScope {
+    /// Not yet closed or dismissed.
+    Open,
+    /// Open, and owned by the person asking.
+    Mine,
+    All,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Help { topic: Option<String> },
+    WhoAmI,
+    Status { case: Option<CaseId> },
+    List { scope: ListScope },
+    New { grade: Option<Grade>, title: String, summary: Option<String> },
+    Ack { case: CaseId },
+    Claim { case: CaseId },
+    Assign { case: CaseId, person: String },
+    Grade { case: CaseId, grade: Grade },
+    Resolve { case: CaseId, summary: String },
+    Reopen { case: CaseId },
+    Dismiss { case: CaseId, reason: String },
+    Close { case: CaseId },
+    Lang { locale: Locale },
+}
+
+impl Command {
+    pub fn action(&self) -> Action {
+        match self {
+            Command::Help { .. } => Action::Help,
+            Command::WhoAmI => Action::WhoAmI,
+            Command::Status { .. } => Action::Status,
+            Command::List { .. } => Action::List,
+            Command::New { .. } => Action::New,
+            Command::Ack { .. } => Action::Ack,
+            Command::Claim { .. } => Action::Claim,
+            Command::Assign { .. } => Action::Assign,
+            Command::Grade { .. } => Action::Grade,
+            Command::Resolve { .. } => Action::Resolve,
+            Command::Reopen { .. } => Action::Reopen,
+            Command::Dismiss { .. } => Action::Dismiss,
+            Command::Close { .. } => Action::Close,
+            Command::Lang { .. } => Action::Lang,
+        }
+    }
+}
+
+/// Why the arguments of a known command were not accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Problem {
+    /// Missing, extra or malformed arguments: show the usage line.
+    Usage,
+    /// A text argument is longer than tocsin keeps.
+    TooLong { max: usize },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParseError {
+    /// Plain text, not a command.
+    NotACommand,
+    /// `/cmd@otherbot`: addressed to another bot in the same group.
+    NotForThisBot,
+    Unknown { name: String },
+    BadArguments { spec: &'static Spec, problem: Problem },
+}
+
+/// Parses one chat message. `bot` is this bot's username on platforms that address
+/// commands to a bot (`/ack@tocsin_bot 3`).
+pub fn parse(text: &str, bot: Option<&str>) -> Result<Command, ParseError> {
+    let text = text.trim();
+    let rest = text.strip_prefix('/').ok_or(ParseError::NotACommand)?;
+    let (head, args) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+    let name = match head.split_once('@') {
+        Some((name, to)) => {
+            if bot.is_some_and(|b| !b.eq_ignore_ascii_case(to)) {
+                return Err(ParseError::NotForThisBot);
+            }
+            name
+        }
+        None => head,
+    };
+    let spec = spec(name).ok_or_else(|| ParseError::Unknown { name: name.to_string() })?;
+    (spec.parse)(args.trim()).map_err(|problem| ParseError::BadArguments { spec, problem })
+}
+
+/// Splits off the first whitespace-separated word.
+fn first_word(s: &str) -> (&str, &str) {
+    let s = s.trim_start();
+    match s.split_once(char::is_whitespace) {
+        Some((w, rest)) => (w, rest.trim()),
+        None => (s, ""),
+    }
+}
+
+fn case_only(args: &str) -> Result<CaseId, Problem> {
+    let (word, rest) = first_word(args);
+    match CaseId::parse(word) {
+        Some(id) if rest.is_empty() => Ok(id),
+        _ => Err(Problem::Usage),
+    }
+}
+
+/// A case followed by free text (a summary, a reason) of at most `max` characters.
+fn case_and_text(args: &str, max: usize) -> Result<(CaseId, String), Problem> {
+    let (word, rest) = first_word(args);
+    let id = CaseId::parse(word).ok_or(Problem::Usage)?;
+    bounded(rest, max).map(|text| (id, text))
+}
+
+/// Non-empty text of at most `max` characters.
+fn bounded(text: &str, max: usize) -> Result<String, Problem> {
+    let text = text.trim();
+    if text.is_empty() {
+        Err(Problem::Usage)
+    } else if text.chars().count() > max {
+        Err(Problem::TooLong { max })
+    } else {
+        Ok(text.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,171 @@
+//! bot.toml: the raw schema ([`raw`]), and the checked [`Config`] the rest of tocsin uses.
+//!
+//! Loading never stops at the first problem: every bad key is reported with its path
+//! (`people[2].roles: unknown role "admin"`), so one run of `tocsin check-config` shows all.
+
+mod raw;
+mod validate;
+
+use crate::domain::{Grade, Locale, Roles};
+use crate::platform::Platform;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+/// Overrides `database` from bot.toml, so that a Postgres password never has to be written
+/// into a committed file.
+pub const DATABASE_ENV: &str = "TOCSIN_DATABASE_URL";
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub default_locale: Locale,
+    pub default_grade: Grade,
+    pub console: Option<ConsoleConfig>,
+    pub people: Vec<Person>,
+    pub chats: BTreeMap<String, Chat>,
+    pub teams: Vec<Team>,
+    pub grades: [GradeStyle; 4],
+}
+
+#[derive(Debug, Clone)]
+pub struct ConsoleConfig {
+    /// The logical chat that lines typed on stdin go into.
+    pub chat: String,
+    /// The person who types them.
+    pub person: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub name: String,
+    pub display: String,
+    pub roles: Roles,
+    pub locale: Option<Locale>,
+    /// One person, one identity: every platform account maps to this one name.
+    pub identities: Vec<(Platform, String)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Chat {
+    pub name: String,
+    pub platform: Platform,
+    pub id: String,
+    pub locale: Option<Locale>,
+    /// The team this chat belongs to (every configured chat belongs to exactly one).
+    pub team: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Team {
+    pub name: String,
+    pub leader: Option<String>,
+    pub team_chat: String,
+    pub leaders_chat: Option<String>,
+    pub public_outlets: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct GradeStyle {
+    pub emoji: String,
+    pub colour: String,
+    pub names: BTreeMap<Locale, String>,
+}
+
+/// One problem in bot.toml: where it is and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub path: String,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.path, self.message)
+        }
+    }
+}
+
+/// Every problem found in one file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ConfigErrors(pub Vec<ConfigError>);
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Config {
+    /// Reads and checks a file, then lets the environment override the database URL.
+    pub fn load(path: &Path) -> anyhow::Result<Config> {
+        use anyhow::Context as _;
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let mut config = Config::parse(&text)?;
+        if let Ok(url) = std::env::var(DATABASE_ENV)
+            && !url.trim().is_empty()
+        {
+            config.database_url = url;
+        }
+        Ok(config)
+    }
+
+    /// Parses and checks bot.toml text; the environment is not consulted.
+    pub fn parse(text: &str) -> Result<Config, ConfigErrors> {
+        let de = toml::Deserializer::new(text);
+        let raw: raw::RawConfig = serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            let message = e.inner().message().replace('`', "\"");
+            ConfigErrors(vec![ConfigError { path: if path == "." { String::new() } else { path }, message }])
+        })?;
+        validate::validate(raw)
+    }
+
+    pub fn person(&self, name: &str) -> Option<&Person> {
+        let name = name.strip_prefix('@').unwrap_or(name);
+        self.people.iter().find(|p| p.name.eq_ignore_ascii_case(name))
+    }
+
+    pub fn person_by_identity(&self, platform: Platform, user_id: &str) -> Option<&Person> {
+        self.people
+            .iter()
+            .find(|p| p.identities.iter().any(|(pl, id)| *pl == platform && id == user_id))
+    }
+
+    pub fn chat(&self, name: &str) -> Option<&Chat> {
+        self.chats.get(name)
+    }
+
+    pub fn chat_by_platform_id(&self, platform: Platform, id: &str) -> Option<&Chat> {
+        self.chats.values().find(|c| c.platform == platform && c.id == id)
+    }
+
+    pub fn team(&self, name: &str) -> Option<&Team> {
+        self.teams.iter().find(|t| t.name == name)
+    }
+
+    pub fn grade(&self, grade: Grade) -> &GradeStyle {
+        &self.grades[grade.index()]
+    }
+
+    /// Platforms with at least one configured chat.
+    pub fn platforms_in_use(&self) -> Vec<Platform> {
+        let mut v: Vec<Platform> = self.chats.values().map(|c| c.platform).collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests;

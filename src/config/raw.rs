@@ -1,0 +1,101 @@
+//! bot.toml exactly as written. Every struct denies unknown keys, so a typo is an error
+//! that names the key instead of a setting silently ignored.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+fn default_database() -> String {
+    "sqlite://tocsin.db".to_string()
+}
+fn default_locale() -> String {
+    "en".to_string()
+}
+fn default_grade() -> String {
+    "IV".to_string()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    #[serde(default = "default_database")]
+    pub database: String,
+    #[serde(default = "default_locale")]
+    pub default_locale: String,
+    #[serde(default = "default_grade")]
+    pub default_grade: String,
+    pub console: Option<RawConsole>,
+    #[serde(default)]
+    pub people: Vec<RawPerson>,
+    #[serde(default)]
+    pub chats: BTreeMap<String, RawChat>,
+    #[serde(default)]
+    pub teams: Vec<RawTeam>,
+    #[serde(default)]
+    pub grades: BTreeMap<String, RawGrade>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConsole {
+    pub chat: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPerson {
+    pub name: String,
+    pub display: Option<String>,
+    #[serde(default)]
+    pub roles: Vec<String>,
+    pub locale: Option<String>,
+    pub telegram: Option<i64>,
+    pub discord: Option<u64>,
+    #[serde(default)]
+    pub console: bool,
+}
+
+/// Telegram chat ids are integers (negative for groups), Discord's are snowflakes that
+/// people often quote; accept both spellings.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawId {
+    Int(i64),
+    Str(String),
+}
+
+impl RawId {
+    pub fn text(&self) -> String {
+        match self {
+            RawId::Int(n) => n.to_string(),
+            RawId::Str(s) => s.trim().to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawChat {
+    pub platform: String,
+    pub id: Option<RawId>,
+    pub locale: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTeam {
+    pub name: String,
+    pub leader: Option<String>,
+    pub team_chat: String,
+    pub leaders_chat: Option<String>,
+    #[serde(default)]
+    pub public_outlets: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGrade {
+    pub emoji: String,
+    pub colour: String,
+    #[serde(default)]
+    pub name: BTreeMap<String, String>,
+}

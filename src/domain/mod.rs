@@ -1,0 +1,16 @@
+//! The pure core: cases, grades, roles and the facts the event log records.
+//!
+//! Nothing in here performs I/O or reads the wall clock; every decision takes `now` from
+//! the caller so that time rules can be tested without sleeping.
+
+pub mod case;
+pub mod event;
+pub mod grade;
+pub mod locale;
+pub mod role;
+
+pub use case::{Case, CaseId, CaseState, NewCase, TransitionError};
+pub use event::{Event, EventAction, NewEvent};
+pub use grade::Grade;
+pub use locale::Locale;
+pub use role::{Action, Refusal, Role, Roles};

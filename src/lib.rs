@@ -1,0 +1,16 @@
+//! tocsin: a chat-ops bot for response teams.
+//!
+//! The crate is layered as DESIGN.md §3 describes: a pure [`domain`] and [`command`]
+//! grammar; [`app`] use cases that decide and commit through a [`store::Store`]; a
+//! [`delivery`] worker that sends what the outbox holds; and thin [`platform`] adapters.
+
+pub mod app;
+pub mod clock;
+pub mod command;
+pub mod config;
+pub mod delivery;
+pub mod domain;
+pub mod i18n;
+pub mod platform;
+pub mod run;
+pub mod store;

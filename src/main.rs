@@ -1,0 +1,83 @@
+//! The `tocsin` command line. Kept thin: each subcommand calls into the library.
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use tocsin::config::{Config, DATABASE_ENV};
+
+#[derive(Parser)]
+#[command(name = "tocsin", version, about = "A chat-ops bot for response teams")]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Start everything bot.toml enables (with the committed bot.toml: SQLite and the console).
+    Run {
+        #[arg(long, default_value = "bot.toml")]
+        config: PathBuf,
+    },
+    /// Check bot.toml and report every problem with its key path.
+    CheckConfig {
+        #[arg(long, default_value = "bot.toml")]
+        config: PathBuf,
+    },
+    /// Apply database migrations and exit.
+    Migrate {
+        /// Database URL; defaults to $TOCSIN_DATABASE_URL, then to bot.toml's `database`.
+        #[arg(long, env = DATABASE_ENV, hide_env_values = true)]
+        database: Option<String>,
+        #[arg(long, default_value = "bot.toml")]
+        config: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "warn,tocsin=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("tocsin: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(dispatch(cli.command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tocsin: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn dispatch(cmd: Cmd) -> anyhow::Result<()> {
+    match cmd {
+        Cmd::Run { config } => tocsin::run::run(Config::load(&config)?).await,
+        Cmd::CheckConfig { config } => {
+            Config::load(&config)?;
+            println!("{}: ok", config.display());
+            Ok(())
+        }
+        Cmd::Migrate { database, config } => {
+            let url = match database {
+                Some(url) => url,
+                None => Config::load(&config)?.database_url,
+            };
+            let store = tocsin::store::connect(&url).await?;
+            store.migrate().await.context("migrating the database")?;
+            println!("migrations applied");
+            Ok(())
+        }
+    }
+}

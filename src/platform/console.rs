@@ -1,0 +1,67 @@
+//! The console platform: a team chat in the terminal, for trying tocsin without any token.
+//!
+//! Lines read from stdin are commands from the configured console person in the configured
+//! chat. Everything the bot posts to a console chat is printed to stdout, each line tagged
+//! with the chat's name (`[ops] ...`), so a piped session reads like a transcript.
+
+use super::Platform;
+use crate::app::{App, Invocation};
+use crate::config::{Chat, ConsoleConfig};
+use crate::delivery::{SendError, Sender, Worker};
+use async_trait::async_trait;
+use std::io::Write;
+use tokio::io::{AsyncBufRead, AsyncBufReadExt};
+
+/// Prints a message for a chat, one tagged line per line of text.
+pub fn print(chat: &str, text: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    for line in text.lines() {
+        writeln!(out, "[{chat}] {line}")?;
+    }
+    out.flush()
+}
+
+#[derive(Debug, Default)]
+pub struct ConsoleSender;
+
+#[async_trait]
+impl Sender for ConsoleSender {
+    fn platform(&self) -> Platform {
+        Platform::Console
+    }
+
+    async fn send(&self, chat: &Chat, text: &str) -> Result<(), SendError> {
+        // A closed stdout (the reader of a pipe went away) will not come back.
+        print(&chat.name, text).map_err(|e| SendError::Permanent(format!("stdout: {e}")))
+    }
+}
+
+/// Reads commands until end of input. After each command the outbox is delivered before
+/// the next line is read, so the transcript is in the order things happened.
+pub async fn run(app: &App, worker: &Worker, console: &ConsoleConfig, input: impl AsyncBufRead + Unpin) -> anyhow::Result<()> {
+    let chat = app.config().chat(&console.chat).expect("checked config names a console chat");
+    let mut lines = input.lines();
+    while let Some(line) = lines.next_line().await? {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let inv = Invocation {
+            platform: Platform::Console,
+            user_id: console.person.clone(),
+            chat_id: chat.id.clone(),
+            text: line.to_string(),
+            bot_username: None,
+        };
+        let response = app.handle(&inv).await;
+        if let Some(reply) = &response.reply {
+            print(&chat.name, reply)?;
+        } else if !response.committed {
+            print(&chat.name, &app.hint(chat).await)?;
+        }
+        if response.committed {
+            worker.deliver_due().await?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,140 @@
+//! The ledger's storage: one [`Store`] trait, one implementation per backend.
+//!
+//! Every decision reaches the store as one [`Commit`]: the case change, the events that
+//! record it and the messages it causes are written in one transaction, so a crash can
+//! lose neither a message nor the record of why it was sent.
+
+mod postgres;
+mod rows;
+mod sqlite;
+
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+use crate::domain::{Case, CaseId, Event, Locale, NewCase, NewEvent};
+use crate::platform::Platform;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The case changed since it was read; the caller decides again on fresh data.
+    #[error("the case was changed by someone else in the meantime")]
+    Conflict,
+    #[error("the case the change refers to does not exist")]
+    NoSuchCase,
+    #[error("stored data is not what tocsin wrote: {0}")]
+    Corrupt(String),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// What a commit does to a case.
+#[derive(Debug, Clone)]
+pub enum CaseWrite {
+    /// The commit is not about a case (a chat setting, say).
+    None,
+    Insert(NewCase),
+    /// Written only if the stored version still equals `case.version`.
+    Update(Case),
+}
+
+/// A message to post, to be delivered by the outbox worker.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewOutbox {
+    pub chat: String,
+    pub platform: Platform,
+    /// Serialised [`crate::app::Notice`]: rendered in the chat's language at delivery.
+    pub payload: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Commit {
+    pub case: CaseWrite,
+    /// Recorded against the commit's case (or none).
+    pub events: Vec<NewEvent>,
+    /// Queued against the commit's case (or none).
+    pub outbox: Vec<NewOutbox>,
+    pub chat_locale: Option<(String, Locale)>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxItem {
+    pub id: i64,
+    pub chat: String,
+    pub platform: Platform,
+    pub case: Option<CaseId>,
+    pub payload: String,
+    pub attempts: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxState {
+    Pending,
+    Delivered,
+    Failed,
+}
+
+/// Which cases to list, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    /// Only cases not yet closed or dismissed.
+    pub on_ledger: bool,
+    pub owner: Option<String>,
+    pub limit: Option<i64>,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Applies this backend's migrations.
+    async fn migrate(&self) -> Result<()>;
+
+    /// Writes one decision atomically; returns the case it was about (new or updated).
+    async fn commit(&self, commit: Commit) -> Result<Option<CaseId>>;
+
+    async fn case(&self, id: CaseId) -> Result<Option<Case>>;
+    async fn cases(&self, filter: &CaseFilter) -> Result<Vec<Case>>;
+    async fn events(&self, case: CaseId) -> Result<Vec<Event>>;
+    async fn chat_locale(&self, chat: &str) -> Result<Option<Locale>>;
+
+    /// Leases up to `limit` due messages for one platform until `lease_until`, oldest first.
+    /// A message whose lease ran out (its worker died) is handed out again.
+    async fn claim_outbox(
+        &self,
+        platform: Platform,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<OutboxItem>>;
+    async fn outbox_delivered(&self, id: i64, now: DateTime<Utc>) -> Result<()>;
+    /// A failed send: retried at `retry_at`, or never again when it is `None`.
+    async fn outbox_failed(&self, id: i64, error: &str, retry_at: Option<DateTime<Utc>>) -> Result<()>;
+    async fn outbox_state(&self, id: i64) -> Result<Option<OutboxState>>;
+    /// Messages for a platform not yet delivered nor given up on.
+    async fn outbox_pending(&self, platform: Platform) -> Result<i64>;
+}
+
+/// Opens the store a database URL names: `sqlite://...` or `postgres://...`.
+pub async fn connect(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+    use anyhow::Context as _;
+    if url.starts_with("sqlite:") {
+        let store = SqliteStore::connect(url).await.context("opening the SQLite database")?;
+        Ok(Arc::new(store))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        let store = PgStore::connect(url).await.context("connecting to Postgres")?;
+        Ok(Arc::new(store))
+    } else {
+        anyhow::bail!("database URL must start with sqlite:// or postgres:// (got {:?})", scheme(url))
+    }
+}
+
+/// The scheme part of a URL only: the rest may hold credentials and is never printed.
+fn scheme(url: &str) -> &str {
+    url.split_once("://").map_or("", |(s, _)| s)
+}

@@ -1,0 +1,34 @@
+//! For teams that run several instances against one shared database.
+
+use sqlx::postgres::PgPoolOptions;
+
+type Db = sqlx::Postgres;
+type Backend = PgStore;
+include!("queries.rs");
+
+/// sqlx holds an advisory lock while migrating, so instances starting together are safe.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+/// Leases due outbox rows. `SKIP LOCKED` lets several instances claim disjoint batches
+/// without waiting on each other; the lease hands a dead instance's rows to the others.
+const CLAIM_SQL: &str = "UPDATE outbox SET lease_until_ms = $1, attempts = attempts + 1 WHERE id IN ( \
+         SELECT id FROM outbox WHERE platform = $2 AND state = 'pending' \
+         AND next_attempt_ms <= $3 AND (lease_until_ms IS NULL OR lease_until_ms < $3) \
+         ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) \
+     RETURNING id, chat, platform, case_id, payload, attempts";
+
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: Pool,
+}
+
+impl PgStore {
+    pub async fn connect(url: &str) -> Result<PgStore> {
+        let pool = PgPoolOptions::new().max_connections(8).connect(url).await?;
+        Ok(PgStore { pool })
+    }
+
+    async fn begin_write(&self) -> Result<Tx> {
+        Ok(self.pool.begin().await?)
+    }
+}

@@ -1,0 +1,269 @@
+// Queries both backends share, written once against `Db`.
+//
+// This file is `include!`d by sqlite.rs and postgres.rs, each with its own
+// `type Db = sqlx::Sqlite | sqlx::Postgres;` in scope. sqlx's query types are tied to one
+// database, and the generic alternative needs a dozen trait bounds on every function; the
+// SQL itself is identical (`$n` placeholders work in SQLite too). What differs per backend
+// stays in the backend file: `Backend` (the store type, with a `pool`), its `begin_write`,
+// `CLAIM_SQL` (how outbox rows are claimed) and `MIGRATOR`.
+
+use super::rows::{CASE_COLUMNS, CaseRow, EventRow, OutboxRow, ms, outbox_state};
+use super::{CaseFilter, CaseWrite, Commit, OutboxItem, OutboxState, Result, Store, StoreError};
+use crate::domain::{Case, CaseId, Event, Locale, NewCase};
+use crate::platform::Platform;
+use chrono::{DateTime, Utc};
+
+type Tx = sqlx::Transaction<'static, Db>;
+type Pool = sqlx::Pool<Db>;
+
+async fn write_commit(tx: &mut Tx, commit: Commit) -> Result<Option<CaseId>> {
+    let case_id = match &commit.case {
+        CaseWrite::None => None,
+        CaseWrite::Insert(new) => Some(insert_case(tx, new).await?),
+        CaseWrite::Update(case) => {
+            update_case(tx, case).await?;
+            Some(case.id)
+        }
+    };
+    let case_ref = case_id.map(CaseId::get);
+    for e in &commit.events {
+        sqlx::query(
+            "INSERT INTO events (case_id, actor, action, details, platform, at_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(case_ref)
+        .bind(&e.actor)
+        .bind(e.action.as_str())
+        .bind(e.details.to_string())
+        .bind(&e.platform)
+        .bind(ms(e.at))
+        .execute(&mut **tx)
+        .await?;
+    }
+    for m in &commit.outbox {
+        sqlx::query(
+            "INSERT INTO outbox (chat, platform, case_id, payload, created_ms, next_attempt_ms) \
+             VALUES ($1, $2, $3, $4, $5, $5)",
+        )
+        .bind(&m.chat)
+        .bind(m.platform.as_str())
+        .bind(case_ref)
+        .bind(&m.payload)
+        .bind(ms(commit.at))
+        .execute(&mut **tx)
+        .await?;
+    }
+    if let Some((chat, locale)) = &commit.chat_locale {
+        sqlx::query(
+            "INSERT INTO chat_settings (chat, locale, updated_ms) VALUES ($1, $2, $3) \
+             ON CONFLICT (chat) DO UPDATE SET locale = excluded.locale, updated_ms = excluded.updated_ms",
+        )
+        .bind(chat)
+        .bind(locale.as_str())
+        .bind(ms(commit.at))
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(case_id)
+}
+
+async fn insert_case(tx: &mut Tx, c: &NewCase) -> Result<CaseId> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO cases (team, title, summary, source, grade, state, leader, opened_by, drill, \
+         opened_ms, updated_ms, version) \
+         VALUES ($1, $2, $3, $4, $5, 'open', $6, $7, $8, $9, $9, 1) RETURNING id",
+    )
+    .bind(&c.team)
+    .bind(&c.title)
+    .bind(&c.summary)
+    .bind(&c.source)
+    .bind(c.grade.as_str())
+    .bind(&c.leader)
+    .bind(&c.opened_by)
+    .bind(c.drill)
+    .bind(ms(c.opened_at))
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(CaseId::from_db(id))
+}
+
+/// Writes the case only if nobody else did since it was read (optimistic concurrency).
+async fn update_case(tx: &mut Tx, c: &Case) -> Result<()> {
+    let done = sqlx::query(
+        "UPDATE cases SET title = $2, summary = $3, grade = $4, state = $5, owner = $6, \
+         leader = $7, resolution = $8, dismissal = $9, acknowledged_ms = $10, resolved_ms = $11, \
+         closed_ms = $12, updated_ms = $13, version = version + 1 \
+         WHERE id = $1 AND version = $14",
+    )
+    .bind(c.id.get())
+    .bind(&c.title)
+    .bind(&c.summary)
+    .bind(c.grade.as_str())
+    .bind(c.state.as_str())
+    .bind(&c.owner)
+    .bind(&c.leader)
+    .bind(&c.resolution)
+    .bind(&c.dismissal)
+    .bind(c.acknowledged_at.map(ms))
+    .bind(c.resolved_at.map(ms))
+    .bind(c.closed_at.map(ms))
+    .bind(ms(c.updated_at))
+    .bind(c.version)
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() == 1 {
+        return Ok(());
+    }
+    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM cases WHERE id = $1")
+        .bind(c.id.get())
+        .fetch_optional(&mut **tx)
+        .await?;
+    Err(if exists.is_some() { StoreError::Conflict } else { StoreError::NoSuchCase })
+}
+
+async fn get_case(pool: &Pool, id: CaseId) -> Result<Option<Case>> {
+    let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = $1");
+    let row: Option<CaseRow> = sqlx::query_as(&sql).bind(id.get()).fetch_optional(pool).await?;
+    row.map(Case::try_from).transpose()
+}
+
+async fn list_cases(pool: &Pool, f: &CaseFilter) -> Result<Vec<Case>> {
+    let sql = format!(
+        "SELECT {CASE_COLUMNS} FROM cases \
+         WHERE ($1 = FALSE OR state NOT IN ('closed', 'dismissed')) AND ($2 IS NULL OR owner = $2) \
+         ORDER BY id DESC LIMIT $3"
+    );
+    let rows: Vec<CaseRow> = sqlx::query_as(&sql)
+        .bind(f.on_ledger)
+        .bind(&f.owner)
+        .bind(f.limit.unwrap_or(i64::MAX))
+        .fetch_all(pool)
+        .await?;
+    rows.into_iter().map(Case::try_from).collect()
+}
+
+async fn list_events(pool: &Pool, case: CaseId) -> Result<Vec<Event>> {
+    let rows: Vec<EventRow> = sqlx::query_as(
+        "SELECT id, case_id, actor, action, details, platform, at_ms FROM events \
+         WHERE case_id = $1 ORDER BY id",
+    )
+    .bind(case.get())
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(Event::try_from).collect()
+}
+
+async fn get_chat_locale(pool: &Pool, chat: &str) -> Result<Option<Locale>> {
+    let tag: Option<String> = sqlx::query_scalar("SELECT locale FROM chat_settings WHERE chat = $1")
+        .bind(chat)
+        .fetch_optional(pool)
+        .await?;
+    Ok(tag.and_then(|t| Locale::parse(&t)))
+}
+
+async fn mark_delivered(pool: &Pool, id: i64, now: DateTime<Utc>) -> Result<()> {
+    sqlx::query("UPDATE outbox SET state = 'delivered', delivered_ms = $2, lease_until_ms = NULL WHERE id = $1")
+        .bind(id)
+        .bind(ms(now))
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+async fn mark_failed(pool: &Pool, id: i64, error: &str, retry_at: Option<DateTime<Utc>>) -> Result<()> {
+    let sql = match retry_at {
+        Some(_) => "UPDATE outbox SET last_error = $2, next_attempt_ms = $3, lease_until_ms = NULL WHERE id = $1",
+        None => "UPDATE outbox SET state = 'failed', last_error = $2, lease_until_ms = NULL WHERE id = $1",
+    };
+    let mut q = sqlx::query(sql).bind(id).bind(error);
+    if let Some(at) = retry_at {
+        q = q.bind(ms(at));
+    }
+    q.execute(pool).await?;
+    Ok(())
+}
+
+async fn get_outbox_state(pool: &Pool, id: i64) -> Result<Option<OutboxState>> {
+    let s: Option<String> = sqlx::query_scalar("SELECT state FROM outbox WHERE id = $1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+    s.map(|s| outbox_state(&s)).transpose()
+}
+
+async fn count_pending(pool: &Pool, platform: Platform) -> Result<i64> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE platform = $1 AND state = 'pending'")
+        .bind(platform.as_str())
+        .fetch_one(pool)
+        .await?;
+    Ok(n)
+}
+
+#[async_trait::async_trait]
+impl Store for Backend {
+    async fn migrate(&self) -> Result<()> {
+        MIGRATOR.run(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn commit(&self, commit: Commit) -> Result<Option<CaseId>> {
+        let mut tx = self.begin_write().await?;
+        let id = write_commit(&mut tx, commit).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn case(&self, id: CaseId) -> Result<Option<Case>> {
+        get_case(&self.pool, id).await
+    }
+
+    async fn cases(&self, filter: &CaseFilter) -> Result<Vec<Case>> {
+        list_cases(&self.pool, filter).await
+    }
+
+    async fn events(&self, case: CaseId) -> Result<Vec<Event>> {
+        list_events(&self.pool, case).await
+    }
+
+    async fn chat_locale(&self, chat: &str) -> Result<Option<Locale>> {
+        get_chat_locale(&self.pool, chat).await
+    }
+
+    async fn claim_outbox(
+        &self,
+        platform: Platform,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<OutboxItem>> {
+        let mut tx = self.begin_write().await?;
+        let rows: Vec<OutboxRow> = sqlx::query_as(CLAIM_SQL)
+            .bind(ms(lease_until))
+            .bind(platform.as_str())
+            .bind(ms(now))
+            .bind(limit)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        let mut items = rows.into_iter().map(OutboxItem::try_from).collect::<Result<Vec<_>>>()?;
+        // RETURNING gives no order; delivery must keep the order messages were queued in.
+        items.sort_by_key(|i| i.id);
+        Ok(items)
+    }
+
+    async fn outbox_delivered(&self, id: i64, now: DateTime<Utc>) -> Result<()> {
+        mark_delivered(&self.pool, id, now).await
+    }
+
+    async fn outbox_failed(&self, id: i64, error: &str, retry_at: Option<DateTime<Utc>>) -> Result<()> {
+        mark_failed(&self.pool, id, error, retry_at).await
+    }
+
+    async fn outbox_state(&self, id: i64) -> Result<Option<OutboxState>> {
+        get_outbox_state(&self.pool, id).await
+    }
+
+    async fn outbox_pending(&self, platform: Platform) -> Result<i64> {
+        count_pending(&self.pool, platform).await
+    }
+}

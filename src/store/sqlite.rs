@@ -1,0 +1,44 @@
+//! The embedded default: one SQLite file, one instance.
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use std::str::FromStr;
+use std::time::Duration;
+
+type Db = sqlx::Sqlite;
+type Backend = SqliteStore;
+include!("queries.rs");
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+
+/// Leases due outbox rows. SQLite has one writer at a time, so no row locking is needed.
+const CLAIM_SQL: &str = "UPDATE outbox SET lease_until_ms = $1, attempts = attempts + 1 WHERE id IN ( \
+         SELECT id FROM outbox WHERE platform = $2 AND state = 'pending' \
+         AND next_attempt_ms <= $3 AND (lease_until_ms IS NULL OR lease_until_ms < $3) \
+         ORDER BY id LIMIT $4) \
+     RETURNING id, chat, platform, case_id, payload, attempts";
+
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: Pool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file in WAL mode. Writers wait up to five
+    /// seconds for one another instead of failing at once.
+    pub async fn connect(url: &str) -> Result<SqliteStore> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(5))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+        Ok(SqliteStore { pool })
+    }
+
+    /// A deferred `BEGIN` that later writes fails with SQLITE_BUSY at once, skipping the
+    /// busy timeout; `BEGIN IMMEDIATE` takes the write lock up front and waits for it.
+    async fn begin_write(&self) -> Result<Tx> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+}
