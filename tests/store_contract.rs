@@ -1,0 +1,302 @@
+//! One contract, two backends: every test here runs on a fresh SQLite file and on a fresh
+//! Postgres database, and both must behave the same.
+
+mod support;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use serde_json::json;
+use std::sync::Arc;
+use support::TestDb;
+use tocsin::domain::{Case, CaseId, CaseState, EventAction, Grade, Locale, NewCase, NewEvent};
+use tocsin::platform::Platform;
+use tocsin::store::{CaseFilter, CaseWrite, Commit, NewOutbox, OutboxState, Store, StoreError};
+
+fn t(secs: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 21, 9, 0, 0).unwrap() + Duration::seconds(secs) + Duration::milliseconds(123)
+}
+
+fn new_case(title: &str, at: DateTime<Utc>) -> NewCase {
+    NewCase {
+        team: "city-desk".into(),
+        title: title.into(),
+        summary: Some("居民报告 <b>flooding</b> & \"more\"".into()),
+        source: "console:ops".into(),
+        grade: Grade::II,
+        leader: Some("alice".into()),
+        opened_by: "bob".into(),
+        drill: true,
+        opened_at: at,
+    }
+}
+
+fn event(action: EventAction, at: DateTime<Utc>) -> NewEvent {
+    NewEvent { actor: "alice".into(), action, details: json!({ "n": 1, "text": "燃气" }), platform: "console".into(), at }
+}
+
+fn post(chat: &str, platform: Platform, payload: &str) -> NewOutbox {
+    NewOutbox { chat: chat.into(), platform, payload: payload.into() }
+}
+
+async fn open(store: &Arc<dyn Store>, title: &str, at: DateTime<Utc>, outbox: Vec<NewOutbox>) -> CaseId {
+    store
+        .commit(Commit {
+            case: CaseWrite::Insert(new_case(title, at)),
+            events: vec![event(EventAction::Opened, at)],
+            outbox,
+            chat_locale: None,
+            at,
+        })
+        .await
+        .unwrap()
+        .expect("an insert returns its case")
+}
+
+async fn update(store: &Arc<dyn Store>, case: Case, action: EventAction, outbox: Vec<NewOutbox>) -> Result<Option<CaseId>, StoreError> {
+    let at = case.updated_at;
+    store.commit(Commit { case: CaseWrite::Update(case), events: vec![event(action, at)], outbox, chat_locale: None, at }).await
+}
+
+async fn a_new_case_reads_back_exactly_as_written(db: TestDb) {
+    let store = db.store().await;
+    let id = open(&store, "Water main burst on 5th Avenue", t(0), vec![]).await;
+    let case = store.case(id).await.unwrap().unwrap();
+    assert_eq!(case, Case::opened(id, new_case("Water main burst on 5th Avenue", t(0))));
+    assert_eq!(case.opened_at, t(0), "millisecond precision survives");
+    assert!(store.case(CaseId::parse("999").unwrap()).await.unwrap().is_none());
+}
+
+async fn case_numbers_count_up_from_one(db: TestDb) {
+    let store = db.store().await;
+    let a = open(&store, "a", t(0), vec![]).await;
+    let b = open(&store, "b", t(1), vec![]).await;
+    assert_eq!((a.get(), b.get()), (1, 2));
+}
+
+async fn an_update_is_stored_with_a_new_version(db: TestDb) {
+    let store = db.store().await;
+    let id = open(&store, "gas leak", t(0), vec![]).await;
+    let mut case = store.case(id).await.unwrap().unwrap();
+    case.acknowledge(t(5)).unwrap();
+    case.set_owner("bob", t(6)).unwrap();
+    update(&store, case.clone(), EventAction::Acknowledged, vec![]).await.unwrap();
+    let stored = store.case(id).await.unwrap().unwrap();
+    assert_eq!(stored.state, CaseState::Responding);
+    assert_eq!(stored.acknowledged_at, Some(t(5)));
+    assert_eq!(stored.version, case.version + 1);
+}
+
+async fn a_stale_update_is_a_conflict_and_writes_nothing_at_all(db: TestDb) {
+    let store = db.store().await;
+    let id = open(&store, "gas leak", t(0), vec![]).await;
+    let original = store.case(id).await.unwrap().unwrap();
+    let mut first = original.clone();
+    first.acknowledge(t(1)).unwrap();
+    update(&store, first, EventAction::Acknowledged, vec![]).await.unwrap();
+    let mut stale = original;
+    stale.resolve("done", t(2)).unwrap();
+    let err = update(&store, stale, EventAction::Resolved, vec![post("ops", Platform::Console, "{}")]).await;
+    assert!(matches!(err, Err(StoreError::Conflict)), "{err:?}");
+    assert_eq!(store.case(id).await.unwrap().unwrap().state, CaseState::Acknowledged);
+    assert_eq!(store.events(id).await.unwrap().len(), 2, "the conflicting event was rolled back");
+    assert_eq!(store.outbox_pending(Platform::Console).await.unwrap(), 0, "and so was its message");
+}
+
+async fn updating_a_case_that_does_not_exist_says_so(db: TestDb) {
+    let store = db.store().await;
+    let ghost = Case::opened(CaseId::parse("42").unwrap(), new_case("ghost", t(0)));
+    assert!(matches!(update(&store, ghost, EventAction::Closed, vec![]).await, Err(StoreError::NoSuchCase)));
+}
+
+async fn events_come_back_in_order_with_their_details(db: TestDb) {
+    let store = db.store().await;
+    let id = open(&store, "x", t(0), vec![]).await;
+    let mut case = store.case(id).await.unwrap().unwrap();
+    case.acknowledge(t(1)).unwrap();
+    update(&store, case, EventAction::Acknowledged, vec![]).await.unwrap();
+    let events = store.events(id).await.unwrap();
+    let actions: Vec<_> = events.iter().map(|e| e.action).collect();
+    assert_eq!(actions, [EventAction::Opened, EventAction::Acknowledged]);
+    assert_eq!(events[0].details, json!({ "n": 1, "text": "燃气" }));
+    assert_eq!((events[0].case, events[0].at, events[0].platform.as_str()), (Some(id), t(0), "console"));
+}
+
+async fn the_event_log_refuses_edits_and_deletions(db: TestDb) {
+    let store = db.store().await;
+    open(&store, "x", t(0), vec![]).await;
+    let edit = db.raw("UPDATE events SET actor = 'mallory'").await;
+    let delete = db.raw("DELETE FROM events").await;
+    assert!(edit.as_ref().is_err_and(|e| e.contains("append-only")), "{edit:?}");
+    assert!(delete.as_ref().is_err_and(|e| e.contains("append-only")), "{delete:?}");
+}
+
+async fn queued_messages_are_claimed_in_order_and_marked_delivered(db: TestDb) {
+    let store = db.store().await;
+    let id = open(&store, "x", t(0), vec![post("ops", Platform::Console, "one"), post("ops", Platform::Console, "two")]).await;
+    assert_eq!(store.outbox_pending(Platform::Console).await.unwrap(), 2);
+    let batch = store.claim_outbox(Platform::Console, t(1), t(31), 10).await.unwrap();
+    let payloads: Vec<_> = batch.iter().map(|i| i.payload.as_str()).collect();
+    assert_eq!(payloads, ["one", "two"]);
+    assert!(batch.iter().all(|i| i.case == Some(id) && i.attempts == 1 && i.chat == "ops"));
+    for item in &batch {
+        store.outbox_delivered(item.id, t(2)).await.unwrap();
+        assert_eq!(store.outbox_state(item.id).await.unwrap(), Some(OutboxState::Delivered));
+    }
+    assert!(store.claim_outbox(Platform::Console, t(100), t(130), 10).await.unwrap().is_empty());
+    assert_eq!(store.outbox_pending(Platform::Console).await.unwrap(), 0);
+}
+
+async fn a_leased_message_is_handed_out_again_only_after_its_lease_runs_out(db: TestDb) {
+    let store = db.store().await;
+    open(&store, "x", t(0), vec![post("ops", Platform::Console, "m")]).await;
+    assert_eq!(store.claim_outbox(Platform::Console, t(1), t(31), 10).await.unwrap().len(), 1);
+    assert!(store.claim_outbox(Platform::Console, t(2), t(32), 10).await.unwrap().is_empty(), "still leased");
+    let again = store.claim_outbox(Platform::Console, t(32), t(62), 10).await.unwrap();
+    assert_eq!(again.len(), 1, "the first worker died: its lease expired");
+    assert_eq!(again[0].attempts, 2);
+}
+
+async fn a_transient_failure_waits_for_its_retry_time_and_a_permanent_one_is_final(db: TestDb) {
+    let store = db.store().await;
+    open(&store, "x", t(0), vec![post("ops", Platform::Console, "a"), post("ops", Platform::Console, "b")]).await;
+    let batch = store.claim_outbox(Platform::Console, t(1), t(31), 10).await.unwrap();
+    store.outbox_failed(batch[0].id, "timeout", Some(t(10))).await.unwrap();
+    store.outbox_failed(batch[1].id, "chat not found", None).await.unwrap();
+    assert_eq!(store.outbox_state(batch[1].id).await.unwrap(), Some(OutboxState::Failed));
+    assert!(store.claim_outbox(Platform::Console, t(9), t(39), 10).await.unwrap().is_empty(), "not yet due");
+    let retried = store.claim_outbox(Platform::Console, t(10), t(40), 10).await.unwrap();
+    assert_eq!(retried.iter().map(|i| i.id).collect::<Vec<_>>(), [batch[0].id]);
+    assert_eq!(store.outbox_pending(Platform::Console).await.unwrap(), 1);
+}
+
+async fn each_platform_claims_only_its_own_messages(db: TestDb) {
+    let store = db.store().await;
+    open(&store, "x", t(0), vec![post("ops", Platform::Console, "c"), post("tg", Platform::Telegram, "t")]).await;
+    let tg = store.claim_outbox(Platform::Telegram, t(1), t(31), 10).await.unwrap();
+    assert_eq!(tg.iter().map(|i| i.payload.as_str()).collect::<Vec<_>>(), ["t"]);
+    assert_eq!(tg[0].platform, Platform::Telegram);
+    assert_eq!(store.outbox_pending(Platform::Console).await.unwrap(), 1);
+}
+
+async fn two_workers_claiming_at_once_never_get_the_same_message(db: TestDb) {
+    let store = db.store().await;
+    let posts = (0..40).map(|i| post("ops", Platform::Console, &i.to_string())).collect();
+    open(&store, "x", t(0), posts).await;
+    let claim = |s: Arc<dyn Store>| async move {
+        let mut got = vec![];
+        loop {
+            let batch = s.claim_outbox(Platform::Console, t(1), t(31), 3).await.unwrap();
+            if batch.is_empty() {
+                return got;
+            }
+            got.extend(batch.into_iter().map(|i| i.id));
+        }
+    };
+    let (a, b) = tokio::join!(tokio::spawn(claim(store.clone())), tokio::spawn(claim(store.clone())));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    let mut all: Vec<i64> = a.iter().chain(b.iter()).copied().collect();
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), a.len() + b.len(), "no message claimed twice");
+    assert_eq!(all.len(), 40, "every message claimed once");
+}
+
+async fn concurrent_writers_all_commit(db: TestDb) {
+    let store = db.store().await;
+    let tasks: Vec<_> = (0..24)
+        .map(|i| {
+            let s = store.clone();
+            tokio::spawn(async move { open(&s, &format!("case {i}"), t(i), vec![post("ops", Platform::Console, "m")]).await })
+        })
+        .collect();
+    let mut ids = vec![];
+    for task in tasks {
+        ids.push(task.await.unwrap().get());
+    }
+    ids.sort();
+    assert_eq!(ids, (1..=24).collect::<Vec<i64>>());
+    assert_eq!(store.outbox_pending(Platform::Console).await.unwrap(), 24);
+}
+
+async fn of_two_concurrent_updates_to_one_version_exactly_one_wins(db: TestDb) {
+    let store = db.store().await;
+    let id = open(&store, "x", t(0), vec![]).await;
+    let base = store.case(id).await.unwrap().unwrap();
+    let attempts: Vec<_> = (0..6)
+        .map(|i| {
+            let (s, mut c) = (store.clone(), base.clone());
+            tokio::spawn(async move {
+                c.set_owner(&format!("p{i}"), t(1)).unwrap();
+                update(&s, c, EventAction::Assigned, vec![]).await
+            })
+        })
+        .collect();
+    let mut won = 0;
+    for a in attempts {
+        match a.await.unwrap() {
+            Ok(_) => won += 1,
+            Err(StoreError::Conflict) => {}
+            Err(e) => panic!("unexpected {e:?}"),
+        }
+    }
+    assert_eq!(won, 1);
+    assert_eq!(store.events(id).await.unwrap().len(), 2);
+}
+
+async fn listing_filters_by_ledger_and_owner_newest_first(db: TestDb) {
+    let store = db.store().await;
+    for i in 0..4 {
+        open(&store, &format!("c{i}"), t(i), vec![]).await;
+    }
+    let mut c2 = store.case(CaseId::parse("2").unwrap()).await.unwrap().unwrap();
+    c2.set_owner("bob", t(10)).unwrap();
+    update(&store, c2, EventAction::Assigned, vec![]).await.unwrap();
+    let mut c3 = store.case(CaseId::parse("3").unwrap()).await.unwrap().unwrap();
+    c3.dismiss("noise", t(11)).unwrap();
+    update(&store, c3, EventAction::Dismissed, vec![]).await.unwrap();
+    let ids = |v: Vec<Case>| v.iter().map(|c| c.id.get()).collect::<Vec<_>>();
+    assert_eq!(ids(store.cases(&CaseFilter::default()).await.unwrap()), [4, 3, 2, 1]);
+    assert_eq!(ids(store.cases(&CaseFilter { on_ledger: true, ..Default::default() }).await.unwrap()), [4, 2, 1]);
+    let mine = CaseFilter { on_ledger: true, owner: Some("bob".into()), limit: None };
+    assert_eq!(ids(store.cases(&mine).await.unwrap()), [2]);
+    assert_eq!(ids(store.cases(&CaseFilter { limit: Some(2), ..Default::default() }).await.unwrap()), [4, 3]);
+}
+
+async fn a_chat_language_is_stored_and_can_be_changed(db: TestDb) {
+    let store = db.store().await;
+    assert_eq!(store.chat_locale("ops").await.unwrap(), None);
+    for locale in [Locale::ZhCn, Locale::En] {
+        store
+            .commit(Commit { case: CaseWrite::None, events: vec![event(EventAction::LanguageChanged, t(1))], outbox: vec![], chat_locale: Some(("ops".into(), locale)), at: t(1) })
+            .await
+            .unwrap();
+        assert_eq!(store.chat_locale("ops").await.unwrap(), Some(locale));
+    }
+}
+
+async fn migrating_twice_changes_nothing(db: TestDb) {
+    let store = db.store().await;
+    open(&store, "kept", t(0), vec![]).await;
+    store.migrate().await.unwrap();
+    let again = db.store().await;
+    assert_eq!(again.case(CaseId::parse("1").unwrap()).await.unwrap().unwrap().title, "kept");
+}
+
+on_both_backends!(
+    a_new_case_reads_back_exactly_as_written,
+    case_numbers_count_up_from_one,
+    an_update_is_stored_with_a_new_version,
+    a_stale_update_is_a_conflict_and_writes_nothing_at_all,
+    updating_a_case_that_does_not_exist_says_so,
+    events_come_back_in_order_with_their_details,
+    the_event_log_refuses_edits_and_deletions,
+    queued_messages_are_claimed_in_order_and_marked_delivered,
+    a_leased_message_is_handed_out_again_only_after_its_lease_runs_out,
+    a_transient_failure_waits_for_its_retry_time_and_a_permanent_one_is_final,
+    each_platform_claims_only_its_own_messages,
+    two_workers_claiming_at_once_never_get_the_same_message,
+    concurrent_writers_all_commit,
+    of_two_concurrent_updates_to_one_version_exactly_one_wins,
+    listing_filters_by_ledger_and_owner_newest_first,
+    a_chat_language_is_stored_and_can_be_changed,
+    migrating_twice_changes_nothing,
+);

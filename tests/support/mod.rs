@@ -1,0 +1,154 @@
+//! Shared test helpers: a fresh real database per test, on SQLite or Postgres.
+//!
+//! Postgres tests need `TEST_DATABASE_URL` (for example `postgres://postgres@127.0.0.1/test`).
+//! Without it they skip with a printed notice, except under `CI=true`, where a missing
+//! database is a failure: in CI a Postgres test must never silently skip.
+#![allow(dead_code)] // each test binary uses a different part of this module
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use tempfile::TempDir;
+use tocsin::store::Store;
+
+pub const BOT_TOML: &str = include_str!("../../bot.toml");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A database that exists only for one test and is removed afterwards, even if it panics.
+pub struct TestDb {
+    pub backend: Backend,
+    pub url: String,
+    _dir: Option<TempDir>,
+    pg: Option<(String, String)>,
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+impl TestDb {
+    pub fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}/tocsin.db", dir.path().display());
+        TestDb { backend: Backend::Sqlite, url, _dir: Some(dir), pg: None }
+    }
+
+    /// A fresh Postgres database, or `None` (with a notice) when none is configured.
+    pub async fn postgres() -> Option<TestDb> {
+        let admin = match std::env::var("TEST_DATABASE_URL") {
+            Ok(url) if !url.trim().is_empty() => url,
+            _ => {
+                if std::env::var("CI").is_ok_and(|v| v == "true") {
+                    panic!("CI=true but TEST_DATABASE_URL is not set: Postgres tests must run in CI");
+                }
+                eprintln!("NOTICE: TEST_DATABASE_URL is not set; skipping a Postgres test");
+                return None;
+            }
+        };
+        let name = format!(
+            "tocsin_test_{}_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst),
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos()
+        );
+        let pool = sqlx::PgPool::connect(&admin).await.expect("connect to TEST_DATABASE_URL");
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await.expect("create test database");
+        pool.close().await;
+        let url = with_database(&admin, &name);
+        Some(TestDb { backend: Backend::Postgres, url, _dir: None, pg: Some((admin, name)) })
+    }
+
+    /// Either backend, for tests generated per backend; `None` means skip.
+    pub async fn of(backend: Backend) -> Option<TestDb> {
+        match backend {
+            Backend::Sqlite => Some(TestDb::sqlite()),
+            Backend::Postgres => TestDb::postgres().await,
+        }
+    }
+
+    /// A migrated store on this database.
+    pub async fn store(&self) -> Arc<dyn Store> {
+        let store = tocsin::store::connect(&self.url).await.expect("connect");
+        store.migrate().await.expect("migrate");
+        store
+    }
+
+    /// Runs raw SQL outside the store, to check what the schema itself allows.
+    pub async fn raw(&self, sql: &str) -> Result<u64, String> {
+        match self.backend {
+            Backend::Sqlite => {
+                let pool = sqlx::SqlitePool::connect(&self.url).await.map_err(|e| e.to_string())?;
+                let r = sqlx::query(sql).execute(&pool).await.map(|r| r.rows_affected());
+                pool.close().await;
+                r.map_err(|e| e.to_string())
+            }
+            Backend::Postgres => {
+                let pool = sqlx::PgPool::connect(&self.url).await.map_err(|e| e.to_string())?;
+                let r = sqlx::query(sql).execute(&pool).await.map(|r| r.rows_affected());
+                pool.close().await;
+                r.map_err(|e| e.to_string())
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((admin, name)) = self.pg.take() else { return };
+        // Drop runs outside any runtime we could borrow: use a private one on its own thread.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async {
+                if let Ok(pool) = sqlx::PgPool::connect(&admin).await {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&pool).await;
+                    pool.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// The same server URL with another database name.
+fn with_database(url: &str, db: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let host_part = match base[scheme_end..].find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{host_part}/{db}?{q}"),
+        None => format!("{host_part}/{db}"),
+    }
+}
+
+/// Generates one `#[tokio::test]` per backend for each listed `async fn(TestDb)`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let db = $crate::support::TestDb::sqlite();
+                    super::$name(db).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(db) = $crate::support::TestDb::postgres().await else { return };
+                    super::$name(db).await;
+                }
+            )*
+        }
+    };
+}
