@@ -136,21 +136,12 @@ impl App {
 
     /// The hint for plain text typed where only commands are understood.
     pub async fn hint(&self, chat: &Chat) -> String {
-        let locale = self.locale(chat, None).await;
+        let locale = self.locale(chat).await;
         self.i18n.render(locale, &t!("hint-commands"))
     }
 
-    /// The language of a chat: set by `/lang`, else bot.toml's chat locale, else the
-    /// person's (for replies to them), else the default.
-    async fn locale(&self, chat: &Chat, person: Option<&Person>) -> Locale {
-        match self.store.chat_locale(&chat.name).await {
-            Ok(Some(l)) => l,
-            Ok(None) => chat.locale.or(person.and_then(|p| p.locale)).unwrap_or(self.config.default_locale),
-            Err(e) => {
-                tracing::warn!(error = %e, chat = %chat.name, "could not read the chat's language");
-                chat.locale.unwrap_or(self.config.default_locale)
-            }
-        }
+    async fn locale(&self, chat: &Chat) -> Locale {
+        chat_locale(self.store.as_ref(), &self.config, chat).await
     }
 
     pub async fn handle(&self, inv: &Invocation) -> Response {
@@ -166,7 +157,7 @@ impl App {
             );
         };
         let person = self.config.person_by_identity(inv.platform, &inv.user_id);
-        let locale = self.locale(chat, person).await;
+        let locale = self.locale(chat).await;
         let Some(person) = person else {
             return reply(
                 locale,
@@ -227,6 +218,19 @@ impl App {
             Command::Reopen { case } => cases::reopen(ctx, case).await,
             Command::Dismiss { case, reason } => cases::dismiss(ctx, case, reason).await,
             Command::Close { case } => cases::close(ctx, case).await,
+        }
+    }
+}
+
+/// The language of a chat: set by `/lang`, else bot.toml's chat locale, else the default.
+/// Everything posted in a chat, replies and notices alike, speaks it.
+pub async fn chat_locale(store: &dyn Store, config: &Config, chat: &Chat) -> Locale {
+    match store.chat_locale(&chat.name).await {
+        Ok(Some(l)) => l,
+        Ok(None) => chat.locale.unwrap_or(config.default_locale),
+        Err(e) => {
+            tracing::warn!(error = %e, chat = %chat.name, "could not read the chat's language");
+            chat.locale.unwrap_or(config.default_locale)
         }
     }
 }

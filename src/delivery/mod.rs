@@ -7,7 +7,6 @@
 use crate::app::Notice;
 use crate::clock::Clock;
 use crate::config::{Chat, Config};
-use crate::domain::Locale;
 use crate::i18n::I18n;
 use crate::platform::Platform;
 use crate::store::{OutboxItem, Store};
@@ -131,7 +130,7 @@ impl Worker {
                 return Ok(());
             }
         };
-        let locale = self.chat_locale(chat).await;
+        let locale = crate::app::chat_locale(self.store.as_ref(), &self.config, chat).await;
         let text = notice.render(item.case, &self.config, &self.i18n, locale);
         match sender.send(chat, &text).await {
             Ok(()) => self.store.outbox_delivered(item.id, self.clock.now()).await?,
@@ -148,12 +147,6 @@ impl Worker {
         Ok(())
     }
 
-    async fn chat_locale(&self, chat: &Chat) -> Locale {
-        match self.store.chat_locale(&chat.name).await {
-            Ok(Some(l)) => l,
-            _ => chat.locale.unwrap_or(self.config.default_locale),
-        }
-    }
 }
 
 /// The platform's own `retry_after` wins; otherwise back off exponentially (1 s, 2 s, 4 s…)

@@ -5,6 +5,8 @@
 //! database is a failure: in CI a Postgres test must never silently skip.
 #![allow(dead_code)] // each test binary uses a different part of this module
 
+pub mod process;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tempfile::TempDir;

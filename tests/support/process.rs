@@ -1,0 +1,119 @@
+//! Runs the real `tocsin` binary as a user would, talking to it through stdin and stdout.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
+
+const PATIENCE: Duration = Duration::from_secs(30);
+
+pub struct Tocsin {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: Receiver<String>,
+    errors: Receiver<String>,
+    /// Every stdout line seen so far, in order.
+    pub seen: Vec<String>,
+}
+
+impl Tocsin {
+    /// Starts `tocsin <args>` in `dir` with extra environment variables.
+    pub fn start(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Tocsin {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tocsin"));
+        cmd.args(args).current_dir(dir).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        cmd.env_remove("TOCSIN_DATABASE_URL").env("RUST_LOG", "warn,tocsin=info");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("start the tocsin binary");
+        let stdin = child.stdin.take();
+        let lines = pump(child.stdout.take().expect("stdout"));
+        let errors = pump(child.stderr.take().expect("stderr"));
+        Tocsin { child, stdin, lines, errors, seen: Vec::new() }
+    }
+
+    pub fn send(&mut self, line: &str) {
+        let stdin = self.stdin.as_mut().expect("stdin still open");
+        writeln!(stdin, "{line}").and_then(|_| stdin.flush()).expect("write to tocsin");
+    }
+
+    /// Waits for a stdout line containing `needle`, and returns it.
+    pub fn expect(&mut self, needle: &str) -> String {
+        if let Some(line) = self.seen.iter().find(|l| l.contains(needle)) {
+            return line.clone();
+        }
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            match self.lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if line.contains(needle) {
+                        return line;
+                    }
+                }
+                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {
+                    panic!("tocsin never printed {needle:?}; it printed:\n{}", self.seen.join("\n"))
+                }
+            }
+        }
+    }
+
+    /// Closes stdin (Ctrl-D) and waits for a clean exit; returns status, stdout, stderr.
+    pub fn finish(mut self) -> (ExitStatus, String, String) {
+        drop(self.stdin.take());
+        self.wait()
+    }
+
+    /// Sends SIGTERM and waits for the process to end.
+    pub fn terminate(mut self) -> (ExitStatus, String, String) {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().expect("kill -TERM");
+        self.wait()
+    }
+
+    fn wait(&mut self) -> (ExitStatus, String, String) {
+        let deadline = Instant::now() + PATIENCE;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("wait for tocsin") {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("tocsin did not exit; it printed:\n{}", self.seen.join("\n"));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        self.seen.extend(self.lines.iter());
+        let stderr: Vec<String> = self.errors.iter().collect();
+        (status, self.seen.join("\n"), stderr.join("\n"))
+    }
+}
+
+impl Drop for Tocsin {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+fn pump(stream: impl std::io::Read + Send + 'static) -> Receiver<String> {
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stream).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// Runs a whole piped session: every line in, end of input, and the transcript out.
+pub fn session(dir: &Path, env: &[(&str, &str)], input: &[&str]) -> (ExitStatus, String, String) {
+    let mut t = Tocsin::start(dir, &["run"], env);
+    for line in input {
+        t.send(line);
+    }
+    t.finish()
+}
