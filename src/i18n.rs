@@ -94,9 +94,8 @@ impl I18n {
     pub fn new() -> anyhow::Result<I18n> {
         let mut bundles = Vec::new();
         for (locale, source) in SOURCES {
-            let mut bundle = FluentBundle::new_concurrent(vec![
-                locale.as_str().parse().map_err(|e| anyhow::anyhow!("{e:?}"))?,
-            ]);
+            let mut bundle =
+                FluentBundle::new_concurrent(vec![locale.as_str().parse().map_err(|e| anyhow::anyhow!("{e:?}"))?]);
             // Unicode isolation marks around placeables show up as junk in chat clients.
             bundle.set_use_isolating(false);
             let mut sources = vec![source.to_string()];
@@ -104,11 +103,9 @@ impl I18n {
                 sources.push(crate::command::english_help_ftl());
             }
             for src in sources {
-                let res = FluentResource::try_new(src)
-                    .map_err(|(_, errs)| anyhow::anyhow!("{locale} locale: {errs:?}"))?;
-                bundle
-                    .add_resource(res)
-                    .map_err(|errs| anyhow::anyhow!("{locale} locale: {errs:?}"))?;
+                let res =
+                    FluentResource::try_new(src).map_err(|(_, errs)| anyhow::anyhow!("{locale} locale: {errs:?}"))?;
+                bundle.add_resource(res).map_err(|errs| anyhow::anyhow!("{locale} locale: {errs:?}"))?;
             }
             bundles.push((locale, bundle));
         }

@@ -27,7 +27,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     for platform in config.platforms_in_use() {
         match platform {
             Platform::Console => senders.push(Arc::new(console::ConsoleSender)),
-            other => tracing::warn!(%other, "chats are configured for a platform this build cannot reach yet; their messages stay queued"),
+            other => {
+                tracing::warn!(%other, "chats are configured for a platform this build cannot reach yet; their messages stay queued")
+            }
         }
     }
     let worker = Worker::new(store, config.clone(), i18n, clock, senders, app.outbox_signal());

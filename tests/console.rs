@@ -47,22 +47,28 @@ async fn a_case_is_worked_from_open_to_closed_on_the_console_in_english() {
     let dir = project_with(BOT_TOML);
     let (status, out, err) = session(dir.path(), &[], &WALKTHROUGH);
     assert!(status.success(), "exit {status}; stderr:\n{err}");
-    assert_in_order(&out, &[
-        "[ops] 🆕 #1 Water main burst on 5th Avenue",
-        "[ops] 🔵 Grade IV (blue) · opened by Alice Chen",
-        "[ops] residents report flooding",
-        "[ops] 👀 #1 Water main burst on 5th Avenue — acknowledged by Alice Chen",
-        "[ops] 👉 #1 Water main burst on 5th Avenue — Bob Li owns it now (assigned by Alice Chen)",
-        "[ops] 🔵 Grade IV (blue) · responding",
-        "[ops] Owner: Bob Li · Leader: Alice Chen",
-        "[ops] History:",
-        "Alice Chen (console): made Bob Li the owner",
-        "[ops] ✅ #1 Water main burst on 5th Avenue — resolved by Alice Chen: repaired",
-        "[ops] 📁 #1 Water main burst on 5th Avenue — closed by Alice Chen",
-    ]);
+    assert_in_order(
+        &out,
+        &[
+            "[ops] 🆕 #1 Water main burst on 5th Avenue",
+            "[ops] 🔵 Grade IV (blue) · opened by Alice Chen",
+            "[ops] residents report flooding",
+            "[ops] 👀 #1 Water main burst on 5th Avenue — acknowledged by Alice Chen",
+            "[ops] 👉 #1 Water main burst on 5th Avenue — Bob Li owns it now (assigned by Alice Chen)",
+            "[ops] 🔵 Grade IV (blue) · responding",
+            "[ops] Owner: Bob Li · Leader: Alice Chen",
+            "[ops] History:",
+            "Alice Chen (console): made Bob Li the owner",
+            "[ops] ✅ #1 Water main burst on 5th Avenue — resolved by Alice Chen: repaired",
+            "[ops] 📁 #1 Water main burst on 5th Avenue — closed by Alice Chen",
+        ],
+    );
     let store = ledger(dir.path()).await;
     let case = store.case(CaseId::parse("1").unwrap()).await.unwrap().unwrap();
-    assert_eq!((case.state, case.owner.as_deref(), case.resolution.as_deref()), (CaseState::Closed, Some("bob"), Some("repaired")));
+    assert_eq!(
+        (case.state, case.owner.as_deref(), case.resolution.as_deref()),
+        (CaseState::Closed, Some("bob"), Some("repaired"))
+    );
     use EventAction::*;
     assert_eq!(history(store.as_ref(), 1).await, [Opened, Acknowledged, Assigned, Resolved, Closed]);
 }
@@ -74,17 +80,20 @@ async fn the_same_walkthrough_speaks_chinese_in_a_chinese_chat() {
     input.extend(&WALKTHROUGH[1..]);
     let (status, out, err) = session(dir.path(), &[], &input);
     assert!(status.success(), "exit {status}; stderr:\n{err}");
-    assert_in_order(&out, &[
-        "[ops] 🆕 #1 燃气泄漏",
-        "[ops] 🔵 Ⅳ级（蓝色） · 由 Alice Chen 立案",
-        "[ops] 居民报告闻到燃气味",
-        "[ops] 👀 #1 燃气泄漏 — Alice Chen 已确认",
-        "[ops] 👉 #1 燃气泄漏 — 负责人改为 Bob Li（由 Alice Chen 指派）",
-        "[ops] 🔵 Ⅳ级（蓝色） · 处置中",
-        "[ops] 负责人：Bob Li · 负责领导：Alice Chen",
-        "[ops] ✅ #1 燃气泄漏 — Alice Chen 已处置：repaired",
-        "[ops] 📁 #1 燃气泄漏 — Alice Chen 已结案",
-    ]);
+    assert_in_order(
+        &out,
+        &[
+            "[ops] 🆕 #1 燃气泄漏",
+            "[ops] 🔵 Ⅳ级（蓝色） · 由 Alice Chen 立案",
+            "[ops] 居民报告闻到燃气味",
+            "[ops] 👀 #1 燃气泄漏 — Alice Chen 已确认",
+            "[ops] 👉 #1 燃气泄漏 — 负责人改为 Bob Li（由 Alice Chen 指派）",
+            "[ops] 🔵 Ⅳ级（蓝色） · 处置中",
+            "[ops] 负责人：Bob Li · 负责领导：Alice Chen",
+            "[ops] ✅ #1 燃气泄漏 — Alice Chen 已处置：repaired",
+            "[ops] 📁 #1 燃气泄漏 — Alice Chen 已结案",
+        ],
+    );
     let store = ledger(dir.path()).await;
     assert_eq!(history(store.as_ref(), 1).await.len(), 5);
 }
@@ -105,15 +114,19 @@ async fn a_members_close_is_refused_with_the_role_it_needs_and_changes_nothing()
         .replace("locale = \"en\"\nconsole = true", "locale = \"en\"")
         .replace("locale = \"zh-CN\"\n", "locale = \"zh-CN\"\nconsole = true\n");
     let dir = project_with(&config);
-    let (status, out, err) = session(dir.path(), &[], &["/new Water main burst", "/close 1", "/assign 1 bob", "/grade 1 V"]);
+    let (status, out, err) =
+        session(dir.path(), &[], &["/new Water main burst", "/close 1", "/assign 1 bob", "/grade 1 V"]);
     assert!(status.success(), "exit {status}; stderr:\n{err}");
-    assert_in_order(&out, &[
-        "[ops] 🆕 #1 Water main burst",
-        "[ops] Sorry, /close needs the leader role.",
-        "[ops] Sorry, /assign needs the leader role.",
-        // A member is not shown the usage of a command they may not run at all.
-        "[ops] Sorry, /grade needs the leader role.",
-    ]);
+    assert_in_order(
+        &out,
+        &[
+            "[ops] 🆕 #1 Water main burst",
+            "[ops] Sorry, /close needs the leader role.",
+            "[ops] Sorry, /assign needs the leader role.",
+            // A member is not shown the usage of a command they may not run at all.
+            "[ops] Sorry, /grade needs the leader role.",
+        ],
+    );
     let store = ledger(dir.path()).await;
     let case = store.case(CaseId::parse("1").unwrap()).await.unwrap().unwrap();
     assert_eq!((case.state, case.version), (CaseState::Open, 1));
@@ -142,22 +155,25 @@ async fn mistakes_are_explained_with_usage_lines_and_change_nothing() {
     let (status, out, err) = session(dir.path(), &[], &input);
     assert!(status.success(), "exit {status}; stderr:\n{err}");
     assert!(!err.contains("panicked"), "{err}");
-    assert_in_order(&out, &[
-        "[ops] 🆕 #1 Water main burst on 5th Avenue",
-        "[ops] There is no case #999.",
-        "[ops] Usage: /grade <case> <I|II|III|IV>",
-        "[ops] There is no command /frobnicate. Send /help for the list.",
-        "[ops] I don't know anyone called \"nobody\". People: alice, bob, dana, olga.",
-        "[ops] Olga Park cannot own cases: an owner needs the member or leader role.",
-        "[ops] Commands start with / — send /help for the list.",
-        "[ops] That text is too long (at most 200 characters).",
-        "[ops] Usage: /new [I|II|III|IV] <title> [| summary]",
-        "[ops] Usage: /resolve <case> <summary>",
-        "[ops] Case #1 is open: a case is closed only after it is resolved (/resolve 1 <summary>).",
-        "[ops] Usage: /status [case]",
-        "[ops] Commands start with /",
-        "[ops] 🔵 Grade IV (blue) · open",
-    ]);
+    assert_in_order(
+        &out,
+        &[
+            "[ops] 🆕 #1 Water main burst on 5th Avenue",
+            "[ops] There is no case #999.",
+            "[ops] Usage: /grade <case> <I|II|III|IV>",
+            "[ops] There is no command /frobnicate. Send /help for the list.",
+            "[ops] I don't know anyone called \"nobody\". People: alice, bob, dana, olga.",
+            "[ops] Olga Park cannot own cases: an owner needs the member or leader role.",
+            "[ops] Commands start with / — send /help for the list.",
+            "[ops] That text is too long (at most 200 characters).",
+            "[ops] Usage: /new [I|II|III|IV] <title> [| summary]",
+            "[ops] Usage: /resolve <case> <summary>",
+            "[ops] Case #1 is open: a case is closed only after it is resolved (/resolve 1 <summary>).",
+            "[ops] Usage: /status [case]",
+            "[ops] Commands start with /",
+            "[ops] 🔵 Grade IV (blue) · open",
+        ],
+    );
     let store = ledger(dir.path()).await;
     let case = store.case(CaseId::parse("1").unwrap()).await.unwrap().unwrap();
     assert_eq!((case.state, case.version), (CaseState::Open, 1));
@@ -178,7 +194,9 @@ fn sigterm_shuts_the_console_down_cleanly() {
 
 #[test]
 fn check_config_names_the_bad_key_and_fails() {
-    let dir = project_with(&BOT_TOML.replace("roles = [\"member\"]\nlocale = \"zh-CN\"", "roles = [\"admin\"]\nlocale = \"zh-CN\""));
+    let dir = project_with(
+        &BOT_TOML.replace("roles = [\"member\"]\nlocale = \"zh-CN\"", "roles = [\"admin\"]\nlocale = \"zh-CN\""),
+    );
     let (status, _, err) = Tocsin::start(dir.path(), &["check-config"], &[]).finish();
     assert!(!status.success());
     assert!(err.contains("people[1].roles: unknown role \"admin\""), "{err}");

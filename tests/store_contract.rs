@@ -30,7 +30,13 @@ fn new_case(title: &str, at: DateTime<Utc>) -> NewCase {
 }
 
 fn event(action: EventAction, at: DateTime<Utc>) -> NewEvent {
-    NewEvent { actor: "alice".into(), action, details: json!({ "n": 1, "text": "燃气" }), platform: "console".into(), at }
+    NewEvent {
+        actor: "alice".into(),
+        action,
+        details: json!({ "n": 1, "text": "燃气" }),
+        platform: "console".into(),
+        at,
+    }
 }
 
 fn post(chat: &str, platform: Platform, payload: &str) -> NewOutbox {
@@ -51,9 +57,22 @@ async fn open(store: &Arc<dyn Store>, title: &str, at: DateTime<Utc>, outbox: Ve
         .expect("an insert returns its case")
 }
 
-async fn update(store: &Arc<dyn Store>, case: Case, action: EventAction, outbox: Vec<NewOutbox>) -> Result<Option<CaseId>, StoreError> {
+async fn update(
+    store: &Arc<dyn Store>,
+    case: Case,
+    action: EventAction,
+    outbox: Vec<NewOutbox>,
+) -> Result<Option<CaseId>, StoreError> {
     let at = case.updated_at;
-    store.commit(Commit { case: CaseWrite::Update(case), events: vec![event(action, at)], outbox, chat_locale: None, at }).await
+    store
+        .commit(Commit {
+            case: CaseWrite::Update(case),
+            events: vec![event(action, at)],
+            outbox,
+            chat_locale: None,
+            at,
+        })
+        .await
 }
 
 async fn a_new_case_reads_back_exactly_as_written(db: TestDb) {
@@ -131,7 +150,9 @@ async fn the_event_log_refuses_edits_and_deletions(db: TestDb) {
 
 async fn queued_messages_are_claimed_in_order_and_marked_delivered(db: TestDb) {
     let store = db.store().await;
-    let id = open(&store, "x", t(0), vec![post("ops", Platform::Console, "one"), post("ops", Platform::Console, "two")]).await;
+    let id =
+        open(&store, "x", t(0), vec![post("ops", Platform::Console, "one"), post("ops", Platform::Console, "two")])
+            .await;
     assert_eq!(store.outbox_pending(Platform::Console).await.unwrap(), 2);
     let batch = store.claim_outbox(Platform::Console, t(1), t(31), 10).await.unwrap();
     let payloads: Vec<_> = batch.iter().map(|i| i.payload.as_str()).collect();
@@ -205,7 +226,9 @@ async fn concurrent_writers_all_commit(db: TestDb) {
     let tasks: Vec<_> = (0..24)
         .map(|i| {
             let s = store.clone();
-            tokio::spawn(async move { open(&s, &format!("case {i}"), t(i), vec![post("ops", Platform::Console, "m")]).await })
+            tokio::spawn(async move {
+                open(&s, &format!("case {i}"), t(i), vec![post("ops", Platform::Console, "m")]).await
+            })
         })
         .collect();
     let mut ids = vec![];
@@ -266,7 +289,13 @@ async fn a_chat_language_is_stored_and_can_be_changed(db: TestDb) {
     assert_eq!(store.chat_locale("ops").await.unwrap(), None);
     for locale in [Locale::ZhCn, Locale::En] {
         store
-            .commit(Commit { case: CaseWrite::None, events: vec![event(EventAction::LanguageChanged, t(1))], outbox: vec![], chat_locale: Some(("ops".into(), locale)), at: t(1) })
+            .commit(Commit {
+                case: CaseWrite::None,
+                events: vec![event(EventAction::LanguageChanged, t(1))],
+                outbox: vec![],
+                chat_locale: Some(("ops".into(), locale)),
+                at: t(1),
+            })
             .await
             .unwrap();
         assert_eq!(store.chat_locale("ops").await.unwrap(), Some(locale));

@@ -32,14 +32,12 @@ pub(super) async fn open(
 ) -> Result<Done, Failure> {
     let grade = grade.unwrap_or(ctx.app.config.default_grade);
     // A leader who opens a case is in charge of it; otherwise the team's named leader is.
-    let leader = if ctx.person.roles.contains(Role::Leader) {
-        Some(ctx.person.name.clone())
-    } else {
-        ctx.team.leader.clone()
-    };
+    let leader =
+        if ctx.person.roles.contains(Role::Leader) { Some(ctx.person.name.clone()) } else { ctx.team.leader.clone() };
     let source = format!("{}:{}", ctx.platform, ctx.chat.name);
     let details = json!({ "title": title, "summary": summary, "grade": grade.as_str(), "source": source });
-    let notice = Notice::Opened { title: title.clone(), summary: summary.clone(), grade, by: ctx.person.display.clone() };
+    let notice =
+        Notice::Opened { title: title.clone(), summary: summary.clone(), grade, by: ctx.person.display.clone() };
     let new = NewCase {
         team: ctx.team.name.clone(),
         title,

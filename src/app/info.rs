@@ -28,24 +28,18 @@ pub(super) fn help(ctx: &Ctx<'_>, topic: Option<&str>) -> Done {
     };
     let who = match spec.action.allowed_roles() {
         [] => ctx.render(&t!("help-anyone")),
-        roles => ctx.render(&t!("help-needs", "roles" => format::roles(&ctx.app.i18n, ctx.locale, roles.iter().copied()))),
+        roles => {
+            ctx.render(&t!("help-needs", "roles" => format::roles(&ctx.app.i18n, ctx.locale, roles.iter().copied())))
+        }
     };
-    let lines = [
-        ctx.render(&Text::new(spec.usage_key())),
-        ctx.render(&Text::new(spec.help_key())),
-        who,
-    ];
+    let lines = [ctx.render(&Text::new(spec.usage_key())), ctx.render(&Text::new(spec.help_key())), who];
     Done::Reply(lines.join("\n"))
 }
 
 pub(super) fn whoami(ctx: &Ctx<'_>) -> Done {
     let p = ctx.person;
-    let identities = p
-        .identities
-        .iter()
-        .map(|(platform, id)| format!("{platform} {id}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let identities =
+        p.identities.iter().map(|(platform, id)| format!("{platform} {id}")).collect::<Vec<_>>().join(", ");
     Done::Reply(ctx.render(&t!("whoami",
         "display" => p.display.as_str(),
         "name" => p.name.as_str(),
@@ -167,7 +161,9 @@ pub(super) async fn lang(ctx: &Ctx<'_>, locale: Locale) -> Result<Done, Failure>
         .store
         .commit(Commit {
             case: CaseWrite::None,
-            events: vec![ctx.event(EventAction::LanguageChanged, json!({ "chat": chat.name, "locale": locale.as_str() }))],
+            events: vec![
+                ctx.event(EventAction::LanguageChanged, json!({ "chat": chat.name, "locale": locale.as_str() })),
+            ],
             outbox,
             chat_locale: Some((chat.name.clone(), locale)),
             at: ctx.now,

@@ -1,6 +1,6 @@
 //! Commands that change a case.
 
-use super::{Command, Problem, bounded, case_and_text, case_only, first_word, command_spec};
+use super::{Command, Problem, bounded, case_and_text, case_only, command_spec, first_word};
 use crate::domain::{Action, CaseId, Grade};
 
 pub const MAX_TITLE: usize = 200;

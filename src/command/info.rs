@@ -1,6 +1,6 @@
 //! Commands that read, explain or set preferences.
 
-use super::{Command, ListScope, Problem, first_word, command_spec};
+use super::{Command, ListScope, Problem, command_spec, first_word};
 use crate::domain::{Action, CaseId, Locale};
 
 pub static HELP: super::Spec = command_spec!(

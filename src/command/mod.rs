@@ -101,15 +101,7 @@ pub fn english_help_ftl() -> String {
     let escape = |s: &str| s.replace('{', "{\"{\"}").replace('}', "{\"}\"}");
     SPECS
         .iter()
-        .map(|s| {
-            format!(
-                "{} = {}\n{} = {}\n",
-                s.usage_key(),
-                escape(s.usage_en()),
-                s.help_key(),
-                escape(&s.help_en())
-            )
-        })
+        .map(|s| format!("{} = {}\n{} = {}\n", s.usage_key(), escape(s.usage_en()), s.help_key(), escape(&s.help_en())))
         .collect()
 }
 
@@ -177,8 +169,13 @@ pub enum ParseError {
     NotACommand,
     /// `/cmd@otherbot`: addressed to another bot in the same group.
     NotForThisBot,
-    Unknown { name: String },
-    BadArguments { spec: &'static Spec, problem: Problem },
+    Unknown {
+        name: String,
+    },
+    BadArguments {
+        spec: &'static Spec,
+        problem: Problem,
+    },
 }
 
 /// Parses one chat message. `bot` is this bot's username on platforms that address

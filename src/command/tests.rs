@@ -78,10 +78,7 @@ fn assign_takes_a_person_with_or_without_an_at_sign() {
 #[test]
 fn resolve_and_dismiss_need_their_text() {
     assert_eq!(ok("/resolve 1 repaired"), Command::Resolve { case: id("1"), summary: "repaired".into() });
-    assert_eq!(
-        ok("/dismiss #2 duplicate of #1"),
-        Command::Dismiss { case: id("2"), reason: "duplicate of #1".into() }
-    );
+    assert_eq!(ok("/dismiss #2 duplicate of #1"), Command::Dismiss { case: id("2"), reason: "duplicate of #1".into() });
     assert_eq!(usage_of("/resolve 1"), "resolve");
     assert_eq!(usage_of("/dismiss 2   "), "dismiss");
 }
@@ -127,7 +124,8 @@ fn every_spec_documents_its_usage_and_help_and_names_its_action_once() {
 
 #[test]
 fn no_input_panics_the_parser() {
-    let samples = ["/new |", "/new II |", "/assign", "/grade", "/status # ", "/help a b", "/\u{0}", "/new \u{202e}x", "/ack ٣"];
+    let samples =
+        ["/new |", "/new II |", "/assign", "/grade", "/status # ", "/help a b", "/\u{0}", "/new \u{202e}x", "/ack ٣"];
     for s in samples {
         let _ = parse(s, None);
     }

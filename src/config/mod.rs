@@ -81,11 +81,7 @@ pub struct ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.path.is_empty() {
-            f.write_str(&self.message)
-        } else {
-            write!(f, "{}: {}", self.path, self.message)
-        }
+        if self.path.is_empty() { f.write_str(&self.message) } else { write!(f, "{}: {}", self.path, self.message) }
     }
 }
 
@@ -109,8 +105,7 @@ impl Config {
     /// Reads and checks a file, then lets the environment override the database URL.
     pub fn load(path: &Path) -> anyhow::Result<Config> {
         use anyhow::Context as _;
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading {}", path.display()))?;
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let mut config = Config::parse(&text)?;
         if let Ok(url) = std::env::var(DATABASE_ENV)
             && !url.trim().is_empty()
@@ -137,9 +132,7 @@ impl Config {
     }
 
     pub fn person_by_identity(&self, platform: Platform, user_id: &str) -> Option<&Person> {
-        self.people
-            .iter()
-            .find(|p| p.identities.iter().any(|(pl, id)| *pl == platform && id == user_id))
+        self.people.iter().find(|p| p.identities.iter().any(|(pl, id)| *pl == platform && id == user_id))
     }
 
     pub fn chat(&self, name: &str) -> Option<&Chat> {

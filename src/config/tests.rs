@@ -27,10 +27,7 @@ fn the_committed_bot_toml_is_valid() {
 fn an_unknown_role_is_named_with_its_key_path() {
     let text = with("[[people]]\nname = \"eve\"\nroles = [\"admin\"]\n");
     let errs = errors(&text);
-    assert!(
-        errs.iter().any(|e| e.starts_with("people[3].roles: unknown role \"admin\"")),
-        "{errs:?}"
-    );
+    assert!(errs.iter().any(|e| e.starts_with("people[3].roles: unknown role \"admin\"")), "{errs:?}");
 }
 
 #[test]
@@ -60,7 +57,8 @@ fn every_problem_is_reported_at_once() {
 
 #[test]
 fn a_missing_grade_or_grade_name_is_an_error() {
-    let text = COMMITTED.replace("name = { en = \"Grade II (orange)\", zh-CN = \"Ⅱ级（橙色）\" }", "name = { en = \"Grade II\" }");
+    let text = COMMITTED
+        .replace("name = { en = \"Grade II (orange)\", zh-CN = \"Ⅱ级（橙色）\" }", "name = { en = \"Grade II\" }");
     assert_eq!(errors(&text), vec!["grades.II.name: missing the zh-CN name"]);
     let no_iv = COMMITTED.split("[grades.IV]").next().unwrap();
     assert!(errors(no_iv).iter().any(|e| e.starts_with("grades.IV: missing")));
@@ -79,7 +77,9 @@ fn a_password_in_the_database_url_is_refused() {
 
 #[test]
 fn one_platform_account_cannot_belong_to_two_people() {
-    let text = with("[[people]]\nname = \"eve\"\nroles = [\"member\"]\ntelegram = 42\n[[people]]\nname = \"Eve\"\nroles = [\"member\"]\ntelegram = 42\n");
+    let text = with(
+        "[[people]]\nname = \"eve\"\nroles = [\"member\"]\ntelegram = 42\n[[people]]\nname = \"Eve\"\nroles = [\"member\"]\ntelegram = 42\n",
+    );
     let errs = errors(&text);
     assert!(errs.contains(&"people[4].name: \"Eve\" is already used by people[3]".to_string()), "{errs:?}");
     assert!(errs.contains(&"people[4].telegram: 42 is already people[3]".to_string()), "{errs:?}");

@@ -31,10 +31,7 @@ pub(super) fn validate(raw: RawConfig) -> Result<Config, ConfigErrors> {
         Grade::IV
     });
     if url_has_password(&raw.database) {
-        p.add(
-            "database",
-            format!("contains a password; set {} in the environment instead", super::DATABASE_ENV),
-        );
+        p.add("database", format!("contains a password; set {} in the environment instead", super::DATABASE_ENV));
     }
     let people = people(&mut p, &raw.people);
     let chats = chats(&mut p, &raw.chats);
@@ -92,7 +89,10 @@ fn people(p: &mut Problems, raw: &[RawPerson]) -> Vec<Person> {
         for r in &rp.roles {
             match Role::parse(r) {
                 Some(role) => roles.push(role),
-                None => p.add(format!("{at}.roles"), format!("unknown role \"{r}\" (expected member, leader, spokesperson or observer)")),
+                None => p.add(
+                    format!("{at}.roles"),
+                    format!("unknown role \"{r}\" (expected member, leader, spokesperson or observer)"),
+                ),
             }
         }
         if rp.roles.is_empty() {
@@ -138,7 +138,10 @@ fn chats(p: &mut Problems, raw: &BTreeMap<String, RawChat>) -> Vec<Chat> {
     for (name, rc) in raw {
         let at = format!("chats.{name}");
         let Some(platform) = Platform::parse(&rc.platform) else {
-            p.add(format!("{at}.platform"), format!("unknown platform \"{}\" (expected console, telegram or discord)", rc.platform));
+            p.add(
+                format!("{at}.platform"),
+                format!("unknown platform \"{}\" (expected console, telegram or discord)", rc.platform),
+            );
             continue;
         };
         let id = match (&rc.id, platform) {
@@ -149,7 +152,10 @@ fn chats(p: &mut Problems, raw: &BTreeMap<String, RawChat>) -> Vec<Chat> {
                 continue;
             }
         };
-        if matches!(platform, Platform::Telegram | Platform::Discord) && id.parse::<i64>().is_err() && id.parse::<u64>().is_err() {
+        if matches!(platform, Platform::Telegram | Platform::Discord)
+            && id.parse::<i64>().is_err()
+            && id.parse::<u64>().is_err()
+        {
             p.add(format!("{at}.id"), format!("\"{id}\" is not a {platform} chat id (a number)"));
         }
         if let Some(other) = seen.insert((platform, id.clone()), name) {
@@ -161,12 +167,7 @@ fn chats(p: &mut Problems, raw: &BTreeMap<String, RawChat>) -> Vec<Chat> {
     out
 }
 
-fn teams(
-    p: &mut Problems,
-    raw: &[RawTeam],
-    chats: &[Chat],
-    people: &[Person],
-) -> (Vec<Team>, HashMap<String, String>) {
+fn teams(p: &mut Problems, raw: &[RawTeam], chats: &[Chat], people: &[Person]) -> (Vec<Team>, HashMap<String, String>) {
     let mut chat_team: HashMap<String, String> = HashMap::new();
     let mut out: Vec<Team> = Vec::new();
     if raw.is_empty() {

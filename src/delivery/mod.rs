@@ -146,7 +146,6 @@ impl Worker {
         }
         Ok(())
     }
-
 }
 
 /// The platform's own `retry_after` wins; otherwise back off exponentially (1 s, 2 s, 4 s…)

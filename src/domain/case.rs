@@ -189,11 +189,7 @@ impl Case {
         match self.state {
             CaseState::Open => {
                 self.acknowledged_at = Some(now);
-                self.state = if self.owner.is_some() {
-                    CaseState::Responding
-                } else {
-                    CaseState::Acknowledged
-                };
+                self.state = if self.owner.is_some() { CaseState::Responding } else { CaseState::Acknowledged };
                 self.updated_at = now;
                 Ok(())
             }

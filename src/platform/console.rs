@@ -38,7 +38,12 @@ impl Sender for ConsoleSender {
 
 /// Reads commands until end of input. After each command the outbox is delivered before
 /// the next line is read, so the transcript is in the order things happened.
-pub async fn run(app: &App, worker: &Worker, console: &ConsoleConfig, input: impl AsyncBufRead + Unpin) -> anyhow::Result<()> {
+pub async fn run(
+    app: &App,
+    worker: &Worker,
+    console: &ConsoleConfig,
+    input: impl AsyncBufRead + Unpin,
+) -> anyhow::Result<()> {
     let chat = app.config().chat(&console.chat).expect("checked config names a console chat");
     let mut lines = input.lines();
     while let Some(line) = lines.next_line().await? {

@@ -104,10 +104,7 @@ fn reopening_returns_a_case_to_where_its_facts_put_it() {
 #[test]
 fn an_active_case_cannot_be_reopened() {
     let mut c = fresh();
-    assert!(matches!(
-        c.reopen(t(1)),
-        Err(TransitionError::NotWhile { what: Transition::Reopen, .. })
-    ));
+    assert!(matches!(c.reopen(t(1)), Err(TransitionError::NotWhile { what: Transition::Reopen, .. })));
 }
 
 #[test]
