@@ -225,3 +225,15 @@ async fn migrate_creates_and_migrates_the_database_and_exits() {
     let store = ledger(dir.path()).await;
     assert!(store.cases(&Default::default()).await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn the_sqlite_file_is_created_next_to_bot_toml_wherever_tocsin_is_started() {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("conf");
+    std::fs::create_dir(&conf).unwrap();
+    std::fs::write(conf.join("bot.toml"), BOT_TOML).unwrap();
+    let (status, out, err) = Tocsin::start(dir.path(), &["migrate", "--config", "conf/bot.toml"], &[]).finish();
+    assert!(status.success(), "{out}\n{err}");
+    assert!(conf.join("tocsin.db").exists());
+    assert!(!dir.path().join("tocsin.db").exists());
+}

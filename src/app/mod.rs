@@ -180,6 +180,7 @@ impl App {
         }
         let team = self.config.team(&chat.team).expect("every checked chat belongs to a team");
         let ctx = Ctx { app: self, person, chat, team, platform: inv.platform, locale, now: self.clock.now() };
+        let action = command.action();
         match self.execute(&ctx, command).await {
             Ok(Done::Reply(text)) => Response { reply: Some(text), committed: false },
             Ok(Done::Committed) => {
@@ -188,7 +189,7 @@ impl App {
             }
             Err(Failure::User(text)) => reply(locale, text),
             Err(Failure::Internal(e)) => {
-                tracing::error!(error = ?e, command = ?command::parse(&inv.text, None).map(|c| c.action()), "a command failed");
+                tracing::error!(error = ?e, ?action, person = %person.name, chat = %chat.name, "a command failed");
                 reply(locale, t!("error-internal"))
             }
         }

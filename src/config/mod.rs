@@ -107,10 +107,12 @@ impl Config {
         use anyhow::Context as _;
         let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let mut config = Config::parse(&text)?;
-        if let Ok(url) = std::env::var(DATABASE_ENV)
-            && !url.trim().is_empty()
-        {
-            config.database_url = url;
+        match std::env::var(DATABASE_ENV) {
+            Ok(url) if !url.trim().is_empty() => config.database_url = url,
+            _ => {
+                let dir = path.parent().unwrap_or(Path::new(""));
+                config.database_url = sqlite_next_to(&config.database_url, dir);
+            }
         }
         Ok(config)
     }
@@ -157,6 +159,23 @@ impl Config {
         v.sort();
         v.dedup();
         v
+    }
+}
+
+/// A relative SQLite path in bot.toml means a file next to bot.toml, wherever tocsin is
+/// started from; other URLs are returned unchanged.
+fn sqlite_next_to(url: &str, dir: &Path) -> String {
+    let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) else {
+        return url.to_string();
+    };
+    let (path, query) = rest.split_once('?').map_or((rest, None), |(p, q)| (p, Some(q)));
+    if path.is_empty() || path == ":memory:" || Path::new(path).is_absolute() || dir.as_os_str().is_empty() {
+        return url.to_string();
+    }
+    let joined = dir.join(path);
+    match query {
+        Some(q) => format!("sqlite://{}?{q}", joined.display()),
+        None => format!("sqlite://{}", joined.display()),
     }
 }
 

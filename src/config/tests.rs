@@ -98,3 +98,13 @@ fn people_are_found_by_name_or_mention_case_insensitively() {
     assert_eq!(c.person_by_identity(Platform::Console, "alice").map(|p| p.name.as_str()), Some("alice"));
     assert!(c.person("nobody").is_none());
 }
+
+#[test]
+fn a_relative_sqlite_file_lives_next_to_bot_toml() {
+    let dir = Path::new("/srv/tocsin");
+    assert_eq!(sqlite_next_to("sqlite://tocsin.db", dir), "sqlite:///srv/tocsin/tocsin.db");
+    assert_eq!(sqlite_next_to("sqlite:data/t.db?mode=rwc", dir), "sqlite:///srv/tocsin/data/t.db?mode=rwc");
+    assert_eq!(sqlite_next_to("sqlite:///var/t.db", dir), "sqlite:///var/t.db");
+    assert_eq!(sqlite_next_to("sqlite://tocsin.db", Path::new("")), "sqlite://tocsin.db");
+    assert_eq!(sqlite_next_to("postgres://db/x", dir), "postgres://db/x");
+}

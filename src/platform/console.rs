@@ -65,7 +65,10 @@ pub async fn run(
             print(&chat.name, &app.hint(chat).await)?;
         }
         if response.committed {
-            worker.deliver_due().await?;
+            // A failed pass is retried by the worker's own loop; keep taking commands.
+            if let Err(e) = worker.deliver_due().await {
+                tracing::error!(error = ?e, "delivering to the console failed");
+            }
         }
     }
     Ok(())
