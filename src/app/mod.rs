@@ -173,14 +173,15 @@ impl App {
                 }
                 return reply(locale, usage_text(spec, problem));
             }
-            Err(ParseError::NotACommand | ParseError::NotForThisBot) => unreachable!("returned above"),
+            // Chat that is not addressed to us was already let pass above.
+            Err(ParseError::NotACommand | ParseError::NotForThisBot) => return Response::default(),
         };
-        if let Err(refusal) = command.action().check(person.roles) {
+        let action = command.action();
+        if let Err(refusal) = action.check(person.roles) {
             return reply(locale, self.refusal_text(locale, &refusal));
         }
         let team = self.config.team(&chat.team).expect("every checked chat belongs to a team");
         let ctx = Ctx { app: self, person, chat, team, platform: inv.platform, locale, now: self.clock.now() };
-        let action = command.action();
         match self.execute(&ctx, command).await {
             Ok(Done::Reply(text)) => Response { reply: Some(text), committed: false },
             Ok(Done::Committed) => {
