@@ -50,6 +50,7 @@ async fn open(store: &Arc<dyn Store>, title: &str, at: DateTime<Utc>, outbox: Ve
             events: vec![event(EventAction::Opened, at)],
             outbox,
             chat_locale: None,
+            handled: None,
             at,
         })
         .await
@@ -70,6 +71,7 @@ async fn update(
             events: vec![event(action, at)],
             outbox,
             chat_locale: None,
+            handled: None,
             at,
         })
         .await
@@ -294,6 +296,7 @@ async fn a_chat_language_is_stored_and_can_be_changed(db: TestDb) {
                 events: vec![event(EventAction::LanguageChanged, t(1))],
                 outbox: vec![],
                 chat_locale: Some(("ops".into(), locale)),
+                handled: None,
                 at: t(1),
             })
             .await
@@ -310,7 +313,55 @@ async fn migrating_twice_changes_nothing(db: TestDb) {
     assert_eq!(again.case(CaseId::parse("1").unwrap()).await.unwrap().unwrap().title, "kept");
 }
 
+async fn an_event_key_is_acted_on_once_and_a_repeat_writes_nothing(db: TestDb) {
+    let store = db.store().await;
+    let commit = |title: &str| Commit {
+        case: CaseWrite::Insert(new_case(title, t(0))),
+        events: vec![event(EventAction::Opened, t(0))],
+        outbox: vec![post("ops", Platform::Console, "m")],
+        chat_locale: None,
+        handled: Some("telegram:update:7".into()),
+        at: t(0),
+    };
+    assert!(!store.was_handled("telegram:update:7").await.unwrap());
+    store.commit(commit("first")).await.unwrap();
+    assert!(store.was_handled("telegram:update:7").await.unwrap());
+    assert!(matches!(store.commit(commit("again")).await, Err(StoreError::Duplicate)));
+    assert_eq!(store.cases(&CaseFilter::default()).await.unwrap().len(), 1, "the repeat opened nothing");
+    assert_eq!(store.outbox_pending(Platform::Console).await.unwrap(), 1, "and queued nothing");
+}
+
+async fn a_deferred_message_waits_without_counting_as_a_failed_attempt(db: TestDb) {
+    let store = db.store().await;
+    open(&store, "x", t(0), vec![post("tg", Platform::Telegram, "m")]).await;
+    assert_eq!(store.outbox_next_due(Platform::Telegram).await.unwrap(), Some(t(0)));
+    let item = store.claim_outbox(Platform::Telegram, t(1), t(31), 10).await.unwrap().remove(0);
+    store.outbox_defer(item.id, t(5)).await.unwrap();
+    assert_eq!(store.outbox_next_due(Platform::Telegram).await.unwrap(), Some(t(5)));
+    assert!(store.claim_outbox(Platform::Telegram, t(4), t(34), 10).await.unwrap().is_empty());
+    let again = store.claim_outbox(Platform::Telegram, t(5), t(35), 10).await.unwrap();
+    assert_eq!(again[0].attempts, 1, "deferral is not a failed attempt");
+    assert_eq!(store.outbox_next_due(Platform::Console).await.unwrap(), None);
+}
+
+async fn cards_and_settings_are_remembered_and_replaced(db: TestDb) {
+    let store = db.store().await;
+    let id = open(&store, "x", t(0), vec![]).await;
+    assert_eq!(store.card(id, "tg").await.unwrap(), None);
+    store.set_card(id, "tg", "41", t(1)).await.unwrap();
+    store.set_card(id, "tg", "42", t(2)).await.unwrap();
+    assert_eq!(store.card(id, "tg").await.unwrap().as_deref(), Some("42"));
+    assert_eq!(store.card(id, "other").await.unwrap(), None);
+    assert_eq!(store.setting("telegram.offset").await.unwrap(), None);
+    store.set_setting("telegram.offset", "100", t(1)).await.unwrap();
+    store.set_setting("telegram.offset", "101", t(2)).await.unwrap();
+    assert_eq!(store.setting("telegram.offset").await.unwrap().as_deref(), Some("101"));
+}
+
 on_both_backends!(
+    an_event_key_is_acted_on_once_and_a_repeat_writes_nothing,
+    a_deferred_message_waits_without_counting_as_a_failed_attempt,
+    cards_and_settings_are_remembered_and_replaced,
     a_new_case_reads_back_exactly_as_written,
     case_numbers_count_up_from_one,
     an_update_is_stored_with_a_new_version,

@@ -56,6 +56,7 @@ pub(super) async fn open(
             events: vec![ctx.event(EventAction::Opened, details)],
             outbox: ctx.notices(&notice),
             chat_locale: None,
+            handled: None,
             at: ctx.now,
         })
         .await?;
@@ -79,6 +80,7 @@ async fn change(
             events: vec![ctx.event(decision.action, decision.details)],
             outbox: ctx.notices(&decision.notice),
             chat_locale: None,
+            handled: None,
             at: ctx.now,
         };
         match ctx.app.store.commit(commit).await {

@@ -166,6 +166,7 @@ pub(super) async fn lang(ctx: &Ctx<'_>, locale: Locale) -> Result<Done, Failure>
             ],
             outbox,
             chat_locale: Some((chat.name.clone(), locale)),
+            handled: None,
             at: ctx.now,
         })
         .await?;

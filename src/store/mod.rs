@@ -24,6 +24,9 @@ pub enum StoreError {
     Conflict,
     #[error("the case the change refers to does not exist")]
     NoSuchCase,
+    /// The commit's `handled` key was already recorded: this event was acted on before.
+    #[error("this event was already handled")]
+    Duplicate,
     #[error("stored data is not what tocsin wrote: {0}")]
     Corrupt(String),
     #[error(transparent)]
@@ -61,6 +64,9 @@ pub struct Commit {
     /// Queued against the commit's case (or none).
     pub outbox: Vec<NewOutbox>,
     pub chat_locale: Option<(String, Locale)>,
+    /// The platform event this commit acts on (`telegram:update:42`); a second commit with
+    /// the same key fails with [`StoreError::Duplicate`] and writes nothing.
+    pub handled: Option<String>,
     pub at: DateTime<Utc>,
 }
 
@@ -118,6 +124,19 @@ pub trait Store: Send + Sync + 'static {
     async fn outbox_state(&self, id: i64) -> Result<Option<OutboxState>>;
     /// Messages for a platform not yet delivered nor given up on.
     async fn outbox_pending(&self, platform: Platform) -> Result<i64>;
+    /// Puts a claimed message back, due at `at`, without counting a failure (a rate limit
+    /// said "not yet").
+    async fn outbox_defer(&self, id: i64, at: DateTime<Utc>) -> Result<()>;
+    /// When the next pending message for a platform falls due, if any is pending.
+    async fn outbox_next_due(&self, platform: Platform) -> Result<Option<DateTime<Utc>>>;
+
+    /// Whether a platform event key was already recorded by a commit.
+    async fn was_handled(&self, key: &str) -> Result<bool>;
+    /// The platform message id of a case's card in a chat.
+    async fn card(&self, case: CaseId, chat: &str) -> Result<Option<String>>;
+    async fn set_card(&self, case: CaseId, chat: &str, message_id: &str, now: DateTime<Utc>) -> Result<()>;
+    async fn setting(&self, key: &str) -> Result<Option<String>>;
+    async fn set_setting(&self, key: &str, value: &str, now: DateTime<Utc>) -> Result<()>;
 }
 
 /// Opens the store a database URL names: `sqlite://...` or `postgres://...`.

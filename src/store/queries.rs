@@ -17,6 +17,16 @@ type Tx = sqlx::Transaction<'static, Db>;
 type Pool = sqlx::Pool<Db>;
 
 async fn write_commit(tx: &mut Tx, commit: Commit) -> Result<Option<CaseId>> {
+    if let Some(key) = &commit.handled {
+        let inserted = sqlx::query("INSERT INTO handled (key, at_ms) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+            .bind(key)
+            .bind(ms(commit.at))
+            .execute(&mut **tx)
+            .await?;
+        if inserted.rows_affected() == 0 {
+            return Err(StoreError::Duplicate);
+        }
+    }
     let case_id = match &commit.case {
         CaseWrite::None => None,
         CaseWrite::Insert(new) => Some(insert_case(tx, new).await?),
@@ -199,6 +209,69 @@ async fn count_pending(pool: &Pool, platform: Platform) -> Result<i64> {
     Ok(n)
 }
 
+async fn defer(pool: &Pool, id: i64, at: DateTime<Utc>) -> Result<()> {
+    sqlx::query("UPDATE outbox SET next_attempt_ms = $2, lease_until_ms = NULL, attempts = attempts - 1 WHERE id = $1")
+        .bind(id)
+        .bind(ms(at))
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+async fn next_due(pool: &Pool, platform: Platform) -> Result<Option<DateTime<Utc>>> {
+    let at: Option<i64> =
+        sqlx::query_scalar("SELECT MIN(next_attempt_ms) FROM outbox WHERE platform = $1 AND state = 'pending'")
+            .bind(platform.as_str())
+            .fetch_one(pool)
+            .await?;
+    at.map(super::rows::time).transpose()
+}
+
+async fn handled(pool: &Pool, key: &str) -> Result<bool> {
+    let found: Option<String> =
+        sqlx::query_scalar("SELECT key FROM handled WHERE key = $1").bind(key).fetch_optional(pool).await?;
+    Ok(found.is_some())
+}
+
+async fn get_card(pool: &Pool, case: CaseId, chat: &str) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar("SELECT message_id FROM cards WHERE case_id = $1 AND chat = $2")
+        .bind(case.get())
+        .bind(chat)
+        .fetch_optional(pool)
+        .await?)
+}
+
+async fn put_card(pool: &Pool, case: CaseId, chat: &str, message_id: &str, now: DateTime<Utc>) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO cards (case_id, chat, message_id, updated_ms) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (case_id, chat) DO UPDATE SET message_id = excluded.message_id, updated_ms = excluded.updated_ms",
+    )
+    .bind(case.get())
+    .bind(chat)
+    .bind(message_id)
+    .bind(ms(now))
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+async fn get_setting(pool: &Pool, key: &str) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = $1").bind(key).fetch_optional(pool).await?)
+}
+
+async fn put_setting(pool: &Pool, key: &str, value: &str, now: DateTime<Utc>) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO settings (key, value, updated_ms) VALUES ($1, $2, $3) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_ms = excluded.updated_ms",
+    )
+    .bind(key)
+    .bind(value)
+    .bind(ms(now))
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
 #[async_trait::async_trait]
 impl Store for Backend {
     async fn migrate(&self) -> Result<()> {
@@ -265,5 +338,33 @@ impl Store for Backend {
 
     async fn outbox_pending(&self, platform: Platform) -> Result<i64> {
         count_pending(&self.pool, platform).await
+    }
+
+    async fn outbox_defer(&self, id: i64, at: DateTime<Utc>) -> Result<()> {
+        defer(&self.pool, id, at).await
+    }
+
+    async fn outbox_next_due(&self, platform: Platform) -> Result<Option<DateTime<Utc>>> {
+        next_due(&self.pool, platform).await
+    }
+
+    async fn was_handled(&self, key: &str) -> Result<bool> {
+        handled(&self.pool, key).await
+    }
+
+    async fn card(&self, case: CaseId, chat: &str) -> Result<Option<String>> {
+        get_card(&self.pool, case, chat).await
+    }
+
+    async fn set_card(&self, case: CaseId, chat: &str, message_id: &str, now: DateTime<Utc>) -> Result<()> {
+        put_card(&self.pool, case, chat, message_id, now).await
+    }
+
+    async fn setting(&self, key: &str) -> Result<Option<String>> {
+        get_setting(&self.pool, key).await
+    }
+
+    async fn set_setting(&self, key: &str, value: &str, now: DateTime<Utc>) -> Result<()> {
+        put_setting(&self.pool, key, value, now).await
     }
 }
