@@ -11,7 +11,7 @@ use support::{BOT_TOML, TestDb};
 use tocsin::app::{App, Invocation};
 use tocsin::clock::{Clock, ManualClock};
 use tocsin::config::{Chat, Config};
-use tocsin::delivery::{SendError, Sender, Worker};
+use tocsin::delivery::{Outgoing, SendError, Sender, Worker};
 use tocsin::i18n::I18n;
 use tocsin::platform::Platform;
 use tocsin::store::Store;
@@ -29,12 +29,13 @@ impl Sender for Recorder {
         Platform::Console
     }
 
-    async fn send(&self, chat: &Chat, text: &str) -> Result<(), SendError> {
+    async fn send(&self, chat: &Chat, message: &Outgoing) -> Result<usize, SendError> {
         if let Some(err) = self.script.lock().unwrap().pop() {
             return Err(err);
         }
-        self.sent.lock().unwrap().push((chat.name.clone(), text.to_string()));
-        Ok(())
+        let Outgoing::Text(text) = message else { panic!("the console shows no cards") };
+        self.sent.lock().unwrap().push((chat.name.clone(), text.clone()));
+        Ok(1)
     }
 }
 
@@ -128,15 +129,22 @@ async fn a_platforms_retry_after_is_waited_exactly() {
 }
 
 #[tokio::test]
-async fn a_permanent_failure_is_never_retried_and_later_messages_still_go_out() {
-    let rig = rig(vec![SendError::Permanent("chat not found".into())]).await;
+async fn a_permanent_failure_is_never_retried_the_leaders_are_told_and_later_messages_still_go_out() {
+    let rig = rig(vec![SendError::Permanent("Forbidden: bot was kicked from the group chat".into())]).await;
     rig.say("ops", "/new Power cut").await;
     rig.say("ops", "/ack 1").await;
     rig.worker.deliver_due().await.unwrap();
     rig.clock.advance(chrono::Duration::hours(1));
     rig.worker.deliver_due().await.unwrap();
     let sent = rig.sent();
-    assert_eq!(sent.len(), 1, "{sent:?}");
-    assert!(sent[0].1.contains("acknowledged by Alice Chen"), "{sent:?}");
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert!(sent.iter().any(|(chat, text)| chat == "ops" && text.contains("acknowledged by Alice Chen")), "{sent:?}");
+    assert!(
+        sent.contains(&(
+            "desk".into(),
+            "⚠️ 无法向「ops」群投递消息，不再重试：Forbidden: bot was kicked from the group chat".into()
+        )),
+        "{sent:?}"
+    );
     assert_eq!(rig.pending().await, 0, "the failed one is given up on, not pending forever");
 }

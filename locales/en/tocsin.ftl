@@ -104,3 +104,12 @@ list-header-open = Cases on the ledger (newest first):
 list-header-mine = Your cases on the ledger (newest first):
 list-header-all = All cases (newest first):
 list-more = Showing the newest { $limit }; narrow with /list mine or /status <case>.
+
+## Case cards and delivery
+
+card-source = Source: { $source }
+button-ack = 👀 Acknowledge
+button-claim = 🙋 Claim
+notice-delivery-failed = ⚠️ I could not deliver a message to chat "{ $chat }" and will not retry: { $reason }
+digest-header = 📋 { $count } updates at once — collected into one message:
+card-last = { $by }: { $what }

@@ -129,3 +129,12 @@ cmd-close-usage = /close <案件>
 cmd-close-help = 将已处置的案件移出台账（结案）。
 cmd-lang-usage = /lang <en|zh-CN>
 cmd-lang-help = 更改 tocsin 在本群使用的语言。
+
+## 案件卡片与投递
+
+card-source = 来源：{ $source }
+button-ack = 👀 确认
+button-claim = 🙋 认领
+notice-delivery-failed = ⚠️ 无法向「{ $chat }」群投递消息，不再重试：{ $reason }
+digest-header = 📋 同时有 { $count } 条动态，合并为一条消息：
+card-last = { $by }：{ $what }

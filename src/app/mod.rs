@@ -5,6 +5,7 @@
 //! (case change + event + outbox) in one transaction, and returns what to say back. Read-only
 //! answers come back directly; announcements of changes go through the outbox.
 
+pub mod card;
 mod cases;
 pub mod format;
 mod info;

@@ -13,16 +13,61 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Notice {
-    Opened { title: String, summary: Option<String>, grade: Grade, by: String },
-    Acknowledged { title: String, by: String },
-    Claimed { title: String, by: String },
-    Assigned { title: String, owner: String, by: String },
-    Regraded { title: String, from: Grade, to: Grade, by: String },
-    Resolved { title: String, summary: String, by: String },
-    Reopened { title: String, by: String },
-    Dismissed { title: String, reason: String, by: String },
-    Closed { title: String, by: String },
-    LanguageChanged { by: String },
+    Opened {
+        title: String,
+        summary: Option<String>,
+        grade: Grade,
+        by: String,
+    },
+    Acknowledged {
+        title: String,
+        by: String,
+    },
+    Claimed {
+        title: String,
+        by: String,
+    },
+    Assigned {
+        title: String,
+        owner: String,
+        by: String,
+    },
+    Regraded {
+        title: String,
+        from: Grade,
+        to: Grade,
+        by: String,
+    },
+    Resolved {
+        title: String,
+        summary: String,
+        by: String,
+    },
+    Reopened {
+        title: String,
+        by: String,
+    },
+    Dismissed {
+        title: String,
+        reason: String,
+        by: String,
+    },
+    Closed {
+        title: String,
+        by: String,
+    },
+    LanguageChanged {
+        by: String,
+    },
+    /// A reply already rendered in the chat's language (platforms that queue replies).
+    Reply {
+        text: String,
+    },
+    /// A message could never be delivered to a chat; told to the team's leaders.
+    DeliveryFailed {
+        chat: String,
+        reason: String,
+    },
 }
 
 impl Notice {
@@ -32,6 +77,30 @@ impl Notice {
 
     pub fn from_payload(s: &str) -> serde_json::Result<Notice> {
         serde_json::from_str(s)
+    }
+
+    /// Whether this notice reports a change to its case (and so may update a case card).
+    pub fn is_case_change(&self) -> bool {
+        !matches!(self, Notice::LanguageChanged { .. } | Notice::Reply { .. } | Notice::DeliveryFailed { .. })
+    }
+
+    /// One line for a case card: who did what last (`Alice Chen: acknowledged it`).
+    pub fn card_line(&self, config: &Config, i18n: &I18n, locale: Locale) -> String {
+        let (by, what) = match self {
+            Notice::Opened { grade, by, .. } => (by, t!("event-opened", "grade" => grade.as_str())),
+            Notice::Acknowledged { by, .. } => (by, t!("event-acknowledged")),
+            Notice::Claimed { by, .. } => (by, t!("event-claimed")),
+            Notice::Assigned { owner, by, .. } => (by, t!("event-assigned", "owner" => owner.as_str())),
+            Notice::Regraded { from, to, by, .. } => {
+                (by, t!("event-regraded", "from" => from.as_str(), "to" => to.as_str()))
+            }
+            Notice::Resolved { summary, by, .. } => (by, t!("event-resolved", "summary" => summary.as_str())),
+            Notice::Reopened { by, .. } => (by, t!("event-reopened")),
+            Notice::Dismissed { reason, by, .. } => (by, t!("event-dismissed", "reason" => reason.as_str())),
+            Notice::Closed { by, .. } => (by, t!("event-closed")),
+            other => return other.render(None, config, i18n, locale),
+        };
+        i18n.render(locale, &t!("card-last", "by" => by.as_str(), "what" => what))
     }
 
     pub fn render(&self, case: Option<CaseId>, config: &Config, i18n: &I18n, locale: Locale) -> String {
@@ -69,6 +138,10 @@ impl Notice {
                 t!("notice-closed", "case" => case, "title" => title.as_str(), "by" => by.as_str())
             }
             Notice::LanguageChanged { by } => t!("notice-language", "by" => by.as_str()),
+            Notice::Reply { text } => return text.clone(),
+            Notice::DeliveryFailed { chat, reason } => {
+                t!("notice-delivery-failed", "chat" => chat.as_str(), "reason" => reason.as_str())
+            }
         };
         i18n.render(locale, &text)
     }

@@ -1,17 +1,25 @@
 //! The outbox worker: claims queued messages, renders them in the receiving chat's
-//! language, hands them to the platform's [`Sender`], and records the outcome.
+//! language, keeps each platform's sending limits, and records the outcome.
 //!
 //! A message is marked delivered only after its sender returned; if the process dies in
 //! between, the lease runs out and the message is sent again (at-least-once delivery).
+//! When more messages wait for one chat than its limits let through, they are coalesced
+//! into a digest: nothing is dropped, and no chat waits minutes for its first message.
 
-use crate::app::Notice;
+pub mod limiter;
+mod pass;
+pub mod split;
+
+use crate::app::card::CardView;
 use crate::clock::Clock;
 use crate::config::{Chat, Config};
 use crate::i18n::I18n;
 use crate::platform::Platform;
-use crate::store::{OutboxItem, Store};
+use crate::store::Store;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use limiter::{Limiter, Limits};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Mutex, Notify, watch};
@@ -20,23 +28,52 @@ use tokio::sync::{Mutex, Notify, watch};
 const LEASE: Duration = Duration::from_secs(30);
 /// Fallback wake-up for messages queued by another instance sharing the database.
 const POLL: Duration = Duration::from_secs(1);
-const BATCH: i64 = 50;
+const BATCH: i64 = 200;
+
+/// What a platform is asked to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outgoing {
+    /// Plain text: the sender escapes it for its markup and splits it to fit.
+    Text(String),
+    /// A case's card: posted once per chat, then edited in place.
+    Card(CardView),
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SendError {
     /// The platform will never accept this (chat not found, bot removed): do not retry.
     #[error("permanent: {0}")]
     Permanent(String),
-    /// Try again later, after `retry_after` if the platform said so.
+    /// Too many requests: the whole token waits exactly this long.
+    #[error("rate limited for {0:?}")]
+    RateLimited(Duration),
+    /// Try again later (a timeout, a 5xx), after `retry_after` if the platform said so.
     #[error("transient: {reason}")]
     Transient { reason: String, retry_after: Option<Duration> },
 }
 
-/// One platform's way of posting a text to a chat.
+/// One platform's way of posting to a chat.
 #[async_trait]
 pub trait Sender: Send + Sync {
     fn platform(&self) -> Platform;
-    async fn send(&self, chat: &Chat, text: &str) -> Result<(), SendError>;
+    /// The sending limits the platform enforces; `None` for none (the console).
+    fn limits(&self) -> Option<Limits> {
+        None
+    }
+    /// Whether the chat is a group (group limits apply to it).
+    fn is_group(&self, _chat: &Chat) -> bool {
+        false
+    }
+    /// Whether case changes are shown as an edited card rather than as new messages.
+    fn shows_cards(&self) -> bool {
+        false
+    }
+    /// The longest text one message may hold, in UTF-16 units.
+    fn max_text(&self) -> usize {
+        usize::MAX
+    }
+    /// Shows `message` in `chat`; returns how many platform messages that took.
+    async fn send(&self, chat: &Chat, message: &Outgoing) -> Result<usize, SendError>;
 }
 
 pub struct Worker {
@@ -45,6 +82,7 @@ pub struct Worker {
     i18n: Arc<I18n>,
     clock: Arc<dyn Clock>,
     senders: Vec<Arc<dyn Sender>>,
+    limiters: Mutex<HashMap<Platform, Limiter>>,
     wake: Arc<Notify>,
     /// One delivery pass at a time, so a caller that waits for a pass sees its messages out.
     pass: Mutex<()>,
@@ -59,18 +97,24 @@ impl Worker {
         senders: Vec<Arc<dyn Sender>>,
         wake: Arc<Notify>,
     ) -> Worker {
-        Worker { store, config, i18n, clock, senders, wake, pass: Mutex::new(()) }
+        let limiters = senders.iter().filter_map(|s| Some((s.platform(), Limiter::new(s.limits()?)))).collect();
+        Worker { store, config, i18n, clock, senders, limiters: Mutex::new(limiters), wake, pass: Mutex::new(()) }
     }
 
-    /// Delivers until `shutdown` turns true, woken by commits or, failing that, by the poll.
+    /// Delivers until `shutdown` turns true. Sleeps until the next message falls due, a
+    /// commit wakes it, or the poll interval passes (for other instances' messages).
     pub async fn run(&self, mut shutdown: watch::Receiver<bool>) {
         loop {
             if let Err(e) = self.deliver_due().await {
                 tracing::error!(error = ?e, "delivering the outbox failed; will retry");
             }
+            let nap = self
+                .next_due()
+                .await
+                .map_or(POLL, |at| (at - self.clock.now()).to_std().unwrap_or(Duration::ZERO).min(POLL));
             tokio::select! {
                 _ = self.wake.notified() => {}
-                _ = tokio::time::sleep(POLL) => {}
+                _ = tokio::time::sleep(nap) => {}
                 _ = shutdown.changed() => {}
             }
             if *shutdown.borrow() {
@@ -79,8 +123,18 @@ impl Worker {
         }
     }
 
+    async fn next_due(&self) -> Option<DateTime<Utc>> {
+        let mut next: Option<DateTime<Utc>> = None;
+        for s in &self.senders {
+            if let Ok(Some(at)) = self.store.outbox_next_due(s.platform()).await {
+                next = Some(next.map_or(at, |n| n.min(at)));
+            }
+        }
+        next
+    }
+
     /// One pass: every due message for every platform this worker serves. Returns how
-    /// many messages were handled (delivered, rescheduled or failed).
+    /// many messages were handled (delivered, deferred, rescheduled or failed).
     pub async fn deliver_due(&self) -> anyhow::Result<usize> {
         let _pass = self.pass.lock().await;
         let mut handled = 0;
@@ -92,9 +146,17 @@ impl Worker {
                 if batch.is_empty() {
                     break;
                 }
-                for item in &batch {
-                    self.deliver_one(sender.as_ref(), item).await?;
-                    handled += 1;
+                handled += batch.len();
+                // Group by chat, keeping each chat's messages in the order they were queued.
+                let mut chats: Vec<(String, Vec<_>)> = Vec::new();
+                for item in batch {
+                    match chats.iter_mut().find(|(c, _)| *c == item.chat) {
+                        Some((_, items)) => items.push(item),
+                        None => chats.push((item.chat.clone(), vec![item])),
+                    }
+                }
+                for (_, items) in chats {
+                    self.deliver_chat(sender.as_ref(), items).await?;
                 }
             }
         }
@@ -115,36 +177,6 @@ impl Worker {
                 }
             }
         }
-    }
-
-    async fn deliver_one(&self, sender: &dyn Sender, item: &OutboxItem) -> anyhow::Result<()> {
-        let Some(chat) = self.config.chat(&item.chat) else {
-            let why = format!("chat {:?} is no longer in bot.toml", item.chat);
-            self.store.outbox_failed(item.id, &why, None).await?;
-            return Ok(());
-        };
-        let notice = match Notice::from_payload(&item.payload) {
-            Ok(n) => n,
-            Err(e) => {
-                self.store.outbox_failed(item.id, &format!("unreadable payload: {e}"), None).await?;
-                return Ok(());
-            }
-        };
-        let locale = crate::app::chat_locale(self.store.as_ref(), &self.config, chat).await;
-        let text = notice.render(item.case, &self.config, &self.i18n, locale);
-        match sender.send(chat, &text).await {
-            Ok(()) => self.store.outbox_delivered(item.id, self.clock.now()).await?,
-            Err(SendError::Permanent(why)) => {
-                tracing::warn!(outbox = item.id, chat = %chat.name, %why, "message can never be delivered");
-                self.store.outbox_failed(item.id, &why, None).await?;
-            }
-            Err(SendError::Transient { reason, retry_after }) => {
-                let at = retry_at(self.clock.now(), item.attempts, retry_after);
-                tracing::info!(outbox = item.id, chat = %chat.name, %reason, retry_at = %at, "will retry");
-                self.store.outbox_failed(item.id, &reason, Some(at)).await?;
-            }
-        }
-        Ok(())
     }
 }
 

@@ -7,7 +7,7 @@
 use super::Platform;
 use crate::app::{App, Invocation};
 use crate::config::{Chat, ConsoleConfig};
-use crate::delivery::{SendError, Sender, Worker};
+use crate::delivery::{Outgoing, SendError, Sender, Worker};
 use async_trait::async_trait;
 use std::io::Write;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
@@ -30,9 +30,14 @@ impl Sender for ConsoleSender {
         Platform::Console
     }
 
-    async fn send(&self, chat: &Chat, text: &str) -> Result<(), SendError> {
+    /// The console shows no cards, so only text ever arrives here.
+    async fn send(&self, chat: &Chat, message: &Outgoing) -> Result<usize, SendError> {
+        let text = match message {
+            Outgoing::Text(text) => text.clone(),
+            Outgoing::Card(card) => card.headline.clone(),
+        };
         // A closed stdout (the reader of a pipe went away) will not come back.
-        print(&chat.name, text).map_err(|e| SendError::Permanent(format!("stdout: {e}")))
+        print(&chat.name, &text).map(|()| 1).map_err(|e| SendError::Permanent(format!("stdout: {e}")))
     }
 }
 

@@ -1,0 +1,129 @@
+//! The case card: how a platform that can edit messages shows one case — posted once to the
+//! team chat, then edited in place whenever the case changes. Built here, platform-neutral
+//! and already in the chat's language; the platform only lays it out and escapes it.
+
+use super::format;
+use crate::config::Config;
+use crate::domain::{Case, CaseId, CaseState, Locale};
+use crate::i18n::I18n;
+use crate::t;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardView {
+    pub case: CaseId,
+    /// `🟠 #12 Gas leak at Elm Street`: the grade's emoji, the number and the title.
+    pub headline: String,
+    pub summary: Option<String>,
+    /// Grade and state; owner and leader; source.
+    pub facts: Vec<String>,
+    /// What changed last, as the notice that caused this rendering put it.
+    pub last: String,
+    pub buttons: Vec<CardButton>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardButton {
+    pub label: String,
+    pub press: Press,
+}
+
+/// What pressing a card button asks for. Travels as short callback data (`ack:12`), well
+/// under Telegram's 64-byte limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Press {
+    Ack(CaseId),
+    Claim(CaseId),
+}
+
+impl Press {
+    pub fn data(self) -> String {
+        match self {
+            Press::Ack(c) => format!("ack:{}", c.get()),
+            Press::Claim(c) => format!("claim:{}", c.get()),
+        }
+    }
+
+    pub fn parse(data: &str) -> Option<Press> {
+        let (verb, case) = data.split_once(':')?;
+        let case = CaseId::parse(case)?;
+        match verb {
+            "ack" => Some(Press::Ack(case)),
+            "claim" => Some(Press::Claim(case)),
+            _ => None,
+        }
+    }
+
+    /// The chat command the press stands for, so it goes through the same grammar,
+    /// permission matrix and decisions as typing it.
+    pub fn command(self) -> String {
+        match self {
+            Press::Ack(c) => format!("/ack {}", c.get()),
+            Press::Claim(c) => format!("/claim {}", c.get()),
+        }
+    }
+}
+
+/// Cards keep the summary short so the whole card stays well inside one message.
+const CARD_SUMMARY: usize = 1000;
+
+pub fn card(case: &Case, last: String, config: &Config, i18n: &I18n, locale: Locale) -> CardView {
+    let r = |text| i18n.render(locale, &text);
+    let nobody = || r(t!("nobody"));
+    let mut facts = vec![
+        r(
+            t!("status-grade-state", "grade" => format::grade(config, case.grade, locale), "state" => format::state(case.state)),
+        ),
+        r(t!("status-people",
+            "owner" => case.owner.as_deref().map_or_else(nobody, |o| format::person(config, o)),
+            "leader" => case.leader.as_deref().map_or_else(nobody, |l| format::person(config, l)))),
+        r(t!("card-source", "source" => case.source.as_str())),
+    ];
+    if case.drill {
+        facts.push(r(t!("status-drill")));
+    }
+    let mut buttons = vec![];
+    if case.state == CaseState::Open {
+        buttons.push(CardButton { label: r(t!("button-ack")), press: Press::Ack(case.id) });
+    }
+    if case.state.is_active() && case.owner.is_none() {
+        buttons.push(CardButton { label: r(t!("button-claim")), press: Press::Claim(case.id) });
+    }
+    CardView {
+        case: case.id,
+        headline: format!("{} {} {}", config.grade(case.grade).emoji, case.id, case.title),
+        summary: case.summary.as_ref().map(|s| truncate(s, CARD_SUMMARY)),
+        facts,
+        last,
+        buttons,
+    }
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presses_travel_as_short_callback_data_and_come_back() {
+        for p in [Press::Ack(CaseId::parse("12").unwrap()), Press::Claim(CaseId::parse("999999999").unwrap())] {
+            assert!(p.data().len() <= 64);
+            assert_eq!(Press::parse(&p.data()), Some(p));
+        }
+        for bad in ["", "ack", "ack:", "ack:x", "close:1", "ack:-1", "ack:1:2"] {
+            assert_eq!(Press::parse(bad), None, "{bad}");
+        }
+        assert_eq!(Press::Ack(CaseId::parse("3").unwrap()).command(), "/ack 3");
+    }
+
+    #[test]
+    fn long_summaries_are_cut_on_a_character_boundary() {
+        assert_eq!(truncate("燃气泄漏", 2), "燃气…");
+        assert_eq!(truncate("ok", 5), "ok");
+    }
+}

@@ -1,0 +1,163 @@
+//! Keeps a platform's sending limits, decided from the times of earlier sends.
+//!
+//! Telegram's documented limits (DESIGN.md §3): about one message a second per chat, twenty a
+//! minute per group, thirty a second per bot token; a 429 pauses the whole token for exactly
+//! its `retry_after`. The limiter is pure: time comes in as an argument, nothing sleeps.
+
+use chrono::{DateTime, Duration, Utc};
+use std::collections::{HashMap, VecDeque};
+
+/// A budget: at most `count` sends in any `window`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    pub count: usize,
+    pub window: Duration,
+}
+
+impl Budget {
+    pub const fn new(count: usize, window: Duration) -> Budget {
+        Budget { count, window }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub per_chat: Budget,
+    /// Applies to group chats (and channels) on top of `per_chat`.
+    pub per_group: Budget,
+    pub per_token: Budget,
+}
+
+impl Limits {
+    pub const TELEGRAM: Limits = Limits {
+        per_chat: Budget::new(1, Duration::seconds(1)),
+        per_group: Budget::new(20, Duration::seconds(60)),
+        per_token: Budget::new(30, Duration::seconds(1)),
+    };
+}
+
+/// The send times still inside a budget's window, oldest first.
+#[derive(Debug, Default)]
+struct Window(VecDeque<DateTime<Utc>>);
+
+impl Window {
+    /// The earliest time one more send fits in `budget`.
+    fn ready_at(&self, budget: Budget) -> Option<DateTime<Utc>> {
+        if self.0.len() < budget.count {
+            return None;
+        }
+        // The send `count` places back must have left the window.
+        self.0.get(self.0.len() - budget.count).map(|t| *t + budget.window)
+    }
+
+    fn record(&mut self, at: DateTime<Utc>, keep: Duration) {
+        self.0.push_back(at);
+        while self.0.front().is_some_and(|t| *t + keep <= at) {
+            self.0.pop_front();
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Limiter {
+    limits: Limits,
+    chats: HashMap<String, Window>,
+    token: Window,
+    paused_until: Option<DateTime<Utc>>,
+}
+
+impl Limiter {
+    pub fn new(limits: Limits) -> Limiter {
+        Limiter { limits, chats: HashMap::new(), token: Window::default(), paused_until: None }
+    }
+
+    /// When a message to `chat` may be sent: `now` if it may go at once.
+    pub fn ready_at(&self, chat: &str, is_group: bool, now: DateTime<Utc>) -> DateTime<Utc> {
+        let mut ready = now;
+        let mut later = |t: Option<DateTime<Utc>>| {
+            if let Some(t) = t
+                && t > ready
+            {
+                ready = t;
+            }
+        };
+        later(self.paused_until);
+        later(self.token.ready_at(self.limits.per_token));
+        if let Some(w) = self.chats.get(chat) {
+            later(w.ready_at(self.limits.per_chat));
+            if is_group {
+                later(w.ready_at(self.limits.per_group));
+            }
+        }
+        ready
+    }
+
+    /// A message to `chat` was sent at `at`.
+    pub fn record(&mut self, chat: &str, at: DateTime<Utc>) {
+        let keep = self.limits.per_chat.window.max(self.limits.per_group.window);
+        self.chats.entry(chat.to_string()).or_default().record(at, keep);
+        self.token.record(at, self.limits.per_token.window);
+    }
+
+    /// The platform said "too many requests": nothing goes out before `until`.
+    pub fn pause(&mut self, until: DateTime<Utc>) {
+        if self.paused_until.is_none_or(|p| p < until) {
+            self.paused_until = Some(until);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn t(ms: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 21, 9, 0, 0).unwrap() + Duration::milliseconds(ms)
+    }
+
+    #[test]
+    fn one_message_a_second_per_chat() {
+        let mut l = Limiter::new(Limits::TELEGRAM);
+        assert_eq!(l.ready_at("a", false, t(0)), t(0));
+        l.record("a", t(0));
+        assert_eq!(l.ready_at("a", false, t(10)), t(1000));
+        assert_eq!(l.ready_at("b", false, t(10)), t(10), "other chats are not held up");
+    }
+
+    #[test]
+    fn a_group_gets_twenty_messages_in_any_minute() {
+        let mut l = Limiter::new(Limits::TELEGRAM);
+        let mut now = t(0);
+        let mut sent = vec![];
+        while now < t(120_000) {
+            now = l.ready_at("g", true, now);
+            l.record("g", now);
+            sent.push(now);
+        }
+        for (i, start) in sent.iter().enumerate() {
+            let in_minute = sent[i..].iter().take_while(|s| **s < *start + Duration::seconds(60)).count();
+            assert!(in_minute <= 20, "{in_minute} in the minute from {start}");
+        }
+        assert_eq!(sent[19], t(19_000), "the first twenty go out a second apart");
+        assert_eq!(sent[20], t(60_000), "the twenty-first waits for the first to leave the window");
+    }
+
+    #[test]
+    fn thirty_a_second_per_token_across_chats() {
+        let mut l = Limiter::new(Limits::TELEGRAM);
+        for i in 0..30 {
+            l.record(&format!("c{i}"), t(i));
+        }
+        assert_eq!(l.ready_at("c99", false, t(30)), t(1000));
+    }
+
+    #[test]
+    fn a_pause_holds_every_chat_until_it_ends_and_never_shortens() {
+        let mut l = Limiter::new(Limits::TELEGRAM);
+        l.pause(t(2000));
+        l.pause(t(1000));
+        assert_eq!(l.ready_at("a", false, t(0)), t(2000));
+        assert_eq!(l.ready_at("a", false, t(2500)), t(2500));
+    }
+}

@@ -1,0 +1,207 @@
+//! Delivering one chat's share of a claimed batch: limits, digests, outcomes.
+
+use super::{Outgoing, SendError, Sender, Worker, retry_at};
+use crate::app::card::card;
+use crate::app::{Notice, chat_locale};
+use crate::config::Chat;
+use crate::store::{CaseWrite, Commit, NewOutbox, OutboxItem};
+use crate::t;
+use chrono::{DateTime, Utc};
+use std::collections::VecDeque;
+
+/// Coalesce into a digest when at least this many messages wait for one rate-limited chat.
+const DIGEST_AT: usize = 3;
+
+impl Worker {
+    /// Sends what the chat's limits allow now, in queue order, and puts the rest back for
+    /// when they will allow more.
+    pub(super) async fn deliver_chat(&self, sender: &dyn Sender, items: Vec<OutboxItem>) -> anyhow::Result<()> {
+        let Some(chat) = self.config.chat(&items[0].chat).cloned() else {
+            for item in &items {
+                self.store.outbox_failed(item.id, "the chat is no longer in bot.toml", None).await?;
+            }
+            return Ok(());
+        };
+        let limited = sender.limits().is_some();
+        let mut queue: VecDeque<OutboxItem> = items.into();
+        let mut leaders_told = false;
+        while !queue.is_empty() {
+            let now = self.clock.now();
+            let ready = self.ready_at(sender, &chat, now).await;
+            if ready > now {
+                return self.defer_all(&queue, ready).await;
+            }
+            let (taken, outgoing) = if limited && queue.len() >= DIGEST_AT {
+                self.digest(sender, &chat, &mut queue).await?
+            } else {
+                let item = queue.pop_front().expect("the queue is not empty");
+                match self.render(sender, &chat, &item).await? {
+                    Some(out) => (vec![item], out),
+                    None => continue,
+                }
+            };
+            if taken.is_empty() {
+                continue;
+            }
+            match sender.send(&chat, &outgoing).await {
+                Ok(sent) => {
+                    self.record(sender, &chat, sent, self.clock.now()).await;
+                    for item in &taken {
+                        self.store.outbox_delivered(item.id, self.clock.now()).await?;
+                    }
+                }
+                Err(SendError::RateLimited(wait)) => {
+                    let until = now + chrono::Duration::from_std(wait)?;
+                    if let Some(l) = self.limiters.lock().await.get_mut(&sender.platform()) {
+                        l.pause(until);
+                    }
+                    tracing::warn!(chat = %chat.name, ?wait, "rate limited by the platform; pausing the token");
+                    self.defer_all(&taken, until).await?;
+                    return self.defer_all(&queue, until).await;
+                }
+                Err(SendError::Transient { reason, retry_after }) => {
+                    let at = retry_at(now, taken[0].attempts, retry_after);
+                    tracing::info!(chat = %chat.name, %reason, retry_at = %at, "will retry");
+                    for item in &taken {
+                        self.store.outbox_failed(item.id, &reason, Some(at)).await?;
+                    }
+                    // Later messages wait behind the failed one so the chat reads in order.
+                    return self.defer_all(&queue, at).await;
+                }
+                Err(SendError::Permanent(why)) => {
+                    tracing::warn!(chat = %chat.name, %why, "a message can never be delivered");
+                    for item in &taken {
+                        self.store.outbox_failed(item.id, &why, None).await?;
+                    }
+                    if !leaders_told {
+                        self.tell_leaders(&chat, &why).await?;
+                        leaders_told = true;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn ready_at(&self, sender: &dyn Sender, chat: &Chat, now: DateTime<Utc>) -> DateTime<Utc> {
+        match self.limiters.lock().await.get(&sender.platform()) {
+            Some(l) => l.ready_at(&chat.name, sender.is_group(chat), now),
+            None => now,
+        }
+    }
+
+    async fn record(&self, sender: &dyn Sender, chat: &Chat, messages: usize, at: DateTime<Utc>) {
+        if let Some(l) = self.limiters.lock().await.get_mut(&sender.platform()) {
+            for _ in 0..messages.max(1) {
+                l.record(&chat.name, at);
+            }
+        }
+    }
+
+    async fn defer_all<'a>(
+        &self,
+        items: impl IntoIterator<Item = &'a OutboxItem>,
+        at: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        for item in items {
+            self.store.outbox_defer(item.id, at).await?;
+        }
+        Ok(())
+    }
+
+    /// Takes as many waiting messages as fit in one message, as one digest.
+    async fn digest(
+        &self,
+        sender: &dyn Sender,
+        chat: &Chat,
+        queue: &mut VecDeque<OutboxItem>,
+    ) -> anyhow::Result<(Vec<OutboxItem>, Outgoing)> {
+        let locale = chat_locale(self.store.as_ref(), &self.config, chat).await;
+        let max = sender.max_text();
+        let mut taken = Vec::new();
+        let mut parts: Vec<String> = Vec::new();
+        let mut used = 0;
+        // The header's count is not known yet; leave room for the longest it can be.
+        let header_room =
+            super::split::utf16_len(&self.i18n.render(locale, &t!("digest-header", "count" => 999_999_i64)));
+        while let Some(item) = queue.front() {
+            let Some(text) = self.notice_text(item, chat).await? else {
+                queue.pop_front();
+                continue;
+            };
+            let cost = super::split::utf16_len(&text) + 2;
+            if !parts.is_empty() && header_room + used + cost > max {
+                break;
+            }
+            used += cost;
+            parts.push(text);
+            taken.push(queue.pop_front().expect("front exists"));
+        }
+        let header = self.i18n.render(locale, &t!("digest-header", "count" => taken.len()));
+        Ok((taken, Outgoing::Text(format!("{header}\n\n{}", parts.join("\n\n")))))
+    }
+
+    /// The message a queued notice becomes for this chat: the case's card in its team chat
+    /// on platforms that show cards, else text. `None` when the notice was unreadable (the
+    /// message is then marked failed).
+    async fn render(&self, sender: &dyn Sender, chat: &Chat, item: &OutboxItem) -> anyhow::Result<Option<Outgoing>> {
+        let Some(notice) = self.notice(item).await? else { return Ok(None) };
+        let locale = chat_locale(self.store.as_ref(), &self.config, chat).await;
+        if sender.shows_cards()
+            && notice.is_case_change()
+            && let Some(id) = item.case
+            && let Some(case) = self.store.case(id).await?
+            && self.config.team(&case.team).is_some_and(|t| t.team_chat == chat.name)
+        {
+            let last = notice.card_line(&self.config, &self.i18n, locale);
+            return Ok(Some(Outgoing::Card(card(&case, last, &self.config, &self.i18n, locale))));
+        }
+        Ok(Some(Outgoing::Text(notice.render(item.case, &self.config, &self.i18n, locale))))
+    }
+
+    async fn notice_text(&self, item: &OutboxItem, chat: &Chat) -> anyhow::Result<Option<String>> {
+        let Some(notice) = self.notice(item).await? else { return Ok(None) };
+        let locale = chat_locale(self.store.as_ref(), &self.config, chat).await;
+        Ok(Some(notice.render(item.case, &self.config, &self.i18n, locale)))
+    }
+
+    async fn notice(&self, item: &OutboxItem) -> anyhow::Result<Option<Notice>> {
+        match Notice::from_payload(&item.payload) {
+            Ok(n) => Ok(Some(n)),
+            Err(e) => {
+                self.store.outbox_failed(item.id, &format!("unreadable payload: {e}"), None).await?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// A chat that will never accept messages is a problem for the team's leaders: tell
+    /// them in their own chat (unless that is the chat that failed).
+    async fn tell_leaders(&self, chat: &Chat, why: &str) -> anyhow::Result<()> {
+        let leaders = self
+            .config
+            .team(&chat.team)
+            .and_then(|t| t.leaders_chat.as_deref())
+            .and_then(|name| self.config.chat(name))
+            .filter(|l| l.name != chat.name);
+        let Some(leaders) = leaders else { return Ok(()) };
+        let notice = Notice::DeliveryFailed { chat: chat.name.clone(), reason: why.to_string() };
+        let at = self.clock.now();
+        self.store
+            .commit(Commit {
+                case: CaseWrite::None,
+                events: vec![],
+                outbox: vec![NewOutbox {
+                    chat: leaders.name.clone(),
+                    platform: leaders.platform,
+                    payload: notice.to_payload(),
+                }],
+                chat_locale: None,
+                handled: None,
+                at,
+            })
+            .await?;
+        self.wake.notify_one();
+        Ok(())
+    }
+}
