@@ -1,60 +1,139 @@
-//! `tocsin run`: wires the store, the core, the delivery worker and the enabled platforms
-//! together, and shuts them down cleanly on end of input, Ctrl-C or SIGTERM.
+//! Starting and stopping tocsin: the store, the core, the delivery worker and every
+//! platform bot.toml enables. `tocsin run` adds the console and OS signals on top.
 
 use crate::app::App;
 use crate::clock::{Clock, SystemClock};
-use crate::config::Config;
+use crate::config::{Config, TELEGRAM_TOKEN_ENV, TELEGRAM_WEBHOOK_SECRET_ENV};
 use crate::delivery::{Sender, Worker};
 use crate::i18n::I18n;
+use crate::platform::telegram::{self, Inbound, sender::TelegramSender};
 use crate::platform::{Platform, console};
 use anyhow::Context as _;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
+use tokio::task::JoinSet;
 
 /// How long shutdown waits for queued messages to go out.
 const DRAIN: Duration = Duration::from_secs(5);
 
-pub async fn run(config: Config) -> anyhow::Result<()> {
+/// Secrets come from the environment only, and are never logged.
+#[derive(Default, Clone)]
+pub struct Secrets {
+    pub telegram_token: Option<String>,
+    pub telegram_webhook_secret: Option<String>,
+}
+
+impl Secrets {
+    pub fn from_env() -> Secrets {
+        let var = |k| std::env::var(k).ok().filter(|v: &String| !v.trim().is_empty());
+        Secrets { telegram_token: var(TELEGRAM_TOKEN_ENV), telegram_webhook_secret: var(TELEGRAM_WEBHOOK_SECRET_ENV) }
+    }
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secrets(..)")
+    }
+}
+
+/// Everything running in the background, and the way to stop it.
+pub struct Services {
+    pub app: Arc<App>,
+    pub worker: Arc<Worker>,
+    /// Where the Telegram webhook listens, in webhook mode.
+    pub webhook_addr: Option<SocketAddr>,
+    stop: watch::Sender<bool>,
+    tasks: JoinSet<anyhow::Result<()>>,
+}
+
+pub async fn start(config: Config, clock: Arc<dyn Clock>, secrets: Secrets) -> anyhow::Result<Services> {
     let config = Arc::new(config);
     let store = crate::store::connect(&config.database_url).await?;
     store.migrate().await.context("migrating the database")?;
     let i18n = Arc::new(I18n::new()?);
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let app = App::new(store.clone(), config.clone(), i18n.clone(), clock.clone());
-
+    let app = Arc::new(App::new(store.clone(), config.clone(), i18n.clone(), clock.clone()));
+    let (stop, stopped) = watch::channel(false);
+    let mut tasks = JoinSet::new();
     let mut senders: Vec<Arc<dyn Sender>> = Vec::new();
-    for platform in config.platforms_in_use() {
-        match platform {
-            Platform::Console => senders.push(Arc::new(console::ConsoleSender)),
-            other => {
-                tracing::warn!(%other, "chats are configured for a platform this build cannot reach yet; their messages stay queued")
-            }
+    let mut webhook_addr = None;
+
+    if config.platforms_in_use().contains(&Platform::Console) {
+        senders.push(Arc::new(console::ConsoleSender));
+    }
+    if let Some(tg) = &config.telegram {
+        let token = secrets
+            .telegram_token
+            .as_deref()
+            .with_context(|| format!("bot.toml has a [telegram] section but {TELEGRAM_TOKEN_ENV} is not set"))?;
+        let bot = telegram::bot(tg, token)?;
+        let username = telegram::introduce(&bot, &i18n, config.default_locale).await?;
+        tracing::info!(%username, "connected to Telegram");
+        senders.push(Arc::new(TelegramSender::new(bot.clone(), store.clone(), clock.clone())));
+        let inbound = Inbound { app: app.clone(), bot, username };
+        let (addr, receiving) =
+            telegram::start_receiving(inbound, tg, secrets.telegram_webhook_secret.clone(), stopped.clone()).await?;
+        webhook_addr = addr;
+        tasks.spawn(receiving);
+    }
+    if config.platforms_in_use().contains(&Platform::Discord) {
+        tracing::warn!(
+            "Discord chats are configured, but this build cannot reach Discord yet; their messages stay queued"
+        );
+    }
+
+    let worker = Arc::new(Worker::new(store, config.clone(), i18n, clock, senders, app.outbox_signal()));
+    let w = worker.clone();
+    tasks.spawn(async move {
+        w.run(stopped).await;
+        Ok(())
+    });
+    Ok(Services { app, worker, webhook_addr, stop, tasks })
+}
+
+impl Services {
+    /// Resolves when a background task ends on its own (which it only does on failure).
+    pub async fn failed(&mut self) -> anyhow::Error {
+        match self.tasks.join_next().await {
+            Some(Ok(Err(e))) => e,
+            Some(Ok(Ok(()))) => anyhow::anyhow!("a background task stopped unexpectedly"),
+            Some(Err(e)) => anyhow::Error::new(e).context("a background task panicked"),
+            None => std::future::pending().await,
         }
     }
-    let worker = Worker::new(store, config.clone(), i18n, clock, senders, app.outbox_signal());
-    let (stop, stopped) = watch::channel(false);
 
-    tracing::info!(platforms = ?config.platforms_in_use(), "tocsin is running");
-    let work = async {
-        tokio::join!(worker.run(stopped), async {
-            let result = match &config.console {
-                Some(c) => console::run(&app, &worker, c, tokio::io::BufReader::new(tokio::io::stdin())).await,
-                None => {
-                    std::future::pending::<()>().await;
-                    Ok(())
-                }
-            };
-            let _ = stop.send(true);
-            result
-        })
-        .1
-    };
+    /// Stops receiving, delivers what is queued (for a few seconds at most), and stops.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        while let Ok(Some(r)) = tokio::time::timeout(DRAIN, self.tasks.join_next()).await {
+            if let Ok(Err(e)) = r {
+                tracing::warn!(error = ?e, "a task ended with an error while stopping");
+            }
+        }
+        self.tasks.abort_all();
+        self.worker.drain(DRAIN).await;
+    }
+}
+
+/// `tocsin run`: everything bot.toml enables, plus the console, until end of input (when
+/// the console is on), Ctrl-C or SIGTERM.
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    let console = config.console.clone();
+    let mut services = start(config, Arc::new(SystemClock), Secrets::from_env()).await?;
+    tracing::info!(platforms = ?services.app.config().platforms_in_use(), "tocsin is running");
+    let (app, worker) = (services.app.clone(), services.worker.clone());
     let result = tokio::select! {
-        r = work => r,
+        r = async {
+            match &console {
+                Some(c) => console::run(&app, &worker, c, tokio::io::BufReader::new(tokio::io::stdin())).await,
+                None => std::future::pending().await,
+            }
+        } => r,
+        e = services.failed() => Err(e),
         _ = shutdown_signal() => { tracing::info!("signal received, shutting down"); Ok(()) }
     };
-    worker.drain(DRAIN).await;
+    services.shutdown().await;
     result
 }
 

@@ -73,7 +73,9 @@ impl Rig {
             user_id: "alice".into(),
             chat_id: chat.into(),
             text: text.into(),
+            topic: None,
             bot_username: None,
+            dedup_key: None,
         };
         assert!(self.app.handle(&inv).await.committed, "{text} should commit");
     }

@@ -86,7 +86,7 @@ fn config() -> Config {
     let anchor = "team_chat = \"ops\"\n";
     assert_eq!(base.matches(anchor).count(), 1, "bot.toml changed shape; update this test's config");
     let mut text = base.replace(anchor, &format!("{anchor}leaders_chat = \"tg\"\n"));
-    text.push_str(&format!("\n[chats.tg]\nplatform = \"telegram\"\nid = {CHAT_ID}\n"));
+    text.push_str(&format!("\n[telegram]\n\n[chats.tg]\nplatform = \"telegram\"\nid = {CHAT_ID}\n"));
     for (role, name, id) in PEOPLE {
         text.push_str(&format!("\n[[people]]\nname = \"{name}\"\nroles = [\"{role}\"]\ntelegram = {id}\n"));
     }
@@ -150,7 +150,9 @@ impl Harness {
             user_id: user_id.to_string(),
             chat_id: CHAT_ID.to_string(),
             text: text.to_string(),
+            topic: None,
             bot_username: None,
+            dedup_key: None,
         };
         self.app.handle(&inv).await
     }

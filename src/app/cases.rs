@@ -56,7 +56,7 @@ pub(super) async fn open(
             events: vec![ctx.event(EventAction::Opened, details)],
             outbox: ctx.notices(&notice),
             chat_locale: None,
-            handled: None,
+            handled: ctx.handled.clone(),
             at: ctx.now,
         })
         .await?;
@@ -80,13 +80,14 @@ async fn change(
             events: vec![ctx.event(decision.action, decision.details)],
             outbox: ctx.notices(&decision.notice),
             chat_locale: None,
-            handled: None,
+            handled: ctx.handled.clone(),
             at: ctx.now,
         };
         match ctx.app.store.commit(commit).await {
             Ok(_) => return Ok(Done::Committed),
             Err(StoreError::Conflict) => continue,
             Err(StoreError::NoSuchCase) => return Err(not_found(id)),
+            Err(StoreError::Duplicate) => return Err(Failure::Duplicate),
             Err(e) => return Err(e.into()),
         }
     }

@@ -166,7 +166,7 @@ pub(super) async fn lang(ctx: &Ctx<'_>, locale: Locale) -> Result<Done, Failure>
             ],
             outbox,
             chat_locale: Some((chat.name.clone(), locale)),
-            handled: None,
+            handled: ctx.handled.clone(),
             at: ctx.now,
         })
         .await?;

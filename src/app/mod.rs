@@ -32,8 +32,13 @@ pub struct Invocation {
     pub user_id: String,
     pub chat_id: String,
     pub text: String,
+    /// The platform's forum topic (Telegram `message_thread_id`), if the message was in one.
+    pub topic: Option<i64>,
     /// This bot's username where commands can be addressed to a bot (`/ack@name 3`).
     pub bot_username: Option<String>,
+    /// A key naming this platform event (`telegram:update:42`): an event whose key was
+    /// already recorded is not acted on again, even after a restart.
+    pub dedup_key: Option<String>,
 }
 
 /// What the adapter should do after handling.
@@ -43,6 +48,8 @@ pub struct Response {
     pub reply: Option<String>,
     /// A decision was committed: its announcements wait in the outbox.
     pub committed: bool,
+    /// The event was already handled before; nothing was done this time.
+    pub duplicate: bool,
 }
 
 /// The two tiers of errors: a user's mistake is explained to them in their language; an
@@ -51,11 +58,16 @@ pub struct Response {
 enum Failure {
     User(Text),
     Internal(anyhow::Error),
+    /// The platform event was acted on before (its key is recorded).
+    Duplicate,
 }
 
 impl From<StoreError> for Failure {
     fn from(e: StoreError) -> Failure {
-        Failure::Internal(anyhow::Error::new(e).context("talking to the store"))
+        match e {
+            StoreError::Duplicate => Failure::Duplicate,
+            e => Failure::Internal(anyhow::Error::new(e).context("talking to the store")),
+        }
     }
 }
 
@@ -88,6 +100,8 @@ struct Ctx<'a> {
     platform: Platform,
     locale: Locale,
     now: DateTime<Utc>,
+    /// Recorded with the decision, so a redelivered event is not acted on twice.
+    handled: Option<String>,
 }
 
 impl Ctx<'_> {
@@ -135,6 +149,14 @@ impl App {
         &self.config
     }
 
+    pub fn store(&self) -> Arc<dyn Store> {
+        self.store.clone()
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
     /// The hint for plain text typed where only commands are understood.
     pub async fn hint(&self, chat: &Chat) -> String {
         let locale = self.locale(chat).await;
@@ -150,8 +172,17 @@ impl App {
         if matches!(parsed, Err(ParseError::NotACommand | ParseError::NotForThisBot)) {
             return Response::default();
         }
-        let reply = |locale, text: Text| Response { reply: Some(self.i18n.render(locale, &text)), committed: false };
-        let Some(chat) = self.config.chat_by_platform_id(inv.platform, &inv.chat_id) else {
+        if let Some(key) = &inv.dedup_key {
+            match self.store.was_handled(key).await {
+                Ok(true) => return Response { duplicate: true, ..Response::default() },
+                Ok(false) => {}
+                // The commit below still refuses a duplicate; this was only a shortcut.
+                Err(e) => tracing::warn!(error = %e, "could not check whether an event was handled"),
+            }
+        }
+        let reply =
+            |locale, text: Text| Response { reply: Some(self.i18n.render(locale, &text)), ..Response::default() };
+        let Some(chat) = self.config.chat_for(inv.platform, &inv.chat_id, inv.topic) else {
             return reply(
                 self.config.default_locale,
                 t!("refuse-unknown-chat", "platform" => inv.platform.as_str(), "id" => inv.chat_id.as_str()),
@@ -182,18 +213,66 @@ impl App {
             return reply(locale, self.refusal_text(locale, &refusal));
         }
         let team = self.config.team(&chat.team).expect("every checked chat belongs to a team");
-        let ctx = Ctx { app: self, person, chat, team, platform: inv.platform, locale, now: self.clock.now() };
+        let ctx = Ctx {
+            app: self,
+            person,
+            chat,
+            team,
+            platform: inv.platform,
+            locale,
+            now: self.clock.now(),
+            handled: inv.dedup_key.clone(),
+        };
         match self.execute(&ctx, command).await {
-            Ok(Done::Reply(text)) => Response { reply: Some(text), committed: false },
+            Ok(Done::Reply(text)) => Response { reply: Some(text), ..Response::default() },
             Ok(Done::Committed) => {
                 self.outbox_signal.notify_one();
-                Response { reply: None, committed: true }
+                Response { committed: true, ..Response::default() }
             }
+            Err(Failure::Duplicate) => Response { duplicate: true, ..Response::default() },
             Err(Failure::User(text)) => reply(locale, text),
             Err(Failure::Internal(e)) => {
                 tracing::error!(error = ?e, ?action, person = %person.name, chat = %chat.name, "a command failed");
                 reply(locale, t!("error-internal"))
             }
+        }
+    }
+
+    /// Queues a reply for platforms whose every post goes through the outbox (and its
+    /// rate limits), recording the event key with it so a redelivery is not answered twice.
+    pub async fn enqueue_reply(&self, chat: &Chat, text: String, dedup_key: Option<String>) -> anyhow::Result<()> {
+        let payload = Notice::Reply { text }.to_payload();
+        let commit = crate::store::Commit {
+            case: crate::store::CaseWrite::None,
+            events: vec![],
+            outbox: vec![NewOutbox { chat: chat.name.clone(), platform: chat.platform, payload }],
+            chat_locale: None,
+            handled: dedup_key,
+            at: self.clock.now(),
+        };
+        match self.store.commit(commit).await {
+            Ok(_) => {
+                self.outbox_signal.notify_one();
+                Ok(())
+            }
+            Err(StoreError::Duplicate) => Ok(()),
+            Err(e) => Err(anyhow::Error::new(e).context("queueing a reply")),
+        }
+    }
+
+    /// Records an event key without anything else (an event that needed no answer).
+    pub async fn mark_handled(&self, key: String) -> anyhow::Result<()> {
+        let commit = crate::store::Commit {
+            case: crate::store::CaseWrite::None,
+            events: vec![],
+            outbox: vec![],
+            chat_locale: None,
+            handled: Some(key),
+            at: self.clock.now(),
+        };
+        match self.store.commit(commit).await {
+            Ok(_) | Err(StoreError::Duplicate) => Ok(()),
+            Err(e) => Err(anyhow::Error::new(e).context("recording a handled event")),
         }
     }
 

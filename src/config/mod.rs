@@ -22,6 +22,7 @@ pub struct Config {
     pub default_locale: Locale,
     pub default_grade: Grade,
     pub console: Option<ConsoleConfig>,
+    pub telegram: Option<TelegramConfig>,
     pub people: Vec<Person>,
     pub chats: BTreeMap<String, Chat>,
     pub teams: Vec<Team>,
@@ -35,6 +36,30 @@ pub struct ConsoleConfig {
     /// The person who types them.
     pub person: String,
 }
+
+/// How tocsin reaches the Telegram Bot API. The token is never here: it comes from
+/// [`TELEGRAM_TOKEN_ENV`].
+#[derive(Debug, Clone)]
+pub struct TelegramConfig {
+    /// A self-hosted Bot API server (or a test's fake) instead of api.telegram.org.
+    pub api_url: Option<reqwest::Url>,
+    pub mode: TelegramMode,
+    /// Long-polling timeout in seconds; below teloxide's 17 s client timeout.
+    pub poll_timeout: u32,
+}
+
+#[derive(Debug, Clone)]
+pub enum TelegramMode {
+    Polling,
+    /// Telegram posts updates to `url`; tocsin listens on `listen` at `url`'s path.
+    Webhook {
+        listen: std::net::SocketAddr,
+        url: reqwest::Url,
+    },
+}
+
+pub const TELEGRAM_TOKEN_ENV: &str = "TELOXIDE_TOKEN";
+pub const TELEGRAM_WEBHOOK_SECRET_ENV: &str = "TOCSIN_TELEGRAM_WEBHOOK_SECRET";
 
 #[derive(Debug, Clone)]
 pub struct Person {
@@ -51,6 +76,8 @@ pub struct Chat {
     pub name: String,
     pub platform: Platform,
     pub id: String,
+    /// A forum topic within the chat (Telegram `message_thread_id`).
+    pub topic: Option<i64>,
     pub locale: Option<Locale>,
     /// The team this chat belongs to (every configured chat belongs to exactly one).
     pub team: String,
@@ -141,8 +168,11 @@ impl Config {
         self.chats.get(name)
     }
 
-    pub fn chat_by_platform_id(&self, platform: Platform, id: &str) -> Option<&Chat> {
-        self.chats.values().find(|c| c.platform == platform && c.id == id)
+    /// The chat a message came from: the chat configured for its exact forum topic if
+    /// there is one, else the chat as a whole.
+    pub fn chat_for(&self, platform: Platform, id: &str, topic: Option<i64>) -> Option<&Chat> {
+        let find = |t: Option<i64>| self.chats.values().find(|c| c.platform == platform && c.id == id && c.topic == t);
+        topic.and_then(|t| find(Some(t))).or_else(|| find(None))
     }
 
     pub fn team(&self, name: &str) -> Option<&Team> {

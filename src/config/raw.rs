@@ -24,6 +24,7 @@ pub struct RawConfig {
     #[serde(default = "default_grade")]
     pub default_grade: String,
     pub console: Option<RawConsole>,
+    pub telegram: Option<RawTelegram>,
     #[serde(default)]
     pub people: Vec<RawPerson>,
     #[serde(default)]
@@ -77,6 +78,8 @@ impl RawId {
 pub struct RawChat {
     pub platform: String,
     pub id: Option<RawId>,
+    /// A Telegram forum topic (`message_thread_id`) within the chat.
+    pub topic: Option<i64>,
     pub locale: Option<String>,
 }
 
@@ -98,4 +101,29 @@ pub struct RawGrade {
     pub colour: String,
     #[serde(default)]
     pub name: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTelegram {
+    pub api_url: Option<String>,
+    #[serde(default = "default_mode")]
+    pub mode: String,
+    #[serde(default = "default_poll_timeout")]
+    pub poll_timeout: u32,
+    pub webhook: Option<RawWebhook>,
+}
+
+fn default_mode() -> String {
+    "polling".to_string()
+}
+fn default_poll_timeout() -> u32 {
+    10
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWebhook {
+    pub listen: String,
+    pub url: String,
 }

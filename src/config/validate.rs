@@ -1,7 +1,9 @@
 //! Turns the raw file into a checked [`Config`], naming every bad key.
 
-use super::raw::{RawChat, RawConfig, RawGrade, RawPerson, RawTeam};
-use super::{Chat, Config, ConfigError, ConfigErrors, ConsoleConfig, GradeStyle, Person, Team};
+use super::raw::{RawChat, RawConfig, RawGrade, RawPerson, RawTeam, RawTelegram};
+use super::{
+    Chat, Config, ConfigError, ConfigErrors, ConsoleConfig, GradeStyle, Person, Team, TelegramConfig, TelegramMode,
+};
 use crate::domain::{Grade, Locale, Role, Roles};
 use crate::platform::Platform;
 use std::collections::{BTreeMap, HashMap};
@@ -48,6 +50,10 @@ pub(super) fn validate(raw: RawConfig) -> Result<Config, ConfigErrors> {
         .collect::<BTreeMap<_, _>>();
     let grades = grades(&mut p, &raw.grades);
     let console = raw.console.as_ref().and_then(|c| console(&mut p, &c.chat, &chats, &people));
+    let telegram = raw.telegram.as_ref().and_then(|t| telegram(&mut p, t));
+    if telegram.is_none() && raw.telegram.is_none() && chats.values().any(|c| c.platform == Platform::Telegram) {
+        p.add("telegram", "Telegram chats are configured but there is no [telegram] section");
+    }
 
     if p.0.is_empty() {
         Ok(Config {
@@ -55,6 +61,7 @@ pub(super) fn validate(raw: RawConfig) -> Result<Config, ConfigErrors> {
             default_locale,
             default_grade,
             console,
+            telegram,
             people,
             chats,
             teams,
@@ -133,7 +140,7 @@ fn people(p: &mut Problems, raw: &[RawPerson]) -> Vec<Person> {
 }
 
 fn chats(p: &mut Problems, raw: &BTreeMap<String, RawChat>) -> Vec<Chat> {
-    let mut seen: HashMap<(Platform, String), &str> = HashMap::new();
+    let mut seen: HashMap<(Platform, String, Option<i64>), &str> = HashMap::new();
     let mut out = Vec::new();
     for (name, rc) in raw {
         let at = format!("chats.{name}");
@@ -158,11 +165,14 @@ fn chats(p: &mut Problems, raw: &BTreeMap<String, RawChat>) -> Vec<Chat> {
         {
             p.add(format!("{at}.id"), format!("\"{id}\" is not a {platform} chat id (a number)"));
         }
-        if let Some(other) = seen.insert((platform, id.clone()), name) {
+        if rc.topic.is_some() && platform != Platform::Telegram {
+            p.add(format!("{at}.topic"), "only Telegram chats have forum topics");
+        }
+        if let Some(other) = seen.insert((platform, id.clone(), rc.topic), name) {
             p.add(format!("{at}.id"), format!("the same {platform} chat as chats.{other}"));
         }
         let locale = rc.locale.as_ref().and_then(|l| p.locale(format!("{at}.locale"), l));
-        out.push(Chat { name: name.clone(), platform, id, locale, team: String::new() });
+        out.push(Chat { name: name.clone(), platform, id, topic: rc.topic, locale, team: String::new() });
     }
     out
 }
@@ -270,4 +280,42 @@ fn console(p: &mut Problems, chat: &str, chats: &BTreeMap<String, Chat>, people:
         }
         Some(person) => Some(ConsoleConfig { chat: chat.to_string(), person: person.name.clone() }),
     }
+}
+
+fn telegram(p: &mut Problems, raw: &RawTelegram) -> Option<TelegramConfig> {
+    let api_url = raw.api_url.as_ref().and_then(|u| match reqwest::Url::parse(u) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") => Some(url),
+        _ => {
+            p.add("telegram.api_url", format!("\"{u}\" is not an http(s) URL"));
+            None
+        }
+    });
+    if !(1..=15).contains(&raw.poll_timeout) {
+        p.add("telegram.poll_timeout", "must be 1 to 15 seconds (teloxide's client gives up after 17)");
+    }
+    let mode = match (raw.mode.as_str(), &raw.webhook) {
+        ("polling", _) => TelegramMode::Polling,
+        ("webhook", None) => {
+            p.add("telegram.webhook", "mode = \"webhook\" needs a [telegram.webhook] section with listen and url");
+            return None;
+        }
+        ("webhook", Some(w)) => {
+            let listen = w.listen.parse().map_err(|_| {
+                p.add("telegram.webhook.listen", format!("\"{}\" is not an address like 127.0.0.1:8443", w.listen))
+            });
+            let url = reqwest::Url::parse(&w.url).ok().filter(|u| u.scheme() == "https" || u.scheme() == "http");
+            if url.is_none() {
+                p.add("telegram.webhook.url", format!("\"{}\" is not an https URL", w.url));
+            }
+            match (listen, url) {
+                (Ok(listen), Some(url)) => TelegramMode::Webhook { listen, url },
+                _ => return None,
+            }
+        }
+        (other, _) => {
+            p.add("telegram.mode", format!("unknown mode \"{other}\" (expected \"polling\" or \"webhook\")"));
+            return None;
+        }
+    };
+    Some(TelegramConfig { api_url, mode, poll_timeout: raw.poll_timeout })
 }

@@ -61,7 +61,9 @@ pub async fn run(
             user_id: console.person.clone(),
             chat_id: chat.id.clone(),
             text: line.to_string(),
+            topic: None,
             bot_username: None,
+            dedup_key: None,
         };
         let response = app.handle(&inv).await;
         if let Some(reply) = &response.reply {

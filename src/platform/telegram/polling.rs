@@ -1,0 +1,63 @@
+//! Long polling with `getUpdates`, resuming from the last confirmed update after a restart.
+
+use super::Inbound;
+use std::time::Duration;
+use teloxide::payloads::GetUpdatesSetters;
+use teloxide::prelude::Requester;
+use teloxide::types::AllowedUpdate;
+use teloxide::{ApiError, RequestError};
+use tokio::sync::watch;
+
+const OFFSET_KEY: &str = "telegram.offset";
+
+pub async fn run(inbound: Inbound, timeout: u32, mut shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
+    let store = inbound.app.store();
+    // Telegram refuses getUpdates while a webhook is set.
+    if let Err(e) = teloxide::prelude::Requester::delete_webhook(&inbound.bot).await {
+        tracing::warn!(error = %e, "could not remove a webhook before polling");
+    }
+    let mut offset: i32 = store.setting(OFFSET_KEY).await?.and_then(|s| s.parse().ok()).unwrap_or(0);
+    let mut failures: u32 = 0;
+    loop {
+        let poll = inbound
+            .bot
+            .get_updates()
+            .offset(offset)
+            .timeout(timeout)
+            .allowed_updates(vec![AllowedUpdate::Message, AllowedUpdate::CallbackQuery]);
+        let updates = tokio::select! {
+            r = poll => r,
+            _ = shutdown.changed() => return Ok(()),
+        };
+        match updates {
+            Ok(updates) => {
+                failures = 0;
+                for update in &updates {
+                    inbound.handle(update).await;
+                    offset = offset.max(i32::try_from(update.id.0).unwrap_or(i32::MAX).saturating_add(1));
+                }
+                if !updates.is_empty() {
+                    store.set_setting(OFFSET_KEY, &offset.to_string(), inbound.app.now()).await?;
+                }
+            }
+            Err(e) => {
+                failures += 1;
+                let wait = match &e {
+                    RequestError::RetryAfter(s) => s.duration(),
+                    _ => Duration::from_secs(2u64.pow(failures.min(5))),
+                };
+                if matches!(e, RequestError::Api(ApiError::InvalidToken)) {
+                    anyhow::bail!("Telegram rejected the bot token (TELOXIDE_TOKEN)");
+                }
+                tracing::warn!(error = %e, ?wait, "getUpdates failed; polling again after a pause");
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = shutdown.changed() => return Ok(()),
+                }
+            }
+        }
+        if *shutdown.borrow() {
+            return Ok(());
+        }
+    }
+}
