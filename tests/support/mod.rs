@@ -5,6 +5,7 @@
 //! database is a failure: in CI a Postgres test must never silently skip.
 #![allow(dead_code)] // each test binary uses a different part of this module
 
+pub mod fake_telegram;
 pub mod process;
 
 use std::sync::Arc;
