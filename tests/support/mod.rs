@@ -7,6 +7,7 @@
 
 pub mod fake_telegram;
 pub mod process;
+pub mod telegram;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
