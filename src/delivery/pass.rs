@@ -51,7 +51,8 @@ impl Worker {
                     }
                 }
                 Err(SendError::RateLimited(wait)) => {
-                    let until = now + chrono::Duration::from_std(wait)?;
+                    // Counted from the answer, not from when we started sending.
+                    let until = self.clock.now() + chrono::Duration::from_std(wait)?;
                     if let Some(l) = self.limiters.lock().await.get_mut(&sender.platform()) {
                         l.pause(until);
                     }

@@ -17,6 +17,8 @@ pub fn classify(e: &RequestError) -> SendError {
         RequestError::Api(ApiError::Unknown(description)) if !is_final(description) => {
             SendError::Transient { reason: description.clone(), retry_after: None }
         }
+        // Telegram's own words, not teloxide's "Unknown error: ..." wrapping of them.
+        RequestError::Api(ApiError::Unknown(description)) => SendError::Permanent(description.clone()),
         RequestError::Api(api) => SendError::Permanent(api.to_string()),
         RequestError::Network(_) | RequestError::Io(_) | RequestError::InvalidJson { .. } => {
             SendError::Transient { reason: e.to_string(), retry_after: None }
