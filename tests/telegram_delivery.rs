@@ -135,3 +135,20 @@ async fn a_reply_longer_than_a_telegram_message_arrives_split_and_whole() {
     }
     tg.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_connection_and_a_5xx_are_retried_with_growing_pauses() {
+    let tg = Tg::start().await;
+    tg.fake.fail(Failure::Disconnect, Scope::method("sendMessage").in_chat(TEAM).once());
+    tg.fake.fail(Failure::ServerError, Scope::method("sendMessage").in_chat(TEAM).once());
+    tg.say(TEAM, ALICE, "/new Gas main pressure drop");
+    tg.expect(TEAM, "#1 Gas main pressure drop").await;
+    let sends: Vec<_> = tg.fake.sends().into_iter().filter(|c| c.chat_id == Some(TEAM)).collect();
+    let statuses: Vec<u16> = sends.iter().map(|c| c.status).collect();
+    assert_eq!(statuses, [0, 502, 200], "dropped, bad gateway, delivered");
+    // teloxide itself waits 10 s after any 5xx before it reports it; our back-off comes on top.
+    assert!(sends[1].at - sends[0].at >= Duration::from_secs(1), "first back-off: 1 s");
+    assert!(sends[2].at - sends[1].at >= Duration::from_secs(2), "second back-off: 2 s");
+    assert_eq!(tg.fake.messages(TEAM).len(), 1, "delivered once");
+    tg.shutdown().await;
+}
