@@ -336,6 +336,7 @@ async fn a_deferred_message_waits_without_counting_as_a_failed_attempt(db: TestD
     open(&store, "x", t(0), vec![post("tg", Platform::Telegram, "m")]).await;
     assert_eq!(store.outbox_next_due(Platform::Telegram).await.unwrap(), Some(t(0)));
     let item = store.claim_outbox(Platform::Telegram, t(1), t(31), 10).await.unwrap().remove(0);
+    assert_eq!(store.outbox_next_due(Platform::Telegram).await.unwrap(), Some(t(31)), "not before its lease ends");
     store.outbox_defer(item.id, t(5)).await.unwrap();
     assert_eq!(store.outbox_next_due(Platform::Telegram).await.unwrap(), Some(t(5)));
     assert!(store.claim_outbox(Platform::Telegram, t(4), t(34), 10).await.unwrap().is_empty());

@@ -29,6 +29,8 @@ const LEASE: Duration = Duration::from_secs(30);
 /// Fallback wake-up for messages queued by another instance sharing the database.
 const POLL: Duration = Duration::from_secs(1);
 const BATCH: i64 = 200;
+/// Never spin: even a message due right now waits this long if the pass just ran.
+const MIN_NAP: Duration = Duration::from_millis(10);
 
 /// What a platform is asked to show.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,7 +113,7 @@ impl Worker {
             let nap = self
                 .next_due()
                 .await
-                .map_or(POLL, |at| (at - self.clock.now()).to_std().unwrap_or(Duration::ZERO).min(POLL));
+                .map_or(POLL, |at| (at - self.clock.now()).to_std().unwrap_or(Duration::ZERO).clamp(MIN_NAP, POLL));
             tokio::select! {
                 _ = self.wake.notified() => {}
                 _ = tokio::time::sleep(nap) => {}

@@ -220,7 +220,12 @@ async fn defer(pool: &Pool, id: i64, at: DateTime<Utc>) -> Result<()> {
 
 async fn next_due(pool: &Pool, platform: Platform) -> Result<Option<DateTime<Utc>>> {
     let at: Option<i64> =
-        sqlx::query_scalar("SELECT MIN(next_attempt_ms) FROM outbox WHERE platform = $1 AND state = 'pending'")
+        // A message leased by a worker is not due before its lease ends, even if its
+        // attempt time has passed (another instance may be sending it right now).
+        sqlx::query_scalar(
+            "SELECT MIN(CASE WHEN lease_until_ms > next_attempt_ms THEN lease_until_ms ELSE next_attempt_ms END) \
+             FROM outbox WHERE platform = $1 AND state = 'pending'",
+        )
             .bind(platform.as_str())
             .fetch_one(pool)
             .await?;
