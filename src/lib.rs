@@ -11,6 +11,8 @@ pub mod config;
 pub mod delivery;
 pub mod domain;
 pub mod i18n;
+pub mod intake;
 pub mod platform;
 pub mod run;
 pub mod store;
+pub mod text;

@@ -51,6 +51,7 @@ async fn open(store: &Arc<dyn Store>, title: &str, at: DateTime<Utc>, outbox: Ve
             outbox,
             chat_locale: None,
             handled: None,
+            signals: vec![],
             at,
         })
         .await
@@ -72,6 +73,7 @@ async fn update(
             outbox,
             chat_locale: None,
             handled: None,
+            signals: vec![],
             at,
         })
         .await
@@ -297,6 +299,7 @@ async fn a_chat_language_is_stored_and_can_be_changed(db: TestDb) {
                 outbox: vec![],
                 chat_locale: Some(("ops".into(), locale)),
                 handled: None,
+                signals: vec![],
                 at: t(1),
             })
             .await
@@ -321,6 +324,7 @@ async fn an_event_key_is_acted_on_once_and_a_repeat_writes_nothing(db: TestDb) {
         outbox: vec![post("ops", Platform::Console, "m")],
         chat_locale: None,
         handled: Some("telegram:update:7".into()),
+        signals: vec![],
         at: t(0),
     };
     assert!(!store.was_handled("telegram:update:7").await.unwrap());
@@ -359,7 +363,50 @@ async fn cards_and_settings_are_remembered_and_replaced(db: TestDb) {
     assert_eq!(store.setting("telegram.offset").await.unwrap().as_deref(), Some("101"));
 }
 
+fn signal(source: &str, fingerprint: Option<&str>, simhash: u64, at: DateTime<Utc>) -> tocsin::store::NewSignal {
+    tocsin::store::NewSignal {
+        source: source.into(),
+        title: "燃气泄漏".into(),
+        url: Some("https://example.org/a".into()),
+        fingerprint: fingerprint.map(str::to_string),
+        simhash,
+        score: 7.25,
+        explanation: "safety ×2 (燃气, 泄漏) → II".into(),
+        received_at: at,
+    }
+}
+
+async fn signals_travel_with_their_case_and_stories_are_found_by_time_and_fingerprint(db: TestDb) {
+    let store = db.store().await;
+    let commit = |title: &str, sigs| Commit {
+        case: CaseWrite::Insert(new_case(title, t(0))),
+        events: vec![],
+        outbox: vec![],
+        chat_locale: None,
+        handled: None,
+        signals: sigs,
+        at: t(0),
+    };
+    // u64::MAX has the top bit set: it must survive the signed 64-bit column.
+    let a = store.commit(commit("a", vec![signal("xinhua", Some("am:1"), u64::MAX, t(0))])).await.unwrap().unwrap();
+    let b = store.commit(commit("b", vec![signal("weibo", None, 42, t(100))])).await.unwrap().unwrap();
+    let stored = store.case_signals(a).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].signal, signal("xinhua", Some("am:1"), u64::MAX, t(0)));
+    assert_eq!(store.case_by_fingerprint("am:1").await.unwrap(), Some(a));
+    assert_eq!(store.case_by_fingerprint("am:2").await.unwrap(), None);
+    let recent: Vec<CaseId> = store.story_signals(t(50)).await.unwrap().iter().map(|s| s.case).collect();
+    assert_eq!(recent, [b]);
+    // A closed story takes no more signals.
+    let mut case_a = store.case(a).await.unwrap().unwrap();
+    case_a.dismiss("noise", t(1)).unwrap();
+    update(&store, case_a, EventAction::Dismissed, vec![]).await.unwrap();
+    assert_eq!(store.case_by_fingerprint("am:1").await.unwrap(), None);
+    assert_eq!(store.story_signals(t(0)).await.unwrap().len(), 1);
+}
+
 on_both_backends!(
+    signals_travel_with_their_case_and_stories_are_found_by_time_and_fingerprint,
     an_event_key_is_acted_on_once_and_a_repeat_writes_nothing,
     a_deferred_message_waits_without_counting_as_a_failed_attempt,
     cards_and_settings_are_remembered_and_replaced,

@@ -113,3 +113,9 @@ button-claim = 🙋 Claim
 notice-delivery-failed = ⚠️ I could not deliver a message to chat "{ $chat }" and will not retry: { $reason }
 digest-header = 📋 { $count } updates at once — collected into one message:
 card-last = { $by }: { $what }
+
+## Intake
+
+notice-alert-resolved = 🟢 { $case } { $title } — { $source } says the alert is resolved: { $alert }
+event-signal = another report, from { $source } (graded { $grade })
+event-noted = noted: { $text }

@@ -138,3 +138,9 @@ button-claim = 🙋 认领
 notice-delivery-failed = ⚠️ 无法向「{ $chat }」群投递消息，不再重试：{ $reason }
 digest-header = 📋 同时有 { $count } 条动态，合并为一条消息：
 card-last = { $by }：{ $what }
+
+## 信号接入
+
+notice-alert-resolved = 🟢 { $case } { $title } — { $source } 报告告警已恢复：{ $alert }
+event-signal = 又一条报道，来自 { $source }（评为 { $grade } 级）
+event-noted = 记录：{ $text }

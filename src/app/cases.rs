@@ -57,6 +57,7 @@ pub(super) async fn open(
             outbox: ctx.notices(&notice),
             chat_locale: None,
             handled: ctx.handled.clone(),
+            signals: vec![],
             at: ctx.now,
         })
         .await?;
@@ -81,6 +82,7 @@ async fn change(
             outbox: ctx.notices(&decision.notice),
             chat_locale: None,
             handled: ctx.handled.clone(),
+            signals: vec![],
             at: ctx.now,
         };
         match ctx.app.store.commit(commit).await {

@@ -115,6 +115,8 @@ fn history_line(ctx: &Ctx<'_>, e: &Event) -> String {
         EventAction::Dismissed => t!("event-dismissed", "reason" => detail("reason")),
         EventAction::Closed => t!("event-closed"),
         EventAction::LanguageChanged => t!("event-language", "locale" => detail("locale")),
+        EventAction::SignalAdded => t!("event-signal", "source" => detail("source"), "grade" => detail("grade")),
+        EventAction::Noted => t!("event-noted", "text" => detail("text")),
     };
     ctx.render(&t!("history-line",
         "time" => format::time(e.at),
@@ -167,6 +169,7 @@ pub(super) async fn lang(ctx: &Ctx<'_>, locale: Locale) -> Result<Done, Failure>
             outbox,
             chat_locale: Some((chat.name.clone(), locale)),
             handled: ctx.handled.clone(),
+            signals: vec![],
             at: ctx.now,
         })
         .await?;

@@ -9,6 +9,7 @@ pub mod card;
 mod cases;
 pub mod format;
 mod info;
+pub mod intake;
 mod notice;
 
 pub use notice::Notice;
@@ -248,6 +249,7 @@ impl App {
             outbox: vec![NewOutbox { chat: chat.name.clone(), platform: chat.platform, payload }],
             chat_locale: None,
             handled: dedup_key,
+            signals: vec![],
             at: self.clock.now(),
         };
         match self.store.commit(commit).await {
@@ -268,6 +270,7 @@ impl App {
             outbox: vec![],
             chat_locale: None,
             handled: Some(key),
+            signals: vec![],
             at: self.clock.now(),
         };
         match self.store.commit(commit).await {

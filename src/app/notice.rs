@@ -68,6 +68,12 @@ pub enum Notice {
         chat: String,
         reason: String,
     },
+    /// The alert behind a case was resolved at its source.
+    AlertResolved {
+        title: String,
+        alert: String,
+        source: String,
+    },
 }
 
 impl Notice {
@@ -98,6 +104,7 @@ impl Notice {
             Notice::Reopened { by, .. } => (by, t!("event-reopened")),
             Notice::Dismissed { reason, by, .. } => (by, t!("event-dismissed", "reason" => reason.as_str())),
             Notice::Closed { by, .. } => (by, t!("event-closed")),
+            Notice::AlertResolved { alert, source, .. } => (source, t!("event-noted", "text" => alert.as_str())),
             other => return other.render(None, config, i18n, locale),
         };
         i18n.render(locale, &t!("card-last", "by" => by.as_str(), "what" => what))
@@ -139,6 +146,8 @@ impl Notice {
             }
             Notice::LanguageChanged { by } => t!("notice-language", "by" => by.as_str()),
             Notice::Reply { text } => return text.clone(),
+            Notice::AlertResolved { title, alert, source } => t!("notice-alert-resolved",
+                "case" => case, "title" => title.as_str(), "alert" => alert.as_str(), "source" => source.as_str()),
             Notice::DeliveryFailed { chat, reason } => {
                 t!("notice-delivery-failed", "chat" => chat.as_str(), "reason" => reason.as_str())
             }

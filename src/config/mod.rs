@@ -3,8 +3,11 @@
 //! Loading never stops at the first problem: every bad key is reported with its path
 //! (`people[2].roles: unknown role "admin"`), so one run of `tocsin check-config` shows all.
 
+pub mod intake;
 mod raw;
 mod validate;
+
+use validate::Problems;
 
 use crate::domain::{Grade, Locale, Roles};
 use crate::platform::Platform;
@@ -23,6 +26,15 @@ pub struct Config {
     pub default_grade: Grade,
     pub console: Option<ConsoleConfig>,
     pub telegram: Option<TelegramConfig>,
+    /// The HTTP server for intake webhooks; its presence turns them on.
+    pub http: Option<intake::HttpConfig>,
+    pub sources: Vec<intake::SourceConfig>,
+    pub feeds: Vec<intake::FeedSource>,
+    pub grading: intake::GradingConfig,
+    pub keywords: Vec<crate::text::Category>,
+    pub routes: Vec<intake::RouteConfig>,
+    /// A jieba user dictionary (domain words), relative to bot.toml.
+    pub user_dict: Option<std::path::PathBuf>,
     pub people: Vec<Person>,
     pub chats: BTreeMap<String, Chat>,
     pub teams: Vec<Team>,

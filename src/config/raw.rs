@@ -25,6 +25,17 @@ pub struct RawConfig {
     pub default_grade: String,
     pub console: Option<RawConsole>,
     pub telegram: Option<RawTelegram>,
+    pub http: Option<super::intake::RawHttp>,
+    #[serde(default)]
+    pub sources: Vec<super::intake::RawSource>,
+    #[serde(default)]
+    pub feeds: Vec<super::intake::RawFeed>,
+    pub grading: Option<super::intake::RawGrading>,
+    #[serde(default)]
+    pub keywords: Vec<super::intake::RawKeywords>,
+    #[serde(default)]
+    pub routes: Vec<super::intake::RawRoute>,
+    pub text: Option<super::intake::RawText>,
     #[serde(default)]
     pub people: Vec<RawPerson>,
     #[serde(default)]

@@ -1,5 +1,6 @@
 //! Turns the raw file into a checked [`Config`], naming every bad key.
 
+use super::intake;
 use super::raw::{RawChat, RawConfig, RawGrade, RawPerson, RawTeam, RawTelegram};
 use super::{
     Chat, Config, ConfigError, ConfigErrors, ConsoleConfig, GradeStyle, Person, Team, TelegramConfig, TelegramMode,
@@ -9,10 +10,10 @@ use crate::platform::Platform;
 use std::collections::{BTreeMap, HashMap};
 
 #[derive(Default)]
-struct Problems(Vec<ConfigError>);
+pub(super) struct Problems(Vec<ConfigError>);
 
 impl Problems {
-    fn add(&mut self, path: impl Into<String>, message: impl Into<String>) {
+    pub(super) fn add(&mut self, path: impl Into<String>, message: impl Into<String>) {
         self.0.push(ConfigError { path: path.into(), message: message.into() });
     }
 
@@ -51,6 +52,16 @@ pub(super) fn validate(raw: RawConfig) -> Result<Config, ConfigErrors> {
     let grades = grades(&mut p, &raw.grades);
     let console = raw.console.as_ref().and_then(|c| console(&mut p, &c.chat, &chats, &people));
     let telegram = raw.telegram.as_ref().and_then(|t| telegram(&mut p, t));
+    let http = raw.http.as_ref().and_then(|h| intake::http(&mut p, h));
+    let sources = intake::sources(&mut p, &raw.sources);
+    let feeds = intake::feeds(&mut p, &raw.feeds);
+    if http.is_none() && !sources.is_empty() {
+        p.add("sources", "webhook sources need an [http] section to listen on");
+    }
+    let grading = intake::grading(&mut p, &raw.grading.unwrap_or_default());
+    let keywords = intake::keywords(&mut p, &raw.keywords);
+    let routes = intake::routes(&mut p, &raw.routes, &teams);
+    let user_dict = raw.text.and_then(|t| t.user_dict).map(std::path::PathBuf::from);
     if telegram.is_none() && raw.telegram.is_none() && chats.values().any(|c| c.platform == Platform::Telegram) {
         p.add("telegram", "Telegram chats are configured but there is no [telegram] section");
     }
@@ -62,6 +73,13 @@ pub(super) fn validate(raw: RawConfig) -> Result<Config, ConfigErrors> {
             default_grade,
             console,
             telegram,
+            http,
+            sources,
+            feeds,
+            grading,
+            keywords,
+            routes,
+            user_dict,
             people,
             chats,
             teams,

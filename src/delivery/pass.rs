@@ -61,7 +61,7 @@ impl Worker {
                     return self.defer_all(&queue, until).await;
                 }
                 Err(SendError::Transient { reason, retry_after }) => {
-                    let at = retry_at(now, taken[0].attempts, retry_after);
+                    let at = retry_at(self.clock.now(), taken[0].attempts, retry_after);
                     tracing::info!(chat = %chat.name, %reason, retry_at = %at, "will retry");
                     for item in &taken {
                         self.store.outbox_failed(item.id, &reason, Some(at)).await?;
@@ -199,6 +199,7 @@ impl Worker {
                 }],
                 chat_locale: None,
                 handled: None,
+                signals: vec![],
                 at,
             })
             .await?;

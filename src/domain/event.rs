@@ -15,10 +15,14 @@ pub enum EventAction {
     Dismissed,
     Closed,
     LanguageChanged,
+    /// A signal of the same story joined the case.
+    SignalAdded,
+    /// Something worth recording happened to the case (an alert resolved at its source).
+    Noted,
 }
 
 impl EventAction {
-    pub const ALL: [EventAction; 10] = [
+    pub const ALL: [EventAction; 12] = [
         EventAction::Opened,
         EventAction::Acknowledged,
         EventAction::Claimed,
@@ -29,6 +33,8 @@ impl EventAction {
         EventAction::Dismissed,
         EventAction::Closed,
         EventAction::LanguageChanged,
+        EventAction::SignalAdded,
+        EventAction::Noted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -43,6 +49,8 @@ impl EventAction {
             EventAction::Dismissed => "dismissed",
             EventAction::Closed => "closed",
             EventAction::LanguageChanged => "language_changed",
+            EventAction::SignalAdded => "signal_added",
+            EventAction::Noted => "noted",
         }
     }
 

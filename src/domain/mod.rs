@@ -6,6 +6,7 @@
 pub mod case;
 pub mod event;
 pub mod grade;
+pub mod grading;
 pub mod locale;
 pub mod role;
 

@@ -67,7 +67,29 @@ pub struct Commit {
     /// The platform event this commit acts on (`telegram:update:42`); a second commit with
     /// the same key fails with [`StoreError::Duplicate`] and writes nothing.
     pub handled: Option<String>,
+    /// Signals taken in, attached to the commit's case.
+    pub signals: Vec<NewSignal>,
     pub at: DateTime<Utc>,
+}
+
+/// A signal as stored with the case of its story.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewSignal {
+    pub source: String,
+    pub title: String,
+    pub url: Option<String>,
+    pub fingerprint: Option<String>,
+    pub simhash: u64,
+    pub score: f64,
+    /// How the grade was reached (`safety ×2 (燃气, 泄漏), ... → II`).
+    pub explanation: String,
+    pub received_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredSignal {
+    pub case: CaseId,
+    pub signal: NewSignal,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -136,6 +158,14 @@ pub trait Store: Send + Sync + 'static {
     async fn card(&self, case: CaseId, chat: &str) -> Result<Option<String>>;
     async fn set_card(&self, case: CaseId, chat: &str, message_id: &str, now: DateTime<Utc>) -> Result<()>;
     async fn setting(&self, key: &str) -> Result<Option<String>>;
+
+    /// Signals received since `since` that belong to cases still on the ledger: the stories
+    /// a new signal may join.
+    async fn story_signals(&self, since: DateTime<Utc>) -> Result<Vec<StoredSignal>>;
+    /// The case still on the ledger that a source fingerprint belongs to, if any.
+    async fn case_by_fingerprint(&self, fingerprint: &str) -> Result<Option<CaseId>>;
+    /// Every signal of a case, oldest first.
+    async fn case_signals(&self, case: CaseId) -> Result<Vec<StoredSignal>>;
     async fn set_setting(&self, key: &str, value: &str, now: DateTime<Utc>) -> Result<()>;
 }
 

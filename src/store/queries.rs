@@ -7,8 +7,8 @@
 // stays in the backend file: `Backend` (the store type, with a `pool`), its `begin_write`,
 // `CLAIM_SQL` (how outbox rows are claimed) and `MIGRATOR`.
 
-use super::rows::{CASE_COLUMNS, CaseRow, EventRow, OutboxRow, ms, outbox_state};
-use super::{CaseFilter, CaseWrite, Commit, OutboxItem, OutboxState, Result, Store, StoreError};
+use super::rows::{CASE_COLUMNS, CaseRow, EventRow, OutboxRow, SIGNAL_COLUMNS, SignalRow, ms, outbox_state};
+use super::{CaseFilter, CaseWrite, Commit, OutboxItem, OutboxState, Result, Store, StoreError, StoredSignal};
 use crate::domain::{Case, CaseId, Event, Locale, NewCase};
 use crate::platform::Platform;
 use chrono::{DateTime, Utc};
@@ -62,6 +62,25 @@ async fn write_commit(tx: &mut Tx, commit: Commit) -> Result<Option<CaseId>> {
         .bind(ms(commit.at))
         .execute(&mut **tx)
         .await?;
+    }
+    if let Some(case) = case_ref {
+        for sig in &commit.signals {
+            sqlx::query(
+                "INSERT INTO signals (case_id, source, title, url, fingerprint, simhash, score, explanation, received_ms) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(case)
+            .bind(&sig.source)
+            .bind(&sig.title)
+            .bind(&sig.url)
+            .bind(&sig.fingerprint)
+            .bind(sig.simhash as i64)
+            .bind(sig.score)
+            .bind(&sig.explanation)
+            .bind(ms(sig.received_at))
+            .execute(&mut **tx)
+            .await?;
+        }
     }
     if let Some((chat, locale)) = &commit.chat_locale {
         sqlx::query(
@@ -277,6 +296,32 @@ async fn put_setting(pool: &Pool, key: &str, value: &str, now: DateTime<Utc>) ->
     Ok(())
 }
 
+async fn signals_since(pool: &Pool, since: DateTime<Utc>) -> Result<Vec<StoredSignal>> {
+    let sql = format!(
+        "SELECT {SIGNAL_COLUMNS} FROM signals WHERE received_ms >= $1 AND case_id IN \
+         (SELECT id FROM cases WHERE state NOT IN ('closed', 'dismissed')) ORDER BY id"
+    );
+    let rows: Vec<SignalRow> = sqlx::query_as(&sql).bind(ms(since)).fetch_all(pool).await?;
+    rows.into_iter().map(StoredSignal::try_from).collect()
+}
+
+async fn fingerprint_case(pool: &Pool, fingerprint: &str) -> Result<Option<CaseId>> {
+    let id: Option<i64> = sqlx::query_scalar(
+        "SELECT s.case_id FROM signals s JOIN cases c ON c.id = s.case_id \
+         WHERE s.fingerprint = $1 AND c.state NOT IN ('closed', 'dismissed') ORDER BY s.id DESC LIMIT 1",
+    )
+    .bind(fingerprint)
+    .fetch_optional(pool)
+    .await?;
+    Ok(id.map(CaseId::from_db))
+}
+
+async fn signals_of(pool: &Pool, case: CaseId) -> Result<Vec<StoredSignal>> {
+    let sql = format!("SELECT {SIGNAL_COLUMNS} FROM signals WHERE case_id = $1 ORDER BY id");
+    let rows: Vec<SignalRow> = sqlx::query_as(&sql).bind(case.get()).fetch_all(pool).await?;
+    rows.into_iter().map(StoredSignal::try_from).collect()
+}
+
 #[async_trait::async_trait]
 impl Store for Backend {
     async fn migrate(&self) -> Result<()> {
@@ -371,5 +416,17 @@ impl Store for Backend {
 
     async fn set_setting(&self, key: &str, value: &str, now: DateTime<Utc>) -> Result<()> {
         put_setting(&self.pool, key, value, now).await
+    }
+
+    async fn story_signals(&self, since: DateTime<Utc>) -> Result<Vec<StoredSignal>> {
+        signals_since(&self.pool, since).await
+    }
+
+    async fn case_by_fingerprint(&self, fingerprint: &str) -> Result<Option<CaseId>> {
+        fingerprint_case(&self.pool, fingerprint).await
+    }
+
+    async fn case_signals(&self, case: CaseId) -> Result<Vec<StoredSignal>> {
+        signals_of(&self.pool, case).await
     }
 }

@@ -1,6 +1,6 @@
 //! Rows as both backends return them, and their conversion into domain types.
 
-use super::{OutboxItem, OutboxState, StoreError};
+use super::{NewSignal, OutboxItem, OutboxState, StoreError, StoredSignal};
 use crate::domain::{Case, CaseId, CaseState, Event, EventAction, Grade};
 use crate::platform::Platform;
 use chrono::{DateTime, Utc};
@@ -135,5 +135,41 @@ pub fn outbox_state(s: &str) -> Result<OutboxState, StoreError> {
         "delivered" => Ok(OutboxState::Delivered),
         "failed" => Ok(OutboxState::Failed),
         other => Err(StoreError::Corrupt(format!("outbox state {other:?}"))),
+    }
+}
+
+pub const SIGNAL_COLUMNS: &str = "case_id, source, title, url, fingerprint, simhash, score, explanation, received_ms";
+
+#[derive(sqlx::FromRow)]
+pub struct SignalRow {
+    case_id: i64,
+    source: String,
+    title: String,
+    url: Option<String>,
+    fingerprint: Option<String>,
+    simhash: i64,
+    score: f64,
+    explanation: String,
+    received_ms: i64,
+}
+
+impl TryFrom<SignalRow> for StoredSignal {
+    type Error = StoreError;
+
+    fn try_from(r: SignalRow) -> Result<StoredSignal, StoreError> {
+        Ok(StoredSignal {
+            case: CaseId::from_db(r.case_id),
+            signal: NewSignal {
+                source: r.source,
+                title: r.title,
+                url: r.url,
+                fingerprint: r.fingerprint,
+                // Stored as i64 with the same bits: both backends lack unsigned 64-bit integers.
+                simhash: r.simhash as u64,
+                score: r.score,
+                explanation: r.explanation,
+                received_at: time(r.received_ms)?,
+            },
+        })
     }
 }

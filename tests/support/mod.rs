@@ -6,6 +6,7 @@
 #![allow(dead_code)] // each test binary uses a different part of this module
 
 pub mod fake_telegram;
+pub mod intake;
 pub mod process;
 pub mod telegram;
 

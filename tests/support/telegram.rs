@@ -70,6 +70,7 @@ impl Tg {
         let secrets = Secrets {
             telegram_token: Some(TOKEN.into()),
             telegram_webhook_secret: Some("s3cret-token_for-tests".into()),
+            vars: Some(Default::default()),
         };
         self.services = Some(tocsin::run::start(config, Arc::new(SystemClock), secrets).await.expect("tocsin starts"));
     }

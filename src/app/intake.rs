@@ -1,0 +1,333 @@
+//! The intake pipeline: a signal is segmented, matched against the keyword rules, graded,
+//! and either joins the open case of its story (same fingerprint, or near-identical text
+//! within the window) or opens a new case in the team its route names. Opening and joining
+//! go through the same commit as chat commands: case change, event, notices and the signal
+//! itself in one transaction.
+
+use super::Notice;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::domain::grading::{self, CategoryHit, Explanation, Weights};
+use crate::domain::{Case, CaseId, EventAction, Grade, NewCase, NewEvent};
+use crate::intake::{Intake, RawSignal, SignalSink};
+use crate::store::{CaseWrite, Commit, NewOutbox, NewSignal, Store, StoreError};
+use crate::text::{Analyzer, Rules, hamming, simhash};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use tokio::sync::Notify;
+
+/// The actor recorded for what tocsin decides by itself.
+pub const SYSTEM: &str = "tocsin";
+const ATTEMPTS: usize = 3;
+const MAX_TITLE: usize = 200;
+const MAX_SUMMARY: usize = 2000;
+
+pub struct Pipeline {
+    store: Arc<dyn Store>,
+    config: Arc<Config>,
+    analyzer: Arc<Analyzer>,
+    rules: Rules,
+    clock: Arc<dyn Clock>,
+    outbox_signal: Arc<Notify>,
+}
+
+/// A signal after analysis, ready to be placed.
+struct Analysed {
+    signal: RawSignal,
+    hits: Vec<CategoryHit>,
+    attention: f64,
+    weight: f64,
+    simhash: u64,
+}
+
+impl Pipeline {
+    pub fn new(
+        store: Arc<dyn Store>,
+        config: Arc<Config>,
+        analyzer: Arc<Analyzer>,
+        clock: Arc<dyn Clock>,
+        outbox_signal: Arc<Notify>,
+    ) -> Pipeline {
+        let rules = Rules::new(&analyzer, &config.keywords);
+        Pipeline { store, config, analyzer, rules, clock, outbox_signal }
+    }
+
+    /// A configured source's or feed's influence weight; unknown names count fully.
+    pub fn weight_of(&self, source: &str) -> Option<f64> {
+        let c = &self.config;
+        c.sources
+            .iter()
+            .find(|s| s.name == source)
+            .map(|s| s.weight)
+            .or_else(|| c.feeds.iter().find(|f| f.name == source).map(|f| f.weight))
+    }
+
+    /// Takes a signal in with an explicit influence weight (a webhook's channel weight).
+    pub async fn take(&self, signal: RawSignal, weight: f64) -> anyhow::Result<Intake> {
+        if let Some(key) = &signal.dedup_key
+            && self.store.was_handled(key).await?
+        {
+            return Ok(Intake::Duplicate);
+        }
+        let analysed = self.analyse(signal, weight);
+        for _ in 0..ATTEMPTS {
+            let now = self.clock.now();
+            let result = match self.story_of(&analysed, now).await? {
+                Some(case) => self.join(case, &analysed, now).await.map(|()| Intake::Joined(case)),
+                None => self.open(&analysed, now).await.map(Intake::Opened),
+            };
+            match result {
+                Ok(intake) => {
+                    self.outbox_signal.notify_one();
+                    return Ok(intake);
+                }
+                Err(StoreError::Duplicate) => return Ok(Intake::Duplicate),
+                Err(StoreError::Conflict) => continue,
+                Err(e) => return Err(anyhow::Error::new(e).context("taking a signal in")),
+            }
+        }
+        anyhow::bail!("the story's case kept changing while a signal joined it")
+    }
+
+    fn analyse(&self, signal: RawSignal, weight: f64) -> Analysed {
+        let tokens = self.analyzer.tokens(&format!("{}\n{}", signal.title, signal.body));
+        let hits = self
+            .rules
+            .classify(&tokens)
+            .into_iter()
+            .map(|h| CategoryHit { name: h.category, weight: h.weight, count: h.count, terms: h.terms })
+            .collect();
+        let m = signal.metrics;
+        Analysed {
+            hits,
+            attention: grading::attention(m.views, m.comments, m.shares),
+            weight,
+            simhash: simhash(&tokens),
+            signal,
+        }
+    }
+
+    /// The open case this signal's story already has: by the source's fingerprint, else by
+    /// near-identical text among the window's signals.
+    async fn story_of(&self, a: &Analysed, now: DateTime<Utc>) -> Result<Option<CaseId>, StoreError> {
+        if let Some(fp) = &a.signal.fingerprint
+            && let Some(case) = self.store.case_by_fingerprint(fp).await?
+        {
+            return Ok(Some(case));
+        }
+        let recent = self.store.story_signals(now - self.window()).await?;
+        Ok(recent
+            .iter()
+            .map(|s| (hamming(s.signal.simhash, a.simhash), s.case))
+            .filter(|(d, _)| *d <= self.config.grading.simhash_distance)
+            .min()
+            .map(|(_, case)| case))
+    }
+
+    fn window(&self) -> chrono::Duration {
+        chrono::Duration::from_std(self.config.grading.window).unwrap_or(chrono::Duration::hours(1))
+    }
+
+    fn weights(&self) -> Weights {
+        let g = &self.config.grading;
+        Weights { thresholds: g.thresholds, attention_weight: g.attention_weight, diffusion_weight: g.diffusion_weight }
+    }
+
+    fn explain(&self, a: &Analysed, sources: usize) -> Explanation {
+        let window = self.config.grading.window.as_secs();
+        grading::assess(a.hits.clone(), a.attention, a.weight, sources, window, &self.weights())
+    }
+
+    fn stored(&self, a: &Analysed, e: &Explanation, now: DateTime<Utc>) -> NewSignal {
+        NewSignal {
+            source: a.signal.source.clone(),
+            title: a.signal.title.clone(),
+            url: a.signal.url.clone(),
+            fingerprint: a.signal.fingerprint.clone(),
+            simhash: a.simhash,
+            score: e.score,
+            explanation: serde_json::to_string(e).expect("an explanation always serialises"),
+            received_at: now,
+        }
+    }
+
+    fn event(&self, action: EventAction, details: serde_json::Value, now: DateTime<Utc>) -> NewEvent {
+        NewEvent { actor: SYSTEM.into(), action, details, platform: "intake".into(), at: now }
+    }
+
+    /// The notice for the team chat of `team`.
+    fn notice(&self, team: &str, notice: &Notice) -> Vec<NewOutbox> {
+        let chat = self.config.team(team).and_then(|t| self.config.chat(&t.team_chat));
+        chat.map(|c| NewOutbox { chat: c.name.clone(), platform: c.platform, payload: notice.to_payload() })
+            .into_iter()
+            .collect()
+    }
+
+    /// The first route that matches the grade, categories and tags; else the first team.
+    fn route(&self, grade: Grade, a: &Analysed) -> String {
+        let matches = |want: &[String], have: &[&String]| want.is_empty() || have.iter().any(|h| want.contains(h));
+        let categories: Vec<&String> = a.hits.iter().map(|h| &h.name).collect();
+        let tags: Vec<&String> = a.signal.tags.iter().collect();
+        self.config
+            .routes
+            .iter()
+            .find(|r| {
+                (r.grades.is_empty() || r.grades.contains(&grade))
+                    && matches(&r.categories, &categories)
+                    && matches(&r.tags, &tags)
+            })
+            .map(|r| r.team.clone())
+            .unwrap_or_else(|| self.config.teams[0].name.clone())
+    }
+
+    async fn open(&self, a: &Analysed, now: DateTime<Utc>) -> Result<CaseId, StoreError> {
+        let e = self.explain(a, 1);
+        let team = self.route(e.grade, a);
+        let title = truncate(a.signal.title.trim(), MAX_TITLE);
+        let summary = Some(truncate(a.signal.body.trim(), MAX_SUMMARY)).filter(|s| !s.is_empty());
+        let source = a.signal.url.clone().unwrap_or_else(|| a.signal.source.clone());
+        let notice = Notice::Opened {
+            title: title.clone(),
+            summary: summary.clone(),
+            grade: e.grade,
+            by: a.signal.source.clone(),
+        };
+        let details = json!({ "title": title, "grade": e.grade.as_str(), "source": a.signal.source, "score": e.score });
+        let new = NewCase {
+            leader: self.config.team(&team).and_then(|t| t.leader.clone()),
+            team: team.clone(),
+            title,
+            summary,
+            source,
+            grade: e.grade,
+            opened_by: SYSTEM.into(),
+            drill: false,
+            opened_at: now,
+        };
+        let commit = Commit {
+            case: CaseWrite::Insert(new),
+            events: vec![self.event(EventAction::Opened, details, now)],
+            outbox: self.notice(&team, &notice),
+            chat_locale: None,
+            handled: a.signal.dedup_key.clone(),
+            signals: vec![self.stored(a, &e, now)],
+            at: now,
+        };
+        Ok(self.store.commit(commit).await?.expect("an insert returns its case"))
+    }
+
+    /// Adds the signal to its story's case; diffusion grows, and the grade rises if the
+    /// new assessment is more severe (automatic grading never lowers a grade).
+    async fn join(&self, id: CaseId, a: &Analysed, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let Some(mut case) = self.store.case(id).await? else { return Err(StoreError::NoSuchCase) };
+        let since = now - self.window();
+        let mut sources: BTreeSet<String> = self
+            .store
+            .case_signals(id)
+            .await?
+            .into_iter()
+            .filter(|s| s.signal.received_at >= since)
+            .map(|s| s.signal.source)
+            .collect();
+        sources.insert(a.signal.source.clone());
+        let e = self.explain(a, sources.len());
+        let mut events = vec![self.event(
+            EventAction::SignalAdded,
+            json!({ "source": a.signal.source, "sources": sources.len(), "score": e.score, "grade": e.grade.as_str() }),
+            now,
+        )];
+        let mut outbox = vec![];
+        if e.grade < case.grade && case.state.is_active() {
+            let from = case.grade;
+            raise(&mut case, e.grade, now);
+            events.push(self.event(
+                EventAction::Regraded,
+                json!({ "from": from.as_str(), "to": e.grade.as_str(), "auto": true }),
+                now,
+            ));
+            let notice = Notice::Regraded { title: case.title.clone(), from, to: e.grade, by: SYSTEM.into() };
+            outbox = self.notice(&case.team, &notice);
+        }
+        let commit = Commit {
+            case: CaseWrite::Update(case),
+            events,
+            outbox,
+            chat_locale: None,
+            handled: a.signal.dedup_key.clone(),
+            signals: vec![self.stored(a, &e, now)],
+            at: now,
+        };
+        self.store.commit(commit).await.map(|_| ())
+    }
+
+    /// An alert resolved at its source: noted on its case (and the case resolved, if the
+    /// source is trusted to say so). Returns the case, if the alert had one.
+    pub async fn alert_resolved(
+        &self,
+        fingerprint: &str,
+        title: &str,
+        source: &str,
+        auto_resolve: bool,
+    ) -> anyhow::Result<Option<CaseId>> {
+        for _ in 0..ATTEMPTS {
+            let Some(id) = self.store.case_by_fingerprint(fingerprint).await? else { return Ok(None) };
+            let Some(mut case) = self.store.case(id).await? else { return Ok(None) };
+            let now = self.clock.now();
+            let mut events =
+                vec![self.event(EventAction::Noted, json!({ "text": title, "source": source, "resolved": true }), now)];
+            let mut notice = Notice::AlertResolved {
+                title: case.title.clone(),
+                alert: title.to_string(),
+                source: source.to_string(),
+            };
+            if auto_resolve && case.state.is_active() {
+                let summary = format!("{source}: {title}");
+                case.resolve(&summary, now).expect("an active case can be resolved");
+                events.push(self.event(EventAction::Resolved, json!({ "summary": summary }), now));
+                notice = Notice::Resolved { title: case.title.clone(), summary, by: source.to_string() };
+            }
+            let outbox = self.notice(&case.team, &notice);
+            let commit = Commit {
+                case: CaseWrite::Update(case),
+                events,
+                outbox,
+                chat_locale: None,
+                handled: None,
+                signals: vec![],
+                at: now,
+            };
+            match self.store.commit(commit).await {
+                Ok(_) => {
+                    self.outbox_signal.notify_one();
+                    return Ok(Some(id));
+                }
+                Err(StoreError::Conflict) => continue,
+                Err(e) => return Err(anyhow::Error::new(e).context("noting a resolved alert")),
+            }
+        }
+        anyhow::bail!("the alert's case kept changing")
+    }
+}
+
+#[async_trait]
+impl SignalSink for Pipeline {
+    async fn accept(&self, signal: RawSignal) -> anyhow::Result<Intake> {
+        let weight = self.weight_of(&signal.source).unwrap_or(1.0);
+        self.take(signal, weight).await
+    }
+}
+
+fn raise(case: &mut Case, grade: Grade, now: DateTime<Utc>) {
+    // `regrade` refuses only a no-op or a finished case, both excluded by the caller.
+    let _ = case.regrade(grade, now);
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => s[..i].to_string(),
+        None => s.to_string(),
+    }
+}

@@ -1,0 +1,353 @@
+//! bot.toml sections for taking signals in and grading them: `[http]`, `[[sources]]`,
+//! `[[feeds]]`, `[grading]`, `[[keywords]]`, `[[routes]]`, `[text]`.
+
+use super::Problems;
+use crate::domain::Grade;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHttp {
+    pub listen: String,
+    #[serde(default = "default_body_limit")]
+    pub body_limit: usize,
+}
+
+fn default_body_limit() -> usize {
+    256 * 1024
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSource {
+    pub name: String,
+    pub kind: String,
+    #[serde(default = "one")]
+    pub weight: f64,
+    pub token_env: Option<String>,
+    pub hmac_env: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub auto_resolve: bool,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFeed {
+    pub name: String,
+    pub url: String,
+    #[serde(default = "default_interval")]
+    pub interval: String,
+    #[serde(default = "one")]
+    pub weight: f64,
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+fn default_interval() -> String {
+    "5m".into()
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGrading {
+    pub window: Option<String>,
+    pub simhash_distance: Option<u32>,
+    #[serde(default)]
+    pub thresholds: BTreeMap<String, f64>,
+    pub attention_weight: Option<f64>,
+    pub diffusion_weight: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawKeywords {
+    pub category: String,
+    #[serde(default = "one")]
+    pub weight: f64,
+    pub terms: Vec<String>,
+    #[serde(default)]
+    pub exclude: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRoute {
+    pub team: String,
+    #[serde(default)]
+    pub grades: Vec<String>,
+    #[serde(default)]
+    pub categories: Vec<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawText {
+    pub user_dict: Option<String>,
+}
+
+/// Checked intake settings.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    pub listen: SocketAddr,
+    pub body_limit: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    Generic,
+    Alertmanager,
+    Grafana,
+}
+
+#[derive(Debug, Clone)]
+pub struct SourceConfig {
+    pub name: String,
+    pub kind: SourceKind,
+    /// Influence: how much a signal from here counts (0.0–1.0 typical).
+    pub weight: f64,
+    /// Names of environment variables holding the credentials, never the secrets themselves.
+    pub token_env: Option<String>,
+    pub hmac_env: Option<String>,
+    pub tags: Vec<String>,
+    /// Resolve the case when Alertmanager/Grafana says the alert is resolved.
+    pub auto_resolve: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct FeedSource {
+    pub name: String,
+    pub url: reqwest::Url,
+    pub interval: Duration,
+    pub weight: f64,
+    pub tags: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct GradingConfig {
+    /// Signals within this window of each other can be one story; diffusion counts sources in it.
+    pub window: Duration,
+    pub simhash_distance: u32,
+    /// Minimum score for grades I, II and III (below III is IV).
+    pub thresholds: [f64; 3],
+    pub attention_weight: f64,
+    pub diffusion_weight: f64,
+}
+
+impl Default for GradingConfig {
+    fn default() -> GradingConfig {
+        GradingConfig {
+            window: Duration::from_secs(3600),
+            simhash_distance: 12,
+            thresholds: [12.0, 8.0, 4.0],
+            attention_weight: 1.0,
+            diffusion_weight: 2.0,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct RouteConfig {
+    pub team: String,
+    pub grades: Vec<Grade>,
+    pub categories: Vec<String>,
+    pub tags: Vec<String>,
+}
+
+/// Parses `30s`, `5m`, `2h`, `1d`.
+pub fn duration(s: &str) -> Option<Duration> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit())?;
+    let (n, unit) = s.split_at(split);
+    let n: u64 = n.parse().ok()?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n.checked_mul(60)?,
+        "h" => n.checked_mul(3600)?,
+        "d" => n.checked_mul(86_400)?,
+        _ => return None,
+    };
+    (secs > 0).then(|| Duration::from_secs(secs))
+}
+
+pub(super) fn http(p: &mut Problems, raw: &RawHttp) -> Option<HttpConfig> {
+    let listen = raw
+        .listen
+        .parse()
+        .map_err(|_| p.add("http.listen", format!("\"{}\" is not an address like 127.0.0.1:8080", raw.listen)));
+    if raw.body_limit == 0 {
+        p.add("http.body_limit", "must be more than 0 bytes");
+    }
+    Some(HttpConfig { listen: listen.ok()?, body_limit: raw.body_limit })
+}
+
+pub(super) fn sources(p: &mut Problems, raw: &[RawSource]) -> Vec<SourceConfig> {
+    let mut out: Vec<SourceConfig> = Vec::new();
+    for (i, r) in raw.iter().enumerate() {
+        let at = format!("sources[{i}]");
+        if out.iter().any(|s| s.name == r.name) {
+            p.add(format!("{at}.name"), format!("\"{}\" is already a source", r.name));
+        }
+        let kind = match r.kind.as_str() {
+            "generic" => SourceKind::Generic,
+            "alertmanager" => SourceKind::Alertmanager,
+            "grafana" => SourceKind::Grafana,
+            other => {
+                p.add(
+                    format!("{at}.kind"),
+                    format!("unknown kind \"{other}\" (expected generic, alertmanager or grafana)"),
+                );
+                continue;
+            }
+        };
+        if r.token_env.is_none() && r.hmac_env.is_none() {
+            p.add(&at, "needs token_env or hmac_env: the name of the environment variable holding its credential");
+        }
+        weight(p, &format!("{at}.weight"), r.weight);
+        out.push(SourceConfig {
+            name: r.name.clone(),
+            kind,
+            weight: r.weight,
+            token_env: r.token_env.clone(),
+            hmac_env: r.hmac_env.clone(),
+            tags: r.tags.clone(),
+            auto_resolve: r.auto_resolve,
+        });
+    }
+    out
+}
+
+fn weight(p: &mut Problems, at: &str, w: f64) {
+    if !(w.is_finite() && w >= 0.0) {
+        p.add(at, format!("{w} is not a weight (a number 0 or more)"));
+    }
+}
+
+pub(super) fn feeds(p: &mut Problems, raw: &[RawFeed]) -> Vec<FeedSource> {
+    raw.iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let at = format!("feeds[{i}]");
+            let url = reqwest::Url::parse(&r.url).ok().filter(|u| matches!(u.scheme(), "http" | "https"));
+            if url.is_none() {
+                p.add(format!("{at}.url"), format!("\"{}\" is not an http(s) URL", r.url));
+            }
+            let interval = duration(&r.interval);
+            if interval.is_none() {
+                p.add(format!("{at}.interval"), format!("\"{}\" is not a duration like 30s, 5m, 2h", r.interval));
+            }
+            weight(p, &format!("{at}.weight"), r.weight);
+            Some(FeedSource {
+                name: r.name.clone(),
+                url: url?,
+                interval: interval?,
+                weight: r.weight,
+                tags: r.tags.clone(),
+            })
+        })
+        .collect()
+}
+
+pub(super) fn grading(p: &mut Problems, raw: &RawGrading) -> GradingConfig {
+    let mut g = GradingConfig::default();
+    if let Some(w) = &raw.window {
+        match duration(w) {
+            Some(d) => g.window = d,
+            None => p.add("grading.window", format!("\"{w}\" is not a duration like 30m or 1h")),
+        }
+    }
+    if let Some(d) = raw.simhash_distance {
+        if d > 32 {
+            p.add("grading.simhash_distance", "at most 32 (of 64 bits) — more would join unrelated stories");
+        }
+        g.simhash_distance = d;
+    }
+    for (key, value) in &raw.thresholds {
+        match Grade::parse(key) {
+            Some(Grade::IV) | None => {
+                p.add(format!("grading.thresholds.{key}"), "thresholds are given for I, II and III")
+            }
+            Some(grade) => g.thresholds[grade.index()] = *value,
+        }
+    }
+    if !(g.thresholds[0] >= g.thresholds[1] && g.thresholds[1] >= g.thresholds[2]) {
+        p.add("grading.thresholds", "must not increase from I to III (I needs the highest score)");
+    }
+    if let Some(w) = raw.attention_weight {
+        weight(p, "grading.attention_weight", w);
+        g.attention_weight = w;
+    }
+    if let Some(w) = raw.diffusion_weight {
+        weight(p, "grading.diffusion_weight", w);
+        g.diffusion_weight = w;
+    }
+    g
+}
+
+pub(super) fn keywords(p: &mut Problems, raw: &[RawKeywords]) -> Vec<crate::text::Category> {
+    raw.iter()
+        .enumerate()
+        .map(|(i, k)| {
+            if k.terms.iter().all(|t| t.trim().is_empty()) {
+                p.add(format!("keywords[{i}].terms"), "needs at least one term");
+            }
+            weight(p, &format!("keywords[{i}].weight"), k.weight);
+            crate::text::Category {
+                name: k.category.clone(),
+                weight: k.weight,
+                terms: k.terms.clone(),
+                exclude: k.exclude.clone(),
+            }
+        })
+        .collect()
+}
+
+pub(super) fn routes(p: &mut Problems, raw: &[RawRoute], teams: &[super::Team]) -> Vec<RouteConfig> {
+    raw.iter()
+        .enumerate()
+        .map(|(i, r)| {
+            if !teams.iter().any(|t| t.name == r.team) {
+                p.add(format!("routes[{i}].team"), format!("no team named \"{}\"", r.team));
+            }
+            let grades = r
+                .grades
+                .iter()
+                .filter_map(|g| {
+                    let parsed = Grade::parse(g);
+                    if parsed.is_none() {
+                        p.add(format!("routes[{i}].grades"), format!("unknown grade \"{g}\""));
+                    }
+                    parsed
+                })
+                .collect();
+            RouteConfig { team: r.team.clone(), grades, categories: r.categories.clone(), tags: r.tags.clone() }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::duration;
+    use std::time::Duration;
+
+    #[test]
+    fn durations_are_read_with_their_unit() {
+        assert_eq!(duration("30s"), Some(Duration::from_secs(30)));
+        assert_eq!(duration("5m"), Some(Duration::from_secs(300)));
+        assert_eq!(duration("2h"), Some(Duration::from_secs(7200)));
+        assert_eq!(duration("1d"), Some(Duration::from_secs(86_400)));
+        for bad in ["", "m", "5", "0m", "5 m", "-5m", "5w", "99999999999999999999d"] {
+            assert_eq!(duration(bad), None, "{bad}");
+        }
+    }
+}

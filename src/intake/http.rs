@@ -1,0 +1,165 @@
+//! The intake webhooks (axum): generic JSON signals, Alertmanager and Grafana.
+//!
+//! Every answer says what happened in JSON: 202 with the case after a durable commit, 400
+//! for a body that is not JSON, 422 for JSON that is not a signal, 401 without valid
+//! credentials, 413 over the configured body limit.
+
+use super::RawSignal;
+use super::alerts::{self, AlertBatch};
+use super::auth::{Credentials, Verdict};
+use crate::app::intake::Pipeline;
+use crate::config::intake::SourceKind;
+use crate::intake::Intake;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Json, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+#[derive(Clone)]
+struct Intakes {
+    pipeline: Arc<Pipeline>,
+    credentials: Arc<Credentials>,
+}
+
+pub fn router(pipeline: Arc<Pipeline>, credentials: Arc<Credentials>, body_limit: usize) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/api/v1/signals", post(signals))
+        .route("/api/v1/alertmanager", post(alertmanager))
+        .route("/api/v1/grafana", post(grafana))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(Intakes { pipeline, credentials })
+}
+
+fn reply(status: StatusCode, body: Value) -> Response {
+    (status, Json(body)).into_response()
+}
+
+fn error(status: StatusCode, reason: impl Into<String>) -> Response {
+    reply(status, json!({ "error": reason.into() }))
+}
+
+/// A JSON syntax error is a bad request; well-formed JSON of the wrong shape is unprocessable.
+fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Box<Response>> {
+    serde_json::from_slice(body).map_err(|e| {
+        let status = if e.is_data() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::BAD_REQUEST };
+        Box::new(error(status, e.to_string()))
+    })
+}
+
+fn outcome(intake: &Intake) -> Value {
+    match intake {
+        Intake::Opened(c) => json!({ "outcome": "opened", "case": c.get() }),
+        Intake::Joined(c) => json!({ "outcome": "joined", "case": c.get() }),
+        Intake::Duplicate => json!({ "outcome": "duplicate" }),
+    }
+}
+
+fn internal(e: anyhow::Error) -> Response {
+    tracing::error!(error = ?e, "taking a signal in failed");
+    error(StatusCode::INTERNAL_SERVER_ERROR, "the signal could not be stored; nothing was taken in, please retry")
+}
+
+/// The body of `POST /api/v1/signals`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignalBody {
+    source: String,
+    title: String,
+    #[serde(default)]
+    body: String,
+    url: Option<String>,
+    language: Option<String>,
+    #[serde(default)]
+    metrics: super::Metrics,
+    #[serde(default)]
+    tags: Vec<String>,
+    fingerprint: Option<String>,
+    occurred_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+async fn signals(State(s): State<Intakes>, headers: HeaderMap, body: Bytes) -> Response {
+    let source = match s.credentials.check(SourceKind::Generic, &headers, &body) {
+        Verdict::Allowed(source) => source,
+        Verdict::Denied(why) => return error(StatusCode::UNAUTHORIZED, why),
+    };
+    let b: SignalBody = match parse(&body) {
+        Ok(b) => b,
+        Err(r) => return *r,
+    };
+    if b.title.trim().is_empty() || b.source.trim().is_empty() {
+        return error(StatusCode::UNPROCESSABLE_ENTITY, "source and title must not be empty");
+    }
+    // An Idempotency-Key lets a sender retry without taking the same report in twice.
+    let dedup_key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(|k| format!("http:{}:{}", source.name, k.chars().take(200).collect::<String>()));
+    let weight = s.pipeline.weight_of(&b.source).unwrap_or(source.weight);
+    let mut tags = b.tags;
+    tags.extend(source.tags.iter().cloned());
+    let signal = RawSignal {
+        source: b.source,
+        title: b.title,
+        body: b.body,
+        url: b.url,
+        language: b.language,
+        metrics: b.metrics,
+        tags,
+        fingerprint: b.fingerprint.map(|f| format!("{}:{f}", source.name)),
+        occurred_at: b.occurred_at,
+        dedup_key,
+    };
+    match s.pipeline.take(signal, weight).await {
+        Ok(intake) => reply(StatusCode::ACCEPTED, outcome(&intake)),
+        Err(e) => internal(e),
+    }
+}
+
+async fn alertmanager(State(s): State<Intakes>, headers: HeaderMap, body: Bytes) -> Response {
+    alert_webhook(s, SourceKind::Alertmanager, headers, body).await
+}
+
+async fn grafana(State(s): State<Intakes>, headers: HeaderMap, body: Bytes) -> Response {
+    alert_webhook(s, SourceKind::Grafana, headers, body).await
+}
+
+/// Alertmanager (webhook version 4) and Grafana send the same shape: a batch of alerts,
+/// each firing or resolved, each with a fingerprint that names it across notifications.
+async fn alert_webhook(s: Intakes, kind: SourceKind, headers: HeaderMap, body: Bytes) -> Response {
+    let source = match s.credentials.check(kind, &headers, &body) {
+        Verdict::Allowed(source) => source,
+        Verdict::Denied(why) => return error(StatusCode::UNAUTHORIZED, why),
+    };
+    let batch: AlertBatch = match parse(&body) {
+        Ok(b) => b,
+        Err(r) => return *r,
+    };
+    if kind == SourceKind::Alertmanager && batch.version.as_deref() != Some("4") {
+        return error(StatusCode::UNPROCESSABLE_ENTITY, "only Alertmanager webhook version 4 is understood");
+    }
+    let mut results = Vec::new();
+    for alert in &batch.alerts {
+        let fingerprint = format!("{}:{}", source.name, alert.fingerprint());
+        let result = if alert.is_resolved() {
+            let title = alerts::title(alert, &batch);
+            s.pipeline
+                .alert_resolved(&fingerprint, &title, &source.name, source.auto_resolve)
+                .await
+                .map(|case| json!({ "outcome": if case.is_some() { "noted" } else { "unknown" }, "case": case.map(|c| c.get()) }))
+        } else {
+            let signal = alerts::signal(alert, &batch, &source, fingerprint);
+            s.pipeline.take(signal, source.weight).await.map(|i| outcome(&i))
+        };
+        match result {
+            Ok(v) => results.push(v),
+            Err(e) => return internal(e),
+        }
+    }
+    reply(StatusCode::ACCEPTED, json!({ "alerts": results }))
+}
