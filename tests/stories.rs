@@ -45,6 +45,12 @@ async fn ten_chinese_reports_of_one_incident_become_one_case_whose_grade_rises()
     let sources: std::collections::BTreeSet<String> =
         intake.store.case_signals(id(1)).await.unwrap().into_iter().map(|s| s.signal.source).collect();
     assert_eq!(sources.len(), 10, "the case lists its sources");
+    let status = intake.ask("/status 1").await;
+    assert!(status.contains("Sources (10): outlet-0, outlet-1,"), "{status}");
+    assert!(
+        status.contains("Graded: safety ×5 (燃气, 泄漏) · attention 0.0 · source weight 1.0 · 10 sources in 1 h → I"),
+        "the grade is explained on the case: {status}"
+    );
 
     let (_, answer) =
         intake.signal(json!({ "source": "outlet-0", "title": "京藏高速公交车事故", "body": BUS_REPORT })).await;

@@ -119,3 +119,14 @@ card-last = { $by }: { $what }
 notice-alert-resolved = 🟢 { $case } { $title } — { $source } says the alert is resolved: { $alert }
 event-signal = another report, from { $source } (graded { $grade })
 event-noted = noted: { $text }
+status-sources = Sources ({ $count }): { $sources }
+status-why = Graded: { $parts } → { $grade }
+why-category = { $name } ×{ $count } ({ $terms })
+why-attention = attention { $value }
+why-weight = source weight { $value }
+why-sources = { $count } { $count ->
+        [one] source
+       *[other] sources
+    } in { $window }
+why-hours = { $n } h
+why-minutes = { $n } min

@@ -3,6 +3,7 @@
 use super::cases::not_found;
 use super::{Ctx, Done, Failure, Notice, format};
 use crate::command::{self, ListScope};
+use crate::domain::grading::Explanation;
 use crate::domain::{CaseId, Event, EventAction, Grade, Locale};
 use crate::i18n::Text;
 use crate::store::{CaseFilter, CaseWrite, Commit};
@@ -96,9 +97,40 @@ pub(super) async fn status(ctx: &Ctx<'_>, id: CaseId) -> Result<Done, Failure> {
     if case.drill {
         out.push(ctx.render(&t!("status-drill")));
     }
+    let signals = store.case_signals(id).await?;
+    if let Some(latest) = signals.last() {
+        let mut sources: Vec<&str> = signals.iter().map(|s| s.signal.source.as_str()).collect();
+        sources.sort_unstable();
+        sources.dedup();
+        out.push(ctx.render(&t!("status-sources", "count" => sources.len(), "sources" => sources.join(", "))));
+        if let Ok(why) = serde_json::from_str::<Explanation>(&latest.signal.explanation) {
+            out.push(explain(ctx, &why));
+        }
+    }
     out.push(ctx.render(&t!("status-history")));
     out.extend(events.iter().map(|e| history_line(ctx, e)));
     Ok(Done::Reply(out.join("\n")))
+}
+
+/// `safety ×2 (燃气, 泄漏) · attention 2.1 · source weight 0.8 · 7 sources in 1 h → II`
+fn explain(ctx: &Ctx<'_>, e: &Explanation) -> String {
+    let mut parts: Vec<String> = e
+        .categories
+        .iter()
+        .map(|c| {
+            ctx.render(
+                &t!("why-category", "name" => c.name.as_str(), "count" => c.count, "terms" => c.terms.join(", ")),
+            )
+        })
+        .collect();
+    parts.push(ctx.render(&t!("why-attention", "value" => format!("{:.1}", e.attention))));
+    parts.push(ctx.render(&t!("why-weight", "value" => format!("{:.1}", e.source_weight))));
+    let window = match e.window_secs {
+        s if s % 3600 == 0 => ctx.render(&t!("why-hours", "n" => (s / 3600) as i64)),
+        s => ctx.render(&t!("why-minutes", "n" => (s / 60) as i64)),
+    };
+    parts.push(ctx.render(&t!("why-sources", "count" => e.sources, "window" => window)));
+    ctx.render(&t!("status-why", "parts" => parts.join(" · "), "grade" => e.grade.as_str()))
 }
 
 fn history_line(ctx: &Ctx<'_>, e: &Event) -> String {

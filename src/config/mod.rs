@@ -146,12 +146,12 @@ impl Config {
         use anyhow::Context as _;
         let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let mut config = Config::parse(&text)?;
+        let dir = path.parent().unwrap_or(Path::new(""));
+        // Like the SQLite file, a relative dictionary path means next to bot.toml.
+        config.user_dict = config.user_dict.map(|d| if d.is_relative() { dir.join(d) } else { d });
         match std::env::var(DATABASE_ENV) {
             Ok(url) if !url.trim().is_empty() => config.database_url = url,
-            _ => {
-                let dir = path.parent().unwrap_or(Path::new(""));
-                config.database_url = sqlite_next_to(&config.database_url, dir);
-            }
+            _ => config.database_url = sqlite_next_to(&config.database_url, dir),
         }
         Ok(config)
     }

@@ -12,6 +12,7 @@
 mod analyzer;
 mod rules;
 mod simhash;
+mod table;
 
 pub use analyzer::Analyzer;
 pub use rules::{Category, Hit, Rules};

@@ -11,26 +11,32 @@
 /// 64-bit SimHash of `tokens`, term-frequency weighted. Stable across runs and platforms.
 /// No tokens gives 0.
 pub fn simhash(tokens: &[String]) -> u64 {
-    // Per-bit tallies of "this bit is 1", kept as eight u8 lanes in each u64 (SWAR): adding one
-    // token is 8 table look-ups and 8 additions instead of 64 branches. The lanes are drained
-    // into `ones` before they can overflow.
+    // Per-bit tallies of "this bit is 1" as bit-sliced counters: `planes[k]` holds bit k of all
+    // 64 tallies, and adding a hash is a ripple-carry add across the planes (two or three
+    // AND/XORs on average) instead of 64 separate increments. Eight planes count to 255; they
+    // are drained into `ones` before that.
     let mut ones = [0u32; 64];
-    let mut lanes = [0u64; 8];
+    let mut planes = [0u64; 8];
     let mut pending = 0u32;
     let mut total = 0u32;
     for token in tokens.iter().filter(|t| !t.is_empty()) {
-        let h = token_hash(token.as_bytes());
-        for (j, lane) in lanes.iter_mut().enumerate() {
-            *lane += SPREAD[((h >> (8 * j)) & 0xFF) as usize];
+        let mut carry = token_hash(token.as_bytes());
+        for plane in planes.iter_mut() {
+            let next = *plane & carry;
+            *plane ^= carry;
+            carry = next;
+            if carry == 0 {
+                break;
+            }
         }
         pending += 1;
         if pending == 255 {
-            drain(&mut lanes, &mut ones);
+            drain(&mut planes, &mut ones);
             pending = 0;
         }
         total += 1;
     }
-    drain(&mut lanes, &mut ones);
+    drain(&mut planes, &mut ones);
 
     // Bit i is 1 when more occurrences voted 1 than 0 (ties vote 0).
     ones.iter().enumerate().fold(0u64, |acc, (i, &n)| if 2 * n > total { acc | (1 << i) } else { acc })
@@ -41,27 +47,15 @@ pub fn hamming(a: u64, b: u64) -> u32 {
     (a ^ b).count_ones()
 }
 
-/// `SPREAD[b]` has byte k set to bit k of `b`: it spreads one hash byte over eight u8 lanes.
-const SPREAD: [u64; 256] = {
-    let mut table = [0u64; 256];
-    let mut b = 0;
-    while b < 256 {
-        let mut k = 0;
-        while k < 8 {
-            table[b] |= (((b >> k) & 1) as u64) << (8 * k);
-            k += 1;
+/// Adds the bit-sliced counters to `ones` and clears them.
+fn drain(planes: &mut [u64; 8], ones: &mut [u32; 64]) {
+    for (k, plane) in planes.iter_mut().enumerate() {
+        let mut bits = *plane;
+        while bits != 0 {
+            ones[bits.trailing_zeros() as usize] += 1 << k;
+            bits &= bits - 1;
         }
-        b += 1;
-    }
-    table
-};
-
-fn drain(lanes: &mut [u64; 8], ones: &mut [u32; 64]) {
-    for (j, lane) in lanes.iter_mut().enumerate() {
-        for k in 0..8 {
-            ones[8 * j + k] += ((*lane >> (8 * k)) & 0xFF) as u32;
-        }
-        *lane = 0;
+        *plane = 0;
     }
 }
 
@@ -70,7 +64,7 @@ fn drain(lanes: &mut [u64; 8], ones: &mut [u32; 64]) {
 /// `fmix64` finaliser so every input bit reaches every output bit — SimHash needs the 64 output
 /// bits to be independent votes. Tokens are short (Chinese words are 3–12 bytes), so this is one
 /// or two rounds per token where FNV-1a would take one multiply per byte.
-fn token_hash(bytes: &[u8]) -> u64 {
+pub(super) fn token_hash(bytes: &[u8]) -> u64 {
     const K: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut h = (bytes.len() as u64).wrapping_mul(K);
     let mut chunks = bytes.chunks_exact(8);

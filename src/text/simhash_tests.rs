@@ -132,6 +132,31 @@ fn term_frequency_and_token_identity_decide_the_hash() {
     assert_eq!(simhash(&many), token_hash(b"x"));
 }
 
+/// The textbook form: one signed tally per bit.
+fn naive_simhash(tokens: &[String]) -> u64 {
+    let mut tally = [0i64; 64];
+    for token in tokens.iter().filter(|t| !t.is_empty()) {
+        let h = token_hash(token.as_bytes());
+        for (i, t) in tally.iter_mut().enumerate() {
+            *t += if h >> i & 1 == 1 { 1 } else { -1 };
+        }
+    }
+    tally.iter().enumerate().fold(0, |acc, (i, &t)| if t > 0 { acc | 1 << i } else { acc })
+}
+
+#[test]
+fn the_bit_sliced_tally_agrees_with_the_textbook_one() {
+    let article = test_analyzer().tokens(include_str!("testdata/news_zh.txt"));
+    assert!(article.len() > 600, "long enough to drain the counters twice");
+    for n in [0, 1, 2, 7, 254, 255, 256, 511, article.len()] {
+        assert_eq!(simhash(&article[..n]), naive_simhash(&article[..n]), "first {n} tokens");
+    }
+    // Skewed frequencies: one token 700 times among others.
+    let mut skewed = vec!["的".to_string(); 700];
+    skewed.extend(article.iter().take(300).cloned());
+    assert_eq!(simhash(&skewed), naive_simhash(&skewed));
+}
+
 #[test]
 fn hamming_counts_differing_bits() {
     assert_eq!(hamming(0, 0), 0);

@@ -19,7 +19,7 @@ pub const GRAFANA_KEY: &str = "grafana-key-123";
 pub fn config(extra: &str) -> String {
     let base = BOT_TOML
         .replace("[console]\nchat = \"ops\"\n", "")
-        .replace("console = true\n", "")
+        .replace("console = true\n", "discord = 77\n")
         .replace("[chats.ops]\nplatform = \"console\"\n", "[chats.ops]\nplatform = \"discord\"\nid = 1\n");
     format!(
         r#"{base}
@@ -124,6 +124,20 @@ impl Intake {
 
     pub async fn signal(&self, json: serde_json::Value) -> (u16, serde_json::Value) {
         self.post("/api/v1/signals", &[bearer(WIRE_TOKEN)], serde_json::to_vec(&json).unwrap()).await
+    }
+
+    /// What tocsin answers Alice (a leader, Discord user 77) in the team chat.
+    pub async fn ask(&self, text: &str) -> String {
+        let inv = tocsin::app::Invocation {
+            platform: tocsin::platform::Platform::Discord,
+            user_id: "77".into(),
+            chat_id: "1".into(),
+            text: text.into(),
+            topic: None,
+            bot_username: None,
+            dedup_key: None,
+        };
+        self.services.app.handle(&inv).await.reply.unwrap_or_default()
     }
 
     pub async fn shutdown(self) {
