@@ -159,3 +159,20 @@ async fn grafana_alerts_come_in_signed() {
     assert_eq!(intake.post("/api/v1/grafana", &[bearer(AM_TOKEN)], body).await.0, 401);
     intake.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn routes_send_a_case_to_the_team_its_category_grade_or_tags_name() {
+    let routes = "\n[chats.utilities]\nplatform = \"discord\"\nid = 2\n\n[[teams]]\nname = \"utilities\"\nteam_chat = \"utilities\"\n\n\
+                  [[routes]]\nteam = \"utilities\"\ncategories = [\"outage\"]\n\n[[routes]]\nteam = \"utilities\"\ntags = [\"infra\"]\n";
+    let intake = Intake::start(routes).await;
+    intake.signal(json!({ "source": "x", "title": "停电：老城区四千户断电" })).await;
+    intake.signal(json!({ "source": "x", "title": "Gas leak on Elm Street" })).await;
+    intake.post("/api/v1/alertmanager", &[bearer(AM_TOKEN)], FIRING).await;
+    let mut teams = vec![];
+    for n in 1..=3 {
+        teams.push(intake.store.case(id(n)).await.unwrap().unwrap().team);
+    }
+    // The outage category routes there; no route matches: the first team; the infra tag.
+    assert_eq!(teams, ["utilities", "city-desk", "utilities"]);
+    intake.shutdown().await;
+}

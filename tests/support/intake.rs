@@ -86,8 +86,12 @@ impl Intake {
     }
 
     async fn start_with(text: String) -> Intake {
+        Intake::start_on(text, TestDb::sqlite()).await
+    }
+
+    /// Starts tocsin on a given database (to restart on the same one: `shutdown_keeping_db`).
+    pub async fn start_on(text: String, db: TestDb) -> Intake {
         let mut config = Config::parse(&text).expect("a valid intake config");
-        let db = TestDb::sqlite();
         config.database_url = db.url.clone();
         let vars: HashMap<String, String> = [
             ("WIRE_TOKEN", WIRE_TOKEN),
@@ -142,6 +146,12 @@ impl Intake {
 
     pub async fn shutdown(self) {
         self.services.shutdown().await;
+    }
+
+    /// Stops tocsin and hands back its database for a restart.
+    pub async fn shutdown_keeping_db(self) -> TestDb {
+        self.services.shutdown().await;
+        self._db
     }
 }
 
