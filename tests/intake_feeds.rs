@@ -3,6 +3,7 @@
 
 mod support;
 
+#[allow(dead_code)] // shared with tests/feeds.rs, which uses all of it
 #[path = "feeds/server.rs"]
 mod server;
 
