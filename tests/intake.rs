@@ -157,6 +157,11 @@ async fn grafana_alerts_come_in_signed() {
     );
     assert_eq!(intake.store.case(id(1)).await.unwrap().unwrap().title, "DiskFull");
     assert_eq!(intake.post("/api/v1/grafana", &[bearer(AM_TOKEN)], body).await.0, 401);
+    for (bad, want) in [(&b"{\"alerts\": [{}]}"[..], 422), (&b"<xml/>"[..], 400)] {
+        let sig = signature("x-grafana-alerting-signature", GRAFANA_KEY, bad);
+        let (status, answer) = intake.post("/api/v1/grafana", &[sig], bad.to_vec()).await;
+        assert_eq!(status, want, "{answer}");
+    }
     intake.shutdown().await;
 }
 
