@@ -77,4 +77,3 @@ async fn receive(State(hook): State<Hook>, headers: HeaderMap, body: axum::body:
     hook.inbound.handle(&update).await;
     (StatusCode::OK, "ok".into())
 }
-
