@@ -107,6 +107,8 @@ struct Outcome {
     /// Accepted sendMessage / editMessageText calls.
     delivered: usize,
     digests: usize,
+    /// How many case numbers each digest carried.
+    digest_sizes: Vec<usize>,
     rejected: usize,
     /// The most accepted sends in any one second, and to one chat in any minute.
     max_per_second: usize,
@@ -117,6 +119,8 @@ struct Outcome {
     missing: Vec<usize>,
     /// Cases whose stored title is not the one opened under that number.
     misnumbered: usize,
+    /// The slowest commit → receipt of the cases opened in each second after the first commit.
+    worst_by_second: Vec<Duration>,
 }
 
 /// Nearest-rank percentile of sorted values.
@@ -229,13 +233,25 @@ async fn scenario(name: &'static str, plan: &[(usize, Duration)]) -> Outcome {
     let last_receipt = receipts.iter().flatten().max().copied().unwrap_or(first_commit);
     let mut latencies: Vec<Duration> =
         receipts.iter().zip(&commits).filter_map(|(r, c)| r.map(|r| r.saturating_duration_since(*c))).collect();
+    let mut worst_by_second: Vec<Duration> = Vec::new();
+    for (commit, receipt) in commits.iter().zip(&receipts) {
+        let second = usize::try_from((*commit - first_commit).as_secs()).unwrap_or(usize::MAX);
+        if second >= worst_by_second.len() {
+            worst_by_second.resize(second + 1, Duration::ZERO);
+        }
+        let latency = receipt.map_or(Duration::MAX, |r| r.saturating_duration_since(*commit));
+        worst_by_second[second] = worst_by_second[second].max(latency);
+    }
     latencies.sort();
+    let digest_texts: Vec<&str> =
+        accepted.iter().filter_map(|c| c.text.as_deref()).filter(|t| t.starts_with("📋 ")).collect();
     Outcome {
         name,
         opened,
         open_span,
         delivered: accepted.len(),
-        digests: accepted.iter().filter(|c| c.text.as_deref().is_some_and(|t| t.starts_with("📋 "))).count(),
+        digests: digest_texts.len(),
+        digest_sizes: digest_texts.iter().map(|t| case_numbers(t).len()).collect(),
         rejected: sends.iter().filter(|c| c.status != 200).count(),
         max_per_second,
         max_per_chat_minute,
@@ -243,6 +259,7 @@ async fn scenario(name: &'static str, plan: &[(usize, Duration)]) -> Outcome {
         latencies,
         missing: receipts.iter().enumerate().filter(|(_, r)| r.is_none()).map(|(i, _)| i + 1).collect(),
         misnumbered,
+        worst_by_second,
     }
 }
 
@@ -285,6 +302,19 @@ fn report(outcomes: &[Outcome]) {
             "{}: rejected sends {}, most accepted sends in any 1 s {}, most to one chat in any 60 s {}",
             o.name, o.rejected, o.max_per_second, o.max_per_chat_minute
         );
+        let carried: usize = o.digest_sizes.iter().sum();
+        #[allow(clippy::cast_precision_loss)]
+        let mean = carried as f64 / o.digest_sizes.len().max(1) as f64;
+        println!(
+            "{}: {} cases went out in {} digests (mean {mean:.1}, largest {} cases each), {} as single cards",
+            o.name,
+            carried,
+            o.digests,
+            o.digest_sizes.iter().max().unwrap_or(&0),
+            o.delivered - o.digests
+        );
+        let worst: Vec<String> = o.worst_by_second.iter().map(|d| format!("{:.1}", d.as_secs_f64())).collect();
+        println!("{}: slowest latency (s) of the cases opened in second 0, 1, 2…: {}", o.name, worst.join(" "));
         if !o.missing.is_empty() {
             let shown: Vec<String> = o.missing.iter().take(20).map(|n| format!("#{n}")).collect();
             println!(
