@@ -21,7 +21,8 @@ use tokio::sync::Notify;
 
 /// The actor recorded for what tocsin decides by itself.
 pub const SYSTEM: &str = "tocsin";
-const ATTEMPTS: usize = 3;
+/// Many reports of one story can arrive at once; each lost race costs one short re-read.
+const ATTEMPTS: usize = 32;
 const MAX_TITLE: usize = 200;
 const MAX_SUMMARY: usize = 2000;
 
@@ -73,10 +74,21 @@ impl Pipeline {
             return Ok(Intake::Duplicate);
         }
         let analysed = self.analyse(signal, weight);
+        // The story is looked up once; only the short read-decide-commit is retried when
+        // another report of the same story commits first.
+        let mut story = self.story_of(&analysed, self.clock.now()).await?;
         for _ in 0..ATTEMPTS {
             let now = self.clock.now();
-            let result = match self.story_of(&analysed, now).await? {
-                Some(case) => self.join(case, &analysed, now).await.map(|()| Intake::Joined(case)),
+            let result = match story {
+                Some(case) => match self.join(case, &analysed, now).await {
+                    Ok(true) => Ok(Intake::Joined(case)),
+                    // Closed or dismissed since: the report starts a new case.
+                    Ok(false) => {
+                        story = None;
+                        continue;
+                    }
+                    Err(e) => Err(e),
+                },
                 None => self.open(&analysed, now).await.map(Intake::Opened),
             };
             match result {
@@ -118,10 +130,10 @@ impl Pipeline {
         {
             return Ok(Some(case));
         }
-        let recent = self.store.story_signals(now - self.window()).await?;
+        let recent = self.store.story_hashes(now - self.window()).await?;
         Ok(recent
             .iter()
-            .map(|s| (hamming(s.signal.simhash, a.simhash), s.case))
+            .map(|(case, hash)| (hamming(*hash, a.simhash), *case))
             .filter(|(d, _)| *d <= self.config.grading.simhash_distance)
             .min()
             .map(|(_, case)| case))
@@ -221,8 +233,11 @@ impl Pipeline {
 
     /// Adds the signal to its story's case; diffusion grows, and the grade rises if the
     /// new assessment is more severe (automatic grading never lowers a grade).
-    async fn join(&self, id: CaseId, a: &Analysed, now: DateTime<Utc>) -> Result<(), StoreError> {
-        let Some(mut case) = self.store.case(id).await? else { return Err(StoreError::NoSuchCase) };
+    async fn join(&self, id: CaseId, a: &Analysed, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let Some(mut case) = self.store.case(id).await? else { return Ok(false) };
+        if !case.state.is_on_ledger() {
+            return Ok(false);
+        }
         let since = now - self.window();
         let mut sources: BTreeSet<String> = self
             .store
@@ -260,7 +275,7 @@ impl Pipeline {
             signals: vec![self.stored(a, &e, now)],
             at: now,
         };
-        self.store.commit(commit).await.map(|_| ())
+        self.store.commit(commit).await.map(|_| true)
     }
 
     /// An alert resolved at its source: noted on its case (and the case resolved, if the

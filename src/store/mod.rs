@@ -159,9 +159,9 @@ pub trait Store: Send + Sync + 'static {
     async fn set_card(&self, case: CaseId, chat: &str, message_id: &str, now: DateTime<Utc>) -> Result<()>;
     async fn setting(&self, key: &str) -> Result<Option<String>>;
 
-    /// Signals received since `since` that belong to cases still on the ledger: the stories
-    /// a new signal may join.
-    async fn story_signals(&self, since: DateTime<Utc>) -> Result<Vec<StoredSignal>>;
+    /// The SimHash of every signal received since `since` whose case is still on the
+    /// ledger, with its case: the stories a new signal may join.
+    async fn story_hashes(&self, since: DateTime<Utc>) -> Result<Vec<(CaseId, u64)>>;
     /// The case still on the ledger that a source fingerprint belongs to, if any.
     async fn case_by_fingerprint(&self, fingerprint: &str) -> Result<Option<CaseId>>;
     /// Every signal of a case, oldest first.

@@ -9,12 +9,13 @@ include!("queries.rs");
 /// sqlx holds an advisory lock while migrating, so instances starting together are safe.
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
-/// Leases due outbox rows. `SKIP LOCKED` lets several instances claim disjoint batches
+/// Leases due outbox rows, a chat's together (so a flooded chat's backlog can become one
+/// digest rather than one per claimed batch). `SKIP LOCKED` lets several instances claim disjoint batches
 /// without waiting on each other; the lease hands a dead instance's rows to the others.
 const CLAIM_SQL: &str = "UPDATE outbox SET lease_until_ms = $1, attempts = attempts + 1 WHERE id IN ( \
          SELECT id FROM outbox WHERE platform = $2 AND state = 'pending' \
          AND next_attempt_ms <= $3 AND (lease_until_ms IS NULL OR lease_until_ms < $3) \
-         ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) \
+         ORDER BY chat, id LIMIT $4 FOR UPDATE SKIP LOCKED) \
      RETURNING id, chat, platform, case_id, payload, attempts";
 
 #[derive(Debug, Clone)]

@@ -296,13 +296,17 @@ async fn put_setting(pool: &Pool, key: &str, value: &str, now: DateTime<Utc>) ->
     Ok(())
 }
 
-async fn signals_since(pool: &Pool, since: DateTime<Utc>) -> Result<Vec<StoredSignal>> {
-    let sql = format!(
-        "SELECT {SIGNAL_COLUMNS} FROM signals WHERE received_ms >= $1 AND case_id IN \
-         (SELECT id FROM cases WHERE state NOT IN ('closed', 'dismissed')) ORDER BY id"
-    );
-    let rows: Vec<SignalRow> = sqlx::query_as(&sql).bind(ms(since)).fetch_all(pool).await?;
-    rows.into_iter().map(StoredSignal::try_from).collect()
+/// Only the two columns the lookup needs, found through the time index: `+case_id` keeps
+/// SQLite from driving the query through every open case's signals instead.
+async fn hashes_since(pool: &Pool, since: DateTime<Utc>) -> Result<Vec<(CaseId, u64)>> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT case_id, simhash FROM signals WHERE received_ms >= $1 AND +case_id IN \
+         (SELECT id FROM cases WHERE state NOT IN ('closed', 'dismissed'))",
+    )
+    .bind(ms(since))
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|(case, hash)| (CaseId::from_db(case), hash as u64)).collect())
 }
 
 async fn fingerprint_case(pool: &Pool, fingerprint: &str) -> Result<Option<CaseId>> {
@@ -418,8 +422,8 @@ impl Store for Backend {
         put_setting(&self.pool, key, value, now).await
     }
 
-    async fn story_signals(&self, since: DateTime<Utc>) -> Result<Vec<StoredSignal>> {
-        signals_since(&self.pool, since).await
+    async fn story_hashes(&self, since: DateTime<Utc>) -> Result<Vec<(CaseId, u64)>> {
+        hashes_since(&self.pool, since).await
     }
 
     async fn case_by_fingerprint(&self, fingerprint: &str) -> Result<Option<CaseId>> {

@@ -10,11 +10,12 @@ include!("queries.rs");
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 
-/// Leases due outbox rows. SQLite has one writer at a time, so no row locking is needed.
+/// Leases due outbox rows, a chat's together (so a flooded chat's backlog can become one
+/// digest rather than one per claimed batch). SQLite has one writer at a time, so no row locking is needed.
 const CLAIM_SQL: &str = "UPDATE outbox SET lease_until_ms = $1, attempts = attempts + 1 WHERE id IN ( \
          SELECT id FROM outbox WHERE platform = $2 AND state = 'pending' \
          AND next_attempt_ms <= $3 AND (lease_until_ms IS NULL OR lease_until_ms < $3) \
-         ORDER BY id LIMIT $4) \
+         ORDER BY chat, id LIMIT $4) \
      RETURNING id, chat, platform, case_id, payload, attempts";
 
 #[derive(Debug, Clone)]
