@@ -27,7 +27,9 @@ const ARTICLE: &str = include_str!("../src/text/testdata/news_zh.txt");
 const BUDGET: Duration = Duration::from_millis(1500);
 const MAX_CALLS: usize = 200_000;
 const LONG_BYTES: usize = 1 << 20;
-const LONG_RUNS: usize = 5;
+/// Runs of each throughput figure: enough for a median that other work on the machine cannot
+/// move much.
+const LONG_RUNS: usize = 15;
 const WEIGHTS: Weights = Weights { thresholds: [12.0, 8.0, 4.0], attention_weight: 1.0, diffusion_weight: 2.0 };
 
 fn main() {
@@ -53,7 +55,7 @@ fn main() {
     });
     row("grading step: classify + `grading::assess`", &|t| {
         let tokens = analyzer.tokens(t);
-        latency(|| grade(&rules.classify(&tokens)))
+        latency(|| grade(rules.classify(&tokens)))
     });
     row("(c) `simhash` on tokens", &|t| {
         let tokens = analyzer.tokens(t);
@@ -70,6 +72,7 @@ fn main() {
         ("whole path: tokens + classify + simhash", throughput(&long, |t| whole(&analyzer, &rules, t).0)),
     ];
 
+    println!("load average after the Rust measurements: {}", loadavg());
     let python = python_jieba(small, ARTICLE, &long);
     let py_rows = match &python {
         Ok(py) => {
@@ -127,11 +130,11 @@ fn whole(analyzer: &Analyzer, rules: &Rules, text: &str) -> (usize, u64) {
     (hits.len() + tokens.len(), simhash(&tokens))
 }
 
-/// The grading step the intake pipeline runs after `classify` (see `app::intake`).
-fn grade(hits: &[Hit]) -> f64 {
+/// The grading step the intake pipeline runs after `classify`, as `app::intake` does it.
+fn grade(hits: Vec<Hit>) -> f64 {
     let categories = hits
-        .iter()
-        .map(|h| CategoryHit { name: h.category.clone(), weight: h.weight, count: h.count, terms: h.terms.clone() })
+        .into_iter()
+        .map(|h| CategoryHit { name: h.category, weight: h.weight, count: h.count, terms: h.terms })
         .collect();
     grading::assess(categories, grading::attention(1200, 30, 8), 0.8, 3, 3600, &WEIGHTS).score
 }
@@ -263,6 +266,14 @@ fn machine() {
     let rustc =
         Command::new("rustc").arg("--version").output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
     println!("machine: {cores} cores, CPU {cpu}, {}", rustc.unwrap_or_else(|e| format!("rustc: {e}")));
+    println!("load average at start: {}", loadavg());
+}
+
+/// Other work on the machine skews the tails; the load average says how much there was.
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
 }
 
 /// Python jieba on the same texts: a venv in a temp dir, `pip install jieba`, then the timing

@@ -53,7 +53,13 @@ fn a_short_dictionary_word_matches_inside_a_longer_word() {
     // Like jieba's search mode: 交通事故 is one token, 事故 one of its dictionary sub-words.
     assert_eq!(test_analyzer().tokens("交通事故"), ["交通事故"]);
     assert_eq!(names(&classify("发生一起交通事故")), ["traffic"]);
-    assert_eq!(names(&classify("副市长到场")), ["officials"]);
+    // Inside one token only: 大桥 is in 长江大桥, 市长 straddles 南京市 | 长江大桥.
+    let rules = Rules::new(
+        test_analyzer(),
+        &[category("officials", 1.0, &["市长"], &[]), category("bridges", 1.0, &["大桥"], &[])],
+    );
+    let hits = rules.classify(&test_analyzer().tokens("南京市长江大桥"));
+    assert_eq!(names(&hits), ["bridges"]);
 }
 
 #[test]
