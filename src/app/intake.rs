@@ -77,7 +77,7 @@ impl Pipeline {
         // The story is looked up once; only the short read-decide-commit is retried when
         // another report of the same story commits first.
         let mut story = self.story_of(&analysed, self.clock.now()).await?;
-        for _ in 0..ATTEMPTS {
+        for attempt in 0..ATTEMPTS {
             let now = self.clock.now();
             let result = match story {
                 Some(case) => match self.join(case, &analysed, now).await {
@@ -97,7 +97,12 @@ impl Pipeline {
                     return Ok(intake);
                 }
                 Err(StoreError::Duplicate) => return Ok(Intake::Duplicate),
-                Err(StoreError::Conflict) => continue,
+                Err(StoreError::Conflict) => {
+                    // Lost the race to another report of the same story: step back a little longer
+                    // each time, so a burst of reports spreads out instead of colliding again.
+                    tokio::time::sleep(std::time::Duration::from_millis(attempt as u64)).await;
+                    continue;
+                }
                 Err(e) => return Err(anyhow::Error::new(e).context("taking a signal in")),
             }
         }
