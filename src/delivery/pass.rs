@@ -4,6 +4,7 @@ use super::{Outgoing, SendError, Sender, Worker, retry_at};
 use crate::app::card::card;
 use crate::app::{Notice, chat_locale};
 use crate::config::Chat;
+use crate::domain::Locale;
 use crate::store::{CaseWrite, Commit, NewOutbox, OutboxItem};
 use crate::t;
 use chrono::{DateTime, Utc};
@@ -23,6 +24,8 @@ impl Worker {
             return Ok(());
         };
         let limited = sender.limits().is_some();
+        // One language for everything this pass sends to the chat: one read, not one per message.
+        let locale = chat_locale(self.store.as_ref(), &self.config, &chat).await;
         let mut queue: VecDeque<OutboxItem> = items.into();
         let mut leaders_told = false;
         while !queue.is_empty() {
@@ -32,10 +35,10 @@ impl Worker {
                 return self.defer_all(&queue, ready).await;
             }
             let (taken, outgoing) = if limited && queue.len() >= DIGEST_AT {
-                self.digest(sender, &chat, &mut queue).await?
+                self.digest(sender, locale, &mut queue).await?
             } else {
                 let item = queue.pop_front().expect("the queue is not empty");
-                match self.render(sender, &chat, &item).await? {
+                match self.render(sender, &chat, locale, &item).await? {
                     Some(out) => (vec![item], out),
                     None => continue,
                 }
@@ -114,10 +117,9 @@ impl Worker {
     async fn digest(
         &self,
         sender: &dyn Sender,
-        chat: &Chat,
+        locale: Locale,
         queue: &mut VecDeque<OutboxItem>,
     ) -> anyhow::Result<(Vec<OutboxItem>, Outgoing)> {
-        let locale = chat_locale(self.store.as_ref(), &self.config, chat).await;
         let max = sender.max_text();
         let mut taken = Vec::new();
         let mut parts: Vec<String> = Vec::new();
@@ -126,10 +128,11 @@ impl Worker {
         let header_room =
             super::split::utf16_len(&self.i18n.render(locale, &t!("digest-header", "count" => 999_999_i64)));
         while let Some(item) = queue.front() {
-            let Some(text) = self.notice_text(item, chat).await? else {
+            let Some(notice) = self.notice(item).await? else {
                 queue.pop_front();
                 continue;
             };
+            let text = notice.render(item.case, &self.config, &self.i18n, locale);
             let cost = super::split::utf16_len(&text) + 2;
             if !parts.is_empty() && header_room + used + cost > max {
                 break;
@@ -145,9 +148,14 @@ impl Worker {
     /// The message a queued notice becomes for this chat: the case's card in its team chat
     /// on platforms that show cards, else text. `None` when the notice was unreadable (the
     /// message is then marked failed).
-    async fn render(&self, sender: &dyn Sender, chat: &Chat, item: &OutboxItem) -> anyhow::Result<Option<Outgoing>> {
+    async fn render(
+        &self,
+        sender: &dyn Sender,
+        chat: &Chat,
+        locale: Locale,
+        item: &OutboxItem,
+    ) -> anyhow::Result<Option<Outgoing>> {
         let Some(notice) = self.notice(item).await? else { return Ok(None) };
-        let locale = chat_locale(self.store.as_ref(), &self.config, chat).await;
         if sender.shows_cards()
             && notice.is_case_change()
             && let Some(id) = item.case
@@ -158,12 +166,6 @@ impl Worker {
             return Ok(Some(Outgoing::Card(card(&case, last, &self.config, &self.i18n, locale))));
         }
         Ok(Some(Outgoing::Text(notice.render(item.case, &self.config, &self.i18n, locale))))
-    }
-
-    async fn notice_text(&self, item: &OutboxItem, chat: &Chat) -> anyhow::Result<Option<String>> {
-        let Some(notice) = self.notice(item).await? else { return Ok(None) };
-        let locale = chat_locale(self.store.as_ref(), &self.config, chat).await;
-        Ok(Some(notice.render(item.case, &self.config, &self.i18n, locale)))
     }
 
     async fn notice(&self, item: &OutboxItem) -> anyhow::Result<Option<Notice>> {
