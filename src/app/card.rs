@@ -99,9 +99,9 @@ pub fn card(case: &Case, last: String, config: &Config, i18n: &I18n, locale: Loc
 }
 
 fn truncate(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", &s[..i]),
-        None => s.to_string(),
+    match format::prefix(s, max) {
+        (kept, true) => format!("{kept}…"),
+        (whole, false) => whole.to_string(),
     }
 }
 

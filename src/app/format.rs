@@ -69,3 +69,11 @@ pub fn case_line(config: &Config, i18n: &I18n, locale: Locale, case: &Case) -> S
             "title" => case.title.as_str()),
     )
 }
+
+/// The first `max` characters of `s` (never splitting one), and whether anything was cut.
+pub fn prefix(s: &str, max: usize) -> (&str, bool) {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => (&s[..i], true),
+        None => (s, false),
+    }
+}

@@ -203,8 +203,9 @@ impl Pipeline {
     async fn open(&self, a: &Analysed, now: DateTime<Utc>) -> Result<CaseId, StoreError> {
         let e = self.explain(a, 1);
         let team = self.route(e.grade, a);
-        let title = truncate(a.signal.title.trim(), MAX_TITLE);
-        let summary = Some(truncate(a.signal.body.trim(), MAX_SUMMARY)).filter(|s| !s.is_empty());
+        let title = super::format::prefix(a.signal.title.trim(), MAX_TITLE).0.to_string();
+        let summary =
+            Some(super::format::prefix(a.signal.body.trim(), MAX_SUMMARY).0.to_string()).filter(|s| !s.is_empty());
         let source = a.signal.url.clone().unwrap_or_else(|| a.signal.source.clone());
         let notice = Notice::Opened {
             title: title.clone(),
@@ -343,11 +344,4 @@ impl SignalSink for Pipeline {
 fn raise(case: &mut Case, grade: Grade, now: DateTime<Utc>) {
     // `regrade` refuses only a no-op or a finished case, both excluded by the caller.
     let _ = case.regrade(grade, now);
-}
-
-fn truncate(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => s[..i].to_string(),
-        None => s.to_string(),
-    }
 }
