@@ -1525,7 +1525,7 @@ fn store_only(
             Box::pin(async move {
                 let mut ok = true;
                 if with_scan {
-                    ok &= store.story_hashes(Utc::now() - chrono::Duration::hours(1)).await.is_ok();
+                    ok &= store.story_hashes(Utc::now() - chrono::Duration::hours(1), None).await.is_ok();
                 }
                 ok && store.commit(p[k % p.len()].commit()).await.is_ok()
             })
@@ -1732,7 +1732,7 @@ async fn scan_time(store: &Arc<dyn Store>) -> f64 {
     let mut times = Vec::new();
     for _ in 0..5 {
         let started = Instant::now();
-        let rows = store.story_hashes(Utc::now() - chrono::Duration::hours(1)).await.expect("story signals");
+        let rows = store.story_hashes(Utc::now() - chrono::Duration::hours(1), None).await.expect("story signals");
         times.push(started.elapsed().as_secs_f64() * 1e3);
         std::hint::black_box(rows);
     }

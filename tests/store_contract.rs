@@ -9,7 +9,7 @@ use std::sync::Arc;
 use support::TestDb;
 use tocsin::domain::{Case, CaseId, CaseState, EventAction, Grade, Locale, NewCase, NewEvent};
 use tocsin::platform::Platform;
-use tocsin::store::{CaseFilter, CaseWrite, Commit, NewOutbox, OutboxState, Store, StoreError};
+use tocsin::store::{CaseFilter, CaseWrite, Commit, NewOutbox, OutboxState, Store, StoreError, StoryHash};
 
 fn t(secs: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 21, 9, 0, 0).unwrap() + Duration::seconds(secs) + Duration::milliseconds(123)
@@ -335,6 +335,47 @@ async fn an_event_key_is_acted_on_once_and_a_repeat_writes_nothing(db: TestDb) {
     assert_eq!(store.outbox_pending(Platform::Console).await.unwrap(), 1, "and queued nothing");
 }
 
+/// On SQLite concurrent commits share one transaction (each under a savepoint); on Postgres each
+/// has its own. Either way a refused commit takes nothing else down with it.
+async fn concurrent_commits_succeed_or_fail_each_on_its_own(db: TestDb) {
+    let store = db.store().await;
+    let stale = store.case(open(&store, "contested", t(0), vec![]).await).await.unwrap().unwrap();
+    let commit = |i: usize| Commit {
+        case: CaseWrite::Insert(new_case(&format!("case {i}"), t(1))),
+        events: vec![event(EventAction::Opened, t(1))],
+        outbox: vec![post("ops", Platform::Console, "m")],
+        chat_locale: None,
+        // Every pair shares an event key: one of each pair must be refused as a duplicate.
+        handled: Some(format!("key:{}", i / 2)),
+        signals: vec![],
+        at: t(1),
+    };
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..40 {
+        let (to, write) = (store.clone(), commit(i));
+        tasks.spawn(async move { to.commit(write).await.map(|_| ()) });
+        // Interleaved: writes to one case from the same stale read; only one can win.
+        let (to, mut case) = (store.clone(), stale.clone());
+        tasks.spawn(async move {
+            case.acknowledge(t(2)).unwrap();
+            to.commit(Commit::new(CaseWrite::Update(case), t(2))).await.map(|_| ())
+        });
+    }
+    let (mut ok, mut duplicate, mut conflict) = (0, 0, 0);
+    while let Some(result) = tasks.join_next().await {
+        match result.unwrap() {
+            Ok(()) => ok += 1,
+            Err(StoreError::Duplicate) => duplicate += 1,
+            Err(StoreError::Conflict) => conflict += 1,
+            Err(e) => panic!("unexpected {e}"),
+        }
+    }
+    assert_eq!((ok, duplicate, conflict), (21, 20, 39));
+    assert_eq!(store.cases(&CaseFilter::default()).await.unwrap().len(), 21);
+    assert_eq!(store.outbox_pending(Platform::Console).await.unwrap(), 20);
+    assert_eq!(store.case(stale.id).await.unwrap().unwrap().version, stale.version + 1);
+}
+
 async fn a_deferred_message_waits_without_counting_as_a_failed_attempt(db: TestDb) {
     let store = db.store().await;
     open(&store, "x", t(0), vec![post("tg", Platform::Telegram, "m")]).await;
@@ -395,17 +436,45 @@ async fn signals_travel_with_their_case_and_stories_are_found_by_time_and_finger
     assert_eq!(stored[0].signal, signal("xinhua", Some("am:1"), u64::MAX, t(0)));
     assert_eq!(store.case_by_fingerprint("am:1").await.unwrap(), Some(a));
     assert_eq!(store.case_by_fingerprint("am:2").await.unwrap(), None);
-    assert_eq!(store.story_hashes(t(50)).await.unwrap(), [(b, 42)]);
-    // A closed story takes no more signals.
+    let window = store.story_hashes(t(50), None).await.unwrap();
+    let hashes = |rows: &[StoryHash]| rows.iter().map(|r| (r.case, r.simhash, r.received_at)).collect::<Vec<_>>();
+    assert_eq!(hashes(&window), [(b, 42, t(100))]);
+    let all = store.story_hashes(t(0), None).await.unwrap();
+    assert_eq!(hashes(&all), [(a, u64::MAX, t(0)), (b, 42, t(100))]);
+    // Catching up reads by row id, whenever the rows were received.
+    assert_eq!(store.story_hashes(t(1000), Some(all[0].id)).await.unwrap(), window);
+    assert_eq!(store.story_hashes(t(0), Some(all[1].id)).await.unwrap(), []);
+    assert_eq!(store.story_hashes_by_id(&[all[1].id, 999_999]).await.unwrap(), window);
+    assert_eq!(store.story_hashes_by_id(&[]).await.unwrap(), []);
+    // A closed story takes no more signals by fingerprint (its hashes stay; joining checks the case).
     let mut case_a = store.case(a).await.unwrap().unwrap();
     case_a.dismiss("noise", t(1)).unwrap();
     update(&store, case_a, EventAction::Dismissed, vec![]).await.unwrap();
     assert_eq!(store.case_by_fingerprint("am:1").await.unwrap(), None);
-    assert_eq!(store.story_hashes(t(0)).await.unwrap(), [(b, 42)]);
+}
+
+async fn a_case_counts_its_distinct_sources_within_the_window(db: TestDb) {
+    let store = db.store().await;
+    let sigs = vec![signal("weibo", None, 1, t(0)), signal("xinhua", None, 2, t(10)), signal("weibo", None, 3, t(20))];
+    let commit = Commit {
+        case: CaseWrite::Insert(new_case("gas", t(0))),
+        events: vec![],
+        outbox: vec![],
+        chat_locale: None,
+        handled: None,
+        signals: sigs,
+        at: t(0),
+    };
+    let id = store.commit(commit).await.unwrap().unwrap();
+    assert_eq!(store.case_sources(id, t(0)).await.unwrap(), ["weibo", "xinhua"]);
+    assert_eq!(store.case_sources(id, t(15)).await.unwrap(), ["weibo"]);
+    assert_eq!(store.case_sources(id, t(30)).await.unwrap(), Vec::<String>::new());
 }
 
 on_both_backends!(
+    concurrent_commits_succeed_or_fail_each_on_its_own,
     signals_travel_with_their_case_and_stories_are_found_by_time_and_fingerprint,
+    a_case_counts_its_distinct_sources_within_the_window,
     an_event_key_is_acted_on_once_and_a_repeat_writes_nothing,
     a_deferred_message_waits_without_counting_as_a_failed_attempt,
     cards_and_settings_are_remembered_and_replaced,

@@ -91,3 +91,29 @@ async fn an_exclusion_term_keeps_a_drill_from_grading_up() {
     assert_eq!(intake.store.case(id(1)).await.unwrap().unwrap().grade, Grade::IV);
     intake.shutdown().await;
 }
+
+/// Each instance keeps the window's story hashes in memory; what another instance took in
+/// reaches it through the shared ledger before its next lookup.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_on_one_postgres_database_keep_one_case_per_story() {
+    let Some(db) = support::TestDb::postgres().await else { return };
+    let second = db.alias();
+    let a = Intake::start_on(support::intake::config(""), db).await;
+    let b = Intake::start_on(support::intake::config(""), second).await;
+    for i in 0..6 {
+        let to = if i % 2 == 0 { &a } else { &b };
+        let (status, answer) = to
+            .signal(json!({ "source": format!("outlet-{i}"), "title": "建国路居民楼燃气泄漏", "body": gas_report(i) }))
+            .await;
+        assert_eq!(status, 202, "{answer}");
+        assert_eq!(answer["case"], 1, "report {i}, to instance {}, joined the first case: {answer}", i % 2);
+    }
+    let (_, answer) =
+        b.signal(json!({ "source": "outlet-0", "title": "京藏高速公交车事故", "body": BUS_REPORT })).await;
+    assert_eq!(answer, json!({ "outcome": "opened", "case": 2 }));
+    let (_, answer) =
+        a.signal(json!({ "source": "outlet-9", "title": "京藏高速公交车事故", "body": BUS_REPORT })).await;
+    assert_eq!(answer, json!({ "outcome": "joined", "case": 2 }), "A learns of B's case");
+    b.shutdown().await;
+    a.shutdown().await;
+}

@@ -5,17 +5,17 @@
 //! itself in one transaction.
 
 use super::Notice;
+use super::stories::StoryIndex;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::grading::{self, CategoryHit, Explanation, Weights};
 use crate::domain::{Case, CaseId, EventAction, Grade, NewCase, NewEvent};
 use crate::intake::{Intake, RawSignal, SignalSink};
 use crate::store::{CaseWrite, Commit, NewOutbox, NewSignal, Store, StoreError};
-use crate::text::{Analyzer, Rules, hamming, simhash};
+use crate::text::{Analyzer, Rules, simhash};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::json;
-use std::collections::BTreeSet;
 use std::sync::Arc;
 use tokio::sync::Notify;
 
@@ -33,6 +33,7 @@ pub struct Pipeline {
     rules: Rules,
     clock: Arc<dyn Clock>,
     outbox_signal: Arc<Notify>,
+    stories: StoryIndex,
 }
 
 /// A signal after analysis, ready to be placed.
@@ -53,7 +54,7 @@ impl Pipeline {
         outbox_signal: Arc<Notify>,
     ) -> Pipeline {
         let rules = Rules::new(&analyzer, &config.keywords);
-        Pipeline { store, config, analyzer, rules, clock, outbox_signal }
+        Pipeline { store, config, analyzer, rules, clock, outbox_signal, stories: StoryIndex::default() }
     }
 
     /// A configured source's or feed's influence weight; unknown names count fully.
@@ -76,15 +77,17 @@ impl Pipeline {
         let analysed = self.analyse(signal, weight);
         // The story is looked up once; only the short read-decide-commit is retried when
         // another report of the same story commits first.
-        let mut story = self.story_of(&analysed, self.clock.now()).await?;
+        let mut stories = self.story_of(&analysed, self.clock.now()).await?.into_iter();
+        let mut story = stories.next();
         for attempt in 0..ATTEMPTS {
             let now = self.clock.now();
             let result = match story {
                 Some(case) => match self.join(case, &analysed, now).await {
                     Ok(true) => Ok(Intake::Joined(case)),
-                    // Closed or dismissed since: the report starts a new case.
+                    // Closed or dismissed since: the next nearest story, else a new case.
                     Ok(false) => {
-                        story = None;
+                        self.stories.forget(case);
+                        story = stories.next();
                         continue;
                     }
                     Err(e) => Err(e),
@@ -127,21 +130,17 @@ impl Pipeline {
         }
     }
 
-    /// The open case this signal's story already has: by the source's fingerprint, else by
-    /// near-identical text among the window's signals.
-    async fn story_of(&self, a: &Analysed, now: DateTime<Utc>) -> Result<Option<CaseId>, StoreError> {
+    /// The cases this signal's story may already have, most likely first: the case of the
+    /// source's fingerprint, else those with near-identical text among the window's signals.
+    /// Whether a case is still open is checked when joining it.
+    async fn story_of(&self, a: &Analysed, now: DateTime<Utc>) -> Result<Vec<CaseId>, StoreError> {
         if let Some(fp) = &a.signal.fingerprint
             && let Some(case) = self.store.case_by_fingerprint(fp).await?
         {
-            return Ok(Some(case));
+            return Ok(vec![case]);
         }
-        let recent = self.store.story_hashes(now - self.window()).await?;
-        Ok(recent
-            .iter()
-            .map(|(case, hash)| (hamming(*hash, a.simhash), *case))
-            .filter(|(d, _)| *d <= self.config.grading.simhash_distance)
-            .min()
-            .map(|(_, case)| case))
+        self.stories.refresh(self.store.as_ref(), now, self.window()).await?;
+        Ok(self.stories.candidates(a.simhash, self.config.grading.simhash_distance, now - self.window()))
     }
 
     fn window(&self) -> chrono::Duration {
@@ -244,16 +243,10 @@ impl Pipeline {
         if !case.state.is_on_ledger() {
             return Ok(false);
         }
-        let since = now - self.window();
-        let mut sources: BTreeSet<String> = self
-            .store
-            .case_signals(id)
-            .await?
-            .into_iter()
-            .filter(|s| s.signal.received_at >= since)
-            .map(|s| s.signal.source)
-            .collect();
-        sources.insert(a.signal.source.clone());
+        let mut sources = self.store.case_sources(id, now - self.window()).await?;
+        if !sources.contains(&a.signal.source) {
+            sources.push(a.signal.source.clone());
+        }
         let e = self.explain(a, sources.len());
         let mut events = vec![self.event(
             EventAction::SignalAdded,

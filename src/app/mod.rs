@@ -11,6 +11,7 @@ pub mod format;
 mod info;
 pub mod intake;
 mod notice;
+mod stories;
 
 pub use notice::Notice;
 

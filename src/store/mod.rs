@@ -27,6 +27,9 @@ pub enum StoreError {
     /// The commit's `handled` key was already recorded: this event was acted on before.
     #[error("this event was already handled")]
     Duplicate,
+    /// The database refused a batched write (SQLite's writer): nothing of it was kept.
+    #[error("the database did not take the write: {0}")]
+    Write(String),
     #[error("stored data is not what tocsin wrote: {0}")]
     Corrupt(String),
     #[error(transparent)]
@@ -70,6 +73,22 @@ pub struct Commit {
     /// Signals taken in, attached to the commit's case.
     pub signals: Vec<NewSignal>,
     pub at: DateTime<Utc>,
+}
+
+impl Commit {
+    /// A commit that writes `case` and, until the caller adds them, nothing else.
+    pub fn new(case: CaseWrite, at: DateTime<Utc>) -> Commit {
+        Commit { case, events: vec![], outbox: vec![], chat_locale: None, handled: None, signals: vec![], at }
+    }
+}
+
+/// One stored signal's SimHash, for the in-memory story index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoryHash {
+    pub id: i64,
+    pub case: CaseId,
+    pub simhash: u64,
+    pub received_at: DateTime<Utc>,
 }
 
 /// A signal as stored with the case of its story.
@@ -159,9 +178,15 @@ pub trait Store: Send + Sync + 'static {
     async fn set_card(&self, case: CaseId, chat: &str, message_id: &str, now: DateTime<Utc>) -> Result<()>;
     async fn setting(&self, key: &str) -> Result<Option<String>>;
 
-    /// The SimHash of every signal received since `since` whose case is still on the
-    /// ledger, with its case: the stories a new signal may join.
-    async fn story_hashes(&self, since: DateTime<Utc>) -> Result<Vec<(CaseId, u64)>>;
+    /// SimHashes for the story index. With `after = None`: every signal received since
+    /// `since`. With `Some(id)`: every signal whose row id is above `id`, whenever received
+    /// (the index catching up). Oldest first, whatever the state of their cases.
+    async fn story_hashes(&self, since: DateTime<Utc>, after: Option<i64>) -> Result<Vec<StoryHash>>;
+    /// The same rows by id: those an earlier catch-up found missing (a concurrent writer had
+    /// drawn the id but not yet committed).
+    async fn story_hashes_by_id(&self, ids: &[i64]) -> Result<Vec<StoryHash>>;
+    /// The distinct sources of a case's signals received since `since`: its diffusion.
+    async fn case_sources(&self, case: CaseId, since: DateTime<Utc>) -> Result<Vec<String>>;
     /// The case still on the ledger that a source fingerprint belongs to, if any.
     async fn case_by_fingerprint(&self, fingerprint: &str) -> Result<Option<CaseId>>;
     /// Every signal of a case, oldest first.

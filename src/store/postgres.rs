@@ -32,4 +32,12 @@ impl PgStore {
     async fn begin_write(&self) -> Result<Tx> {
         Ok(self.pool.begin().await?)
     }
+
+    /// Postgres lets many transactions write at once, so each commit has its own.
+    async fn write(&self, commit: Commit) -> Result<Option<CaseId>> {
+        let mut tx = self.begin_write().await?;
+        let id = write_commit(&mut tx, commit).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
 }

@@ -8,20 +8,24 @@
 // `CLAIM_SQL` (how outbox rows are claimed) and `MIGRATOR`.
 
 use super::rows::{CASE_COLUMNS, CaseRow, EventRow, OutboxRow, SIGNAL_COLUMNS, SignalRow, ms, outbox_state};
-use super::{CaseFilter, CaseWrite, Commit, OutboxItem, OutboxState, Result, Store, StoreError, StoredSignal};
+use super::{
+    CaseFilter, CaseWrite, Commit, OutboxItem, OutboxState, Result, Store, StoreError, StoredSignal, StoryHash, rows,
+};
 use crate::domain::{Case, CaseId, Event, Locale, NewCase};
 use crate::platform::Platform;
 use chrono::{DateTime, Utc};
 
 type Tx = sqlx::Transaction<'static, Db>;
 type Pool = sqlx::Pool<Db>;
+/// A connection with a transaction open on it: a pool's `Tx`, or SQLite's writer connection.
+type Conn = <Db as sqlx::Database>::Connection;
 
-async fn write_commit(tx: &mut Tx, commit: Commit) -> Result<Option<CaseId>> {
+async fn write_commit(tx: &mut Conn, commit: Commit) -> Result<Option<CaseId>> {
     if let Some(key) = &commit.handled {
         let inserted = sqlx::query("INSERT INTO handled (key, at_ms) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
             .bind(key)
             .bind(ms(commit.at))
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?;
         if inserted.rows_affected() == 0 {
             return Err(StoreError::Duplicate);
@@ -47,7 +51,7 @@ async fn write_commit(tx: &mut Tx, commit: Commit) -> Result<Option<CaseId>> {
         .bind(e.details.to_string())
         .bind(&e.platform)
         .bind(ms(e.at))
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     }
     for m in &commit.outbox {
@@ -60,7 +64,7 @@ async fn write_commit(tx: &mut Tx, commit: Commit) -> Result<Option<CaseId>> {
         .bind(case_ref)
         .bind(&m.payload)
         .bind(ms(commit.at))
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     }
     if let Some(case) = case_ref {
@@ -78,7 +82,7 @@ async fn write_commit(tx: &mut Tx, commit: Commit) -> Result<Option<CaseId>> {
             .bind(sig.score)
             .bind(&sig.explanation)
             .bind(ms(sig.received_at))
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?;
         }
     }
@@ -90,13 +94,13 @@ async fn write_commit(tx: &mut Tx, commit: Commit) -> Result<Option<CaseId>> {
         .bind(chat)
         .bind(locale.as_str())
         .bind(ms(commit.at))
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     }
     Ok(case_id)
 }
 
-async fn insert_case(tx: &mut Tx, c: &NewCase) -> Result<CaseId> {
+async fn insert_case(tx: &mut Conn, c: &NewCase) -> Result<CaseId> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO cases (team, title, summary, source, grade, state, leader, opened_by, drill, \
          opened_ms, updated_ms, version) \
@@ -111,13 +115,13 @@ async fn insert_case(tx: &mut Tx, c: &NewCase) -> Result<CaseId> {
     .bind(&c.opened_by)
     .bind(c.drill)
     .bind(ms(c.opened_at))
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut *tx)
     .await?;
     Ok(CaseId::from_db(id))
 }
 
 /// Writes the case only if nobody else did since it was read (optimistic concurrency).
-async fn update_case(tx: &mut Tx, c: &Case) -> Result<()> {
+async fn update_case(tx: &mut Conn, c: &Case) -> Result<()> {
     let done = sqlx::query(
         "UPDATE cases SET title = $2, summary = $3, grade = $4, state = $5, owner = $6, \
          leader = $7, resolution = $8, dismissal = $9, acknowledged_ms = $10, resolved_ms = $11, \
@@ -138,15 +142,13 @@ async fn update_case(tx: &mut Tx, c: &Case) -> Result<()> {
     .bind(c.closed_at.map(ms))
     .bind(ms(c.updated_at))
     .bind(c.version)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     if done.rows_affected() == 1 {
         return Ok(());
     }
-    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM cases WHERE id = $1")
-        .bind(c.id.get())
-        .fetch_optional(&mut **tx)
-        .await?;
+    let exists: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM cases WHERE id = $1").bind(c.id.get()).fetch_optional(&mut *tx).await?;
     Err(if exists.is_some() { StoreError::Conflict } else { StoreError::NoSuchCase })
 }
 
@@ -162,12 +164,8 @@ async fn list_cases(pool: &Pool, f: &CaseFilter) -> Result<Vec<Case>> {
          WHERE ($1 = FALSE OR state NOT IN ('closed', 'dismissed')) AND ($2 IS NULL OR owner = $2) \
          ORDER BY id DESC LIMIT $3"
     );
-    let rows: Vec<CaseRow> = sqlx::query_as(&sql)
-        .bind(f.on_ledger)
-        .bind(&f.owner)
-        .bind(f.limit.unwrap_or(i64::MAX))
-        .fetch_all(pool)
-        .await?;
+    let rows: Vec<CaseRow> =
+        sqlx::query_as(&sql).bind(f.on_ledger).bind(&f.owner).bind(f.limit.unwrap_or(i64::MAX)).fetch_all(pool).await?;
     rows.into_iter().map(Case::try_from).collect()
 }
 
@@ -183,10 +181,8 @@ async fn list_events(pool: &Pool, case: CaseId) -> Result<Vec<Event>> {
 }
 
 async fn get_chat_locale(pool: &Pool, chat: &str) -> Result<Option<Locale>> {
-    let tag: Option<String> = sqlx::query_scalar("SELECT locale FROM chat_settings WHERE chat = $1")
-        .bind(chat)
-        .fetch_optional(pool)
-        .await?;
+    let tag: Option<String> =
+        sqlx::query_scalar("SELECT locale FROM chat_settings WHERE chat = $1").bind(chat).fetch_optional(pool).await?;
     Ok(tag.and_then(|t| Locale::parse(&t)))
 }
 
@@ -213,10 +209,8 @@ async fn mark_failed(pool: &Pool, id: i64, error: &str, retry_at: Option<DateTim
 }
 
 async fn get_outbox_state(pool: &Pool, id: i64) -> Result<Option<OutboxState>> {
-    let s: Option<String> = sqlx::query_scalar("SELECT state FROM outbox WHERE id = $1")
-        .bind(id)
-        .fetch_optional(pool)
-        .await?;
+    let s: Option<String> =
+        sqlx::query_scalar("SELECT state FROM outbox WHERE id = $1").bind(id).fetch_optional(pool).await?;
     s.map(|s| outbox_state(&s)).transpose()
 }
 
@@ -296,17 +290,50 @@ async fn put_setting(pool: &Pool, key: &str, value: &str, now: DateTime<Utc>) ->
     Ok(())
 }
 
-/// Only the two columns the lookup needs, found through the time index: `+case_id` keeps
-/// SQLite from driving the query through every open case's signals instead.
-async fn hashes_since(pool: &Pool, since: DateTime<Utc>) -> Result<Vec<(CaseId, u64)>> {
-    let rows: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT case_id, simhash FROM signals WHERE received_ms >= $1 AND +case_id IN \
-         (SELECT id FROM cases WHERE state NOT IN ('closed', 'dismissed'))",
+/// The story index's rows: the window's signals when `after` is `None` (through the time
+/// index), else only those written since the row id `after` (through the primary key; the
+/// caller drops what fell out of the window).
+async fn hashes_after(pool: &Pool, since: DateTime<Utc>, after: Option<i64>) -> Result<Vec<StoryHash>> {
+    const COLUMNS: &str = "SELECT id, case_id, simhash, received_ms FROM signals";
+    let rows: Vec<(i64, i64, i64, i64)> = match after {
+        None => {
+            let sql = format!("{COLUMNS} WHERE received_ms >= $1 ORDER BY id");
+            sqlx::query_as(&sql).bind(ms(since)).fetch_all(pool).await?
+        }
+        Some(id) => {
+            let sql = format!("{COLUMNS} WHERE id > $1 ORDER BY id");
+            sqlx::query_as(&sql).bind(id).fetch_all(pool).await?
+        }
+    };
+    rows.into_iter().map(story_hash).collect()
+}
+
+async fn hashes_by_id(pool: &Pool, ids: &[i64]) -> Result<Vec<StoryHash>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut q = sqlx::QueryBuilder::<Db>::new("SELECT id, case_id, simhash, received_ms FROM signals WHERE id IN (");
+    let mut list = q.separated(", ");
+    for id in ids {
+        list.push_bind(*id);
+    }
+    q.push(") ORDER BY id");
+    let rows: Vec<(i64, i64, i64, i64)> = q.build_query_as().fetch_all(pool).await?;
+    rows.into_iter().map(story_hash).collect()
+}
+
+fn story_hash((id, case, hash, received): (i64, i64, i64, i64)) -> Result<StoryHash> {
+    Ok(StoryHash { id, case: CaseId::from_db(case), simhash: hash as u64, received_at: rows::time(received)? })
+}
+
+async fn sources_since(pool: &Pool, case: CaseId, since: DateTime<Utc>) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT DISTINCT source FROM signals WHERE case_id = $1 AND received_ms >= $2 ORDER BY source",
     )
+    .bind(case.get())
     .bind(ms(since))
     .fetch_all(pool)
-    .await?;
-    Ok(rows.into_iter().map(|(case, hash)| (CaseId::from_db(case), hash as u64)).collect())
+    .await?)
 }
 
 async fn fingerprint_case(pool: &Pool, fingerprint: &str) -> Result<Option<CaseId>> {
@@ -334,10 +361,7 @@ impl Store for Backend {
     }
 
     async fn commit(&self, commit: Commit) -> Result<Option<CaseId>> {
-        let mut tx = self.begin_write().await?;
-        let id = write_commit(&mut tx, commit).await?;
-        tx.commit().await?;
-        Ok(id)
+        self.write(commit).await
     }
 
     async fn case(&self, id: CaseId) -> Result<Option<Case>> {
@@ -422,8 +446,16 @@ impl Store for Backend {
         put_setting(&self.pool, key, value, now).await
     }
 
-    async fn story_hashes(&self, since: DateTime<Utc>) -> Result<Vec<(CaseId, u64)>> {
-        hashes_since(&self.pool, since).await
+    async fn story_hashes(&self, since: DateTime<Utc>, after: Option<i64>) -> Result<Vec<StoryHash>> {
+        hashes_after(&self.pool, since, after).await
+    }
+
+    async fn story_hashes_by_id(&self, ids: &[i64]) -> Result<Vec<StoryHash>> {
+        hashes_by_id(&self.pool, ids).await
+    }
+
+    async fn case_sources(&self, case: CaseId, since: DateTime<Utc>) -> Result<Vec<String>> {
+        sources_since(&self.pool, case, since).await
     }
 
     async fn case_by_fingerprint(&self, fingerprint: &str) -> Result<Option<CaseId>> {

@@ -18,9 +18,14 @@ const CLAIM_SQL: &str = "UPDATE outbox SET lease_until_ms = $1, attempts = attem
          ORDER BY chat, id LIMIT $4) \
      RETURNING id, chat, platform, case_id, payload, attempts";
 
+mod writer;
+
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
+    /// Reads, and the outbox's and settings' small writes.
     pool: Pool,
+    /// Every [`Commit`]: the ledger's writes, batched.
+    writer: writer::Writer,
 }
 
 impl SqliteStore {
@@ -33,13 +38,18 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(5))
             .foreign_keys(true);
-        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
-        Ok(SqliteStore { pool })
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options.clone()).await?;
+        let writer = writer::Writer::start(&options).await?;
+        Ok(SqliteStore { pool, writer })
     }
 
     /// A deferred `BEGIN` that later writes fails with SQLITE_BUSY at once, skipping the
     /// busy timeout; `BEGIN IMMEDIATE` takes the write lock up front and waits for it.
     async fn begin_write(&self) -> Result<Tx> {
         Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    async fn write(&self, commit: Commit) -> Result<Option<CaseId>> {
+        self.writer.write(commit).await
     }
 }

@@ -73,6 +73,12 @@ impl TestDb {
         }
     }
 
+    /// A second handle on the same database, for a second instance; the first handle
+    /// alone removes it.
+    pub fn alias(&self) -> TestDb {
+        TestDb { backend: self.backend, url: self.url.clone(), _dir: None, pg: None }
+    }
+
     /// A migrated store on this database.
     pub async fn store(&self) -> Arc<dyn Store> {
         let store = tocsin::store::connect(&self.url).await.expect("connect");

@@ -1,0 +1,104 @@
+//! SQLite has one writer at a time. Left to themselves, concurrent commits queue for the
+//! write lock inside SQLite's busy handler, which sleeps and polls: cores sit idle and single
+//! commits stall for a second (BENCHMARKS.md, "Intake throughput"). So every [`Commit`] goes
+//! to one task that owns one connection and writes whatever commits are waiting in one
+//! transaction, each under its own savepoint: one sync for the batch, and one commit's
+//! failure (a conflict, a duplicate) rolls back that commit alone.
+
+use super::{Commit, Conn, Result, StoreError, write_commit};
+use crate::domain::CaseId;
+use sqlx::Connection as _;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+use tokio::sync::{mpsc, oneshot};
+
+/// Enough to amortise a sync over many commits, few enough that one slow batch does not
+/// hold a caller for long.
+const MAX_BATCH: usize = 256;
+
+type Reply = oneshot::Sender<Result<Option<CaseId>>>;
+
+#[derive(Debug, Clone)]
+pub(super) struct Writer {
+    jobs: mpsc::Sender<(Commit, Reply)>,
+}
+
+impl Writer {
+    /// Opens the writer's own connection and starts its task on the current runtime. The
+    /// task ends when the last handle is dropped.
+    pub(super) async fn start(options: &SqliteConnectOptions) -> Result<Writer> {
+        let conn = SqliteConnection::connect_with(options).await?;
+        let (jobs, queue) = mpsc::channel(4 * MAX_BATCH);
+        tokio::spawn(run(conn, queue));
+        Ok(Writer { jobs })
+    }
+
+    pub(super) async fn write(&self, commit: Commit) -> Result<Option<CaseId>> {
+        let (reply, answer) = oneshot::channel();
+        let gone = || StoreError::Write("the SQLite writer has stopped".into());
+        self.jobs.send((commit, reply)).await.map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
+    }
+}
+
+async fn run(mut conn: SqliteConnection, mut queue: mpsc::Receiver<(Commit, Reply)>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        write_batch(&mut conn, &mut batch).await;
+    }
+}
+
+async fn write_batch(conn: &mut Conn, batch: &mut Vec<(Commit, Reply)>) {
+    let mut replies = Vec::with_capacity(batch.len());
+    if let Err(e) = sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await {
+        return fail_all(batch.drain(..).map(|(_, reply)| reply), &e);
+    }
+    let mut results = Vec::with_capacity(batch.len());
+    let mut broken = None;
+    for (commit, reply) in batch.drain(..) {
+        replies.push(reply);
+        if broken.is_none() {
+            match one(conn, commit).await {
+                Ok(result) => results.push(result),
+                Err(e) => broken = Some(e),
+            }
+        }
+    }
+    if let Some(e) = broken {
+        // A savepoint itself failed: the transaction's state is unknown, so none of the
+        // batch is kept, and every caller is told.
+        let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+        return fail_all(replies.into_iter(), &e);
+    }
+    if let Err(e) = sqlx::query("COMMIT").execute(&mut *conn).await {
+        let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+        let why = e.to_string();
+        for (reply, result) in replies.into_iter().zip(results) {
+            // A commit that had already failed keeps its own reason; the others learn why
+            // they were not kept.
+            let _ = reply.send(result.and(Err(StoreError::Write(why.clone()))));
+        }
+        return;
+    }
+    for (reply, result) in replies.into_iter().zip(results) {
+        let _ = reply.send(result);
+    }
+}
+
+/// One commit under its own savepoint. The outer error means the savepoint could not be
+/// managed; the inner result is the commit's own outcome.
+async fn one(conn: &mut Conn, commit: Commit) -> Result<Result<Option<CaseId>>, sqlx::Error> {
+    sqlx::query("SAVEPOINT one_commit").execute(&mut *conn).await?;
+    let result = write_commit(conn, commit).await;
+    if result.is_err() {
+        sqlx::query("ROLLBACK TO one_commit").execute(&mut *conn).await?;
+    }
+    sqlx::query("RELEASE one_commit").execute(&mut *conn).await?;
+    Ok(result)
+}
+
+fn fail_all(replies: impl Iterator<Item = Reply>, e: &sqlx::Error) {
+    let why = e.to_string();
+    for reply in replies {
+        let _ = reply.send(Err(StoreError::Write(why.clone())));
+    }
+}
