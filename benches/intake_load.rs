@@ -1722,6 +1722,8 @@ impl Prepared {
                 explanation: self.explanation.clone(),
                 received_at: now,
             }],
+            jobs: vec![],
+            job_done: None,
             at: now,
         }
     }

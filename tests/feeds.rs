@@ -62,6 +62,8 @@ impl SignalSink for RecordingSink {
             chat_locale: None,
             handled: signal.dedup_key.clone(),
             signals: vec![],
+            jobs: vec![],
+            job_done: None,
             at,
         };
         match self.store.commit(commit).await {

@@ -9,7 +9,9 @@ use std::sync::Arc;
 use support::TestDb;
 use tocsin::domain::{Case, CaseId, CaseState, EventAction, Grade, Locale, NewCase, NewEvent};
 use tocsin::platform::Platform;
-use tocsin::store::{CaseFilter, CaseWrite, Commit, NewOutbox, OutboxState, Store, StoreError, StoryHash};
+use tocsin::store::{
+    CaseFilter, CaseWrite, Commit, JobState, JobWrite, NewJob, NewOutbox, OutboxState, Store, StoreError, StoryHash,
+};
 
 fn t(secs: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 21, 9, 0, 0).unwrap() + Duration::seconds(secs) + Duration::milliseconds(123)
@@ -52,6 +54,8 @@ async fn open(store: &Arc<dyn Store>, title: &str, at: DateTime<Utc>, outbox: Ve
             chat_locale: None,
             handled: None,
             signals: vec![],
+            jobs: vec![],
+            job_done: None,
             at,
         })
         .await
@@ -74,6 +78,8 @@ async fn update(
             chat_locale: None,
             handled: None,
             signals: vec![],
+            jobs: vec![],
+            job_done: None,
             at,
         })
         .await
@@ -300,6 +306,8 @@ async fn a_chat_language_is_stored_and_can_be_changed(db: TestDb) {
                 chat_locale: Some(("ops".into(), locale)),
                 handled: None,
                 signals: vec![],
+                jobs: vec![],
+                job_done: None,
                 at: t(1),
             })
             .await
@@ -325,6 +333,8 @@ async fn an_event_key_is_acted_on_once_and_a_repeat_writes_nothing(db: TestDb) {
         chat_locale: None,
         handled: Some("telegram:update:7".into()),
         signals: vec![],
+        jobs: vec![],
+        job_done: None,
         at: t(0),
     };
     assert!(!store.was_handled("telegram:update:7").await.unwrap());
@@ -348,6 +358,8 @@ async fn concurrent_commits_succeed_or_fail_each_on_its_own(db: TestDb) {
         // Every pair shares an event key: one of each pair must be refused as a duplicate.
         handled: Some(format!("key:{}", i / 2)),
         signals: vec![],
+        jobs: vec![],
+        job_done: None,
         at: t(1),
     };
     let mut tasks = tokio::task::JoinSet::new();
@@ -426,6 +438,8 @@ async fn signals_travel_with_their_case_and_stories_are_found_by_time_and_finger
         chat_locale: None,
         handled: None,
         signals: sigs,
+        jobs: vec![],
+        job_done: None,
         at: t(0),
     };
     // u64::MAX has the top bit set: it must survive the signed 64-bit column.
@@ -463,6 +477,8 @@ async fn a_case_counts_its_distinct_sources_within_the_window(db: TestDb) {
         chat_locale: None,
         handled: None,
         signals: sigs,
+        jobs: vec![],
+        job_done: None,
         at: t(0),
     };
     let id = store.commit(commit).await.unwrap().unwrap();
@@ -471,7 +487,124 @@ async fn a_case_counts_its_distinct_sources_within_the_window(db: TestDb) {
     assert_eq!(store.case_sources(id, t(30)).await.unwrap(), Vec::<String>::new());
 }
 
+fn job(key: &str, case: Option<CaseId>, due: DateTime<Utc>) -> JobWrite {
+    JobWrite::Schedule(NewJob {
+        key: key.into(),
+        kind: "clock".into(),
+        case,
+        team: Some("city-desk".into()),
+        due,
+        payload: r#"{"stage":"breach"}"#.into(),
+    })
+}
+
+fn with_jobs(jobs: Vec<JobWrite>, at: DateTime<Utc>) -> Commit {
+    Commit { jobs, ..Commit::new(CaseWrite::None, at) }
+}
+
+async fn a_job_is_queued_once_per_key_and_a_withdrawn_one_can_return(db: TestDb) {
+    let store = db.store().await;
+    let case = open(&store, "x", t(0), vec![]).await;
+    store.commit(with_jobs(vec![job("a", Some(case), t(10)), job("a", Some(case), t(99))], t(0))).await.unwrap();
+    assert_eq!(store.job("a").await.unwrap().unwrap().due, t(10), "the first schedule stands");
+    store
+        .commit(with_jobs(
+            vec![JobWrite::WithdrawCase { case, kind: "clock".into() }, job("b", Some(case), t(20))],
+            t(1),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(store.job("a").await.unwrap().unwrap().state, JobState::Withdrawn);
+    assert_eq!(store.next_job_due().await.unwrap(), Some(t(20)));
+    store.commit(with_jobs(vec![job("a", Some(case), t(15))], t(2))).await.unwrap();
+    let a = store.job("a").await.unwrap().unwrap();
+    assert_eq!((a.state, a.due), (JobState::Pending, t(15)), "scheduled again, at its new time");
+    store.commit(with_jobs(vec![JobWrite::Withdraw("b".into())], t(3))).await.unwrap();
+    let keys: Vec<(String, JobState)> =
+        store.case_jobs(case).await.unwrap().into_iter().map(|j| (j.key, j.state)).collect();
+    assert_eq!(keys, [("a".to_string(), JobState::Pending), ("b".to_string(), JobState::Withdrawn)]);
+}
+
+async fn a_job_runs_once_in_the_transaction_of_what_it_sends(db: TestDb) {
+    let store = db.store().await;
+    let case = open(&store, "x", t(0), vec![]).await;
+    store.commit(with_jobs(vec![job("remind", Some(case), t(10))], t(0))).await.unwrap();
+    assert!(store.claim_jobs(t(9), t(39), 10).await.unwrap().is_empty(), "not due yet");
+    let claimed = store.claim_jobs(t(10), t(40), 10).await.unwrap();
+    assert_eq!(claimed.iter().map(|j| j.key.as_str()).collect::<Vec<_>>(), ["remind"]);
+    assert_eq!(claimed[0].attempts, 1);
+    assert!(store.claim_jobs(t(11), t(41), 10).await.unwrap().is_empty(), "leased");
+    assert_eq!(store.next_job_due().await.unwrap(), Some(t(40)), "claimable again when the lease runs out");
+    let run = || Commit {
+        outbox: vec![post("ops", Platform::Console, "reminder")],
+        job_done: Some("remind".into()),
+        ..Commit::new(CaseWrite::None, t(12))
+    };
+    store.commit(run()).await.unwrap();
+    assert!(matches!(store.commit(run()).await, Err(StoreError::Duplicate)), "a second run is refused");
+    assert_eq!(store.outbox_pending(Platform::Console).await.unwrap(), 1, "and sends nothing");
+    let done = store.job("remind").await.unwrap().unwrap();
+    assert_eq!((done.state, done.done_at), (JobState::Done, Some(t(12))));
+    assert_eq!(store.jobs_done_between("clock", t(12), t(13)).await.unwrap(), [done]);
+    assert!(store.jobs_done_between("clock", t(13), t(99)).await.unwrap().is_empty());
+    assert_eq!(store.next_job_due().await.unwrap(), None);
+    store.commit(with_jobs(vec![job("remind", Some(case), t(50))], t(13))).await.unwrap();
+    assert_eq!(store.job("remind").await.unwrap().unwrap().state, JobState::Done, "done stays done");
+}
+
+async fn two_schedulers_claiming_at_once_never_get_the_same_job(db: TestDb) {
+    let store = db.store().await;
+    let jobs = (0..200).map(|i| job(&format!("j{i:03}"), None, t(i % 7))).collect();
+    store.commit(with_jobs(jobs, t(0))).await.unwrap();
+    let claim = |store: Arc<dyn Store>| async move {
+        let mut mine = vec![];
+        loop {
+            let got = store.claim_jobs(t(10), t(100), 7).await.unwrap();
+            if got.is_empty() {
+                return mine;
+            }
+            mine.extend(got.into_iter().map(|j| j.key));
+        }
+    };
+    let (a, b) = tokio::join!(tokio::spawn(claim(store.clone())), tokio::spawn(claim(store.clone())));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    let mut all: Vec<String> = a.iter().chain(&b).cloned().collect();
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), a.len() + b.len(), "no job claimed twice");
+    assert_eq!(all.len(), 200, "every job claimed");
+}
+
+async fn settings_are_listed_by_prefix(db: TestDb) {
+    let store = db.store().await;
+    for (k, v) in
+        [("duty:swap:a_b:2026-11-02", "bob"), ("duty:swap:a_b:2026-11-01", "dana"), ("duty:swapX", "no"), ("w", "1")]
+    {
+        store.set_setting(k, v, t(0)).await.unwrap();
+    }
+    let got = store.settings_with_prefix("duty:swap:a_b:").await.unwrap();
+    assert_eq!(
+        got,
+        [("duty:swap:a_b:2026-11-01".into(), "dana".into()), ("duty:swap:a_b:2026-11-02".into(), "bob".into())]
+    );
+    assert!(store.settings_with_prefix("duty:swap:a%").await.unwrap().is_empty(), "% is not a wildcard");
+}
+
+async fn the_first_response_time_is_stored(db: TestDb) {
+    let store = db.store().await;
+    let mut case = store.case(open(&store, "x", t(0), vec![]).await).await.unwrap().unwrap();
+    case.set_owner("bob", t(1)).unwrap();
+    case.acknowledge(t(2)).unwrap();
+    update(&store, case.clone(), EventAction::Acknowledged, vec![]).await.unwrap();
+    assert_eq!(store.case(case.id).await.unwrap().unwrap().responded_at, Some(t(2)));
+}
+
 on_both_backends!(
+    a_job_is_queued_once_per_key_and_a_withdrawn_one_can_return,
+    a_job_runs_once_in_the_transaction_of_what_it_sends,
+    two_schedulers_claiming_at_once_never_get_the_same_job,
+    settings_are_listed_by_prefix,
+    the_first_response_time_is_stored,
     concurrent_commits_succeed_or_fail_each_on_its_own,
     signals_travel_with_their_case_and_stories_are_found_by_time_and_fingerprint,
     a_case_counts_its_distinct_sources_within_the_window,

@@ -58,6 +58,8 @@ pub(super) async fn open(
             chat_locale: None,
             handled: ctx.handled.clone(),
             signals: vec![],
+            jobs: vec![],
+            job_done: None,
             at: ctx.now,
         })
         .await?;
@@ -83,6 +85,8 @@ async fn change(
             chat_locale: None,
             handled: ctx.handled.clone(),
             signals: vec![],
+            jobs: vec![],
+            job_done: None,
             at: ctx.now,
         };
         match ctx.app.store.commit(commit).await {

@@ -202,6 +202,8 @@ pub(super) async fn lang(ctx: &Ctx<'_>, locale: Locale) -> Result<Done, Failure>
             chat_locale: Some((chat.name.clone(), locale)),
             handled: ctx.handled.clone(),
             signals: vec![],
+            jobs: vec![],
+            job_done: None,
             at: ctx.now,
         })
         .await?;

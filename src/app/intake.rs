@@ -231,6 +231,8 @@ impl Pipeline {
             chat_locale: None,
             handled: a.signal.dedup_key.clone(),
             signals: vec![self.stored(a, &e, now)],
+            jobs: vec![],
+            job_done: None,
             at: now,
         };
         Ok(self.store.commit(commit).await?.expect("an insert returns its case"))
@@ -272,6 +274,8 @@ impl Pipeline {
             chat_locale: None,
             handled: a.signal.dedup_key.clone(),
             signals: vec![self.stored(a, &e, now)],
+            jobs: vec![],
+            job_done: None,
             at: now,
         };
         self.store.commit(commit).await.map(|_| true)
@@ -311,6 +315,8 @@ impl Pipeline {
                 chat_locale: None,
                 handled: None,
                 signals: vec![],
+                jobs: vec![],
+                job_done: None,
                 at: now,
             };
             match self.store.commit(commit).await {

@@ -251,6 +251,8 @@ impl App {
             chat_locale: None,
             handled: dedup_key,
             signals: vec![],
+            jobs: vec![],
+            job_done: None,
             at: self.clock.now(),
         };
         match self.store.commit(commit).await {
@@ -272,6 +274,8 @@ impl App {
             chat_locale: None,
             handled: Some(key),
             signals: vec![],
+            jobs: vec![],
+            job_done: None,
             at: self.clock.now(),
         };
         match self.store.commit(commit).await {

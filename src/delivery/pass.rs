@@ -202,6 +202,8 @@ impl Worker {
                 chat_locale: None,
                 handled: None,
                 signals: vec![],
+                jobs: vec![],
+                job_done: None,
                 at,
             })
             .await?;

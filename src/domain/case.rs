@@ -146,6 +146,9 @@ pub struct Case {
     pub dismissal: Option<String>,
     pub opened_at: DateTime<Utc>,
     pub acknowledged_at: Option<DateTime<Utc>>,
+    /// When someone first responded (acknowledged with an owner): the first-response clock
+    /// stops here until published statements exist.
+    pub responded_at: Option<DateTime<Utc>>,
     pub resolved_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
@@ -172,6 +175,7 @@ impl Case {
             dismissal: None,
             opened_at: new.opened_at,
             acknowledged_at: None,
+            responded_at: None,
             resolved_at: None,
             closed_at: None,
             updated_at: new.opened_at,
@@ -189,7 +193,10 @@ impl Case {
         match self.state {
             CaseState::Open => {
                 self.acknowledged_at = Some(now);
-                self.state = if self.owner.is_some() { CaseState::Responding } else { CaseState::Acknowledged };
+                self.state = CaseState::Acknowledged;
+                if self.owner.is_some() {
+                    self.respond(now);
+                }
                 self.updated_at = now;
                 Ok(())
             }
@@ -211,10 +218,15 @@ impl Case {
         }
         self.owner = Some(owner.to_string());
         if self.state == CaseState::Acknowledged {
-            self.state = CaseState::Responding;
+            self.respond(now);
         }
         self.updated_at = now;
         Ok(())
+    }
+
+    fn respond(&mut self, now: DateTime<Utc>) {
+        self.state = CaseState::Responding;
+        self.responded_at.get_or_insert(now);
     }
 
     /// Names the leader in charge if the case has none yet; never replaces one.

@@ -72,14 +72,73 @@ pub struct Commit {
     pub handled: Option<String>,
     /// Signals taken in, attached to the commit's case.
     pub signals: Vec<NewSignal>,
+    /// Timed work this decision schedules or withdraws, in order.
+    pub jobs: Vec<JobWrite>,
+    /// The scheduled job this commit carries out. It is marked done in the same transaction;
+    /// if it is already done or withdrawn, the commit fails with [`StoreError::Duplicate`]
+    /// and writes nothing.
+    pub job_done: Option<String>,
     pub at: DateTime<Utc>,
 }
 
 impl Commit {
     /// A commit that writes `case` and, until the caller adds them, nothing else.
     pub fn new(case: CaseWrite, at: DateTime<Utc>) -> Commit {
-        Commit { case, events: vec![], outbox: vec![], chat_locale: None, handled: None, signals: vec![], at }
+        Commit {
+            case,
+            events: vec![],
+            outbox: vec![],
+            chat_locale: None,
+            handled: None,
+            signals: vec![],
+            jobs: vec![],
+            job_done: None,
+            at,
+        }
     }
+}
+
+/// A change to the schedule, written with the decision that causes it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobWrite {
+    /// Queues a job unless one with its key exists; a withdrawn one is queued again.
+    Schedule(NewJob),
+    /// Withdraws every pending job of a kind about a case (before writing its new schedule).
+    WithdrawCase { case: CaseId, kind: String },
+    /// Withdraws one pending job.
+    Withdraw(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewJob {
+    pub key: String,
+    pub kind: String,
+    pub case: Option<CaseId>,
+    pub team: Option<String>,
+    pub due: DateTime<Utc>,
+    /// What the job needs to run, as JSON.
+    pub payload: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobState {
+    Pending,
+    Done,
+    Withdrawn,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    pub key: String,
+    pub kind: String,
+    pub case: Option<CaseId>,
+    pub team: Option<String>,
+    pub due: DateTime<Utc>,
+    pub payload: String,
+    pub state: JobState,
+    /// Times it was claimed (a claim whose instance died is handed out again).
+    pub attempts: i64,
+    pub done_at: Option<DateTime<Utc>>,
 }
 
 /// One stored signal's SimHash, for the in-memory story index.
@@ -192,6 +251,21 @@ pub trait Store: Send + Sync + 'static {
     /// Every signal of a case, oldest first.
     async fn case_signals(&self, case: CaseId) -> Result<Vec<StoredSignal>>;
     async fn set_setting(&self, key: &str, value: &str, now: DateTime<Utc>) -> Result<()>;
+    /// Every setting whose key starts with `prefix`, by key.
+    async fn settings_with_prefix(&self, prefix: &str) -> Result<Vec<(String, String)>>;
+
+    /// Leases up to `limit` pending jobs due by `now` until `lease_until`, earliest first.
+    /// On Postgres, instances claim disjoint jobs (`SKIP LOCKED`); a job whose lease ran out
+    /// (its instance died) is handed out again.
+    async fn claim_jobs(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: i64) -> Result<Vec<Job>>;
+    /// When the next pending job can be claimed, if any is pending.
+    async fn next_job_due(&self) -> Result<Option<DateTime<Utc>>>;
+    /// A case's jobs in every state, by due time.
+    async fn case_jobs(&self, case: CaseId) -> Result<Vec<Job>>;
+    /// Jobs of a kind done in `[from, to)`, by due time (breaches for a report, say).
+    async fn jobs_done_between(&self, kind: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Job>>;
+    /// A job by key, in any state.
+    async fn job(&self, key: &str) -> Result<Option<Job>>;
 }
 
 /// Opens the store a database URL names: `sqlite://...` or `postgres://...`.

@@ -18,6 +18,13 @@ const CLAIM_SQL: &str = "UPDATE outbox SET lease_until_ms = $1, attempts = attem
          ORDER BY chat, id LIMIT $4 FOR UPDATE SKIP LOCKED) \
      RETURNING id, chat, platform, case_id, payload, attempts";
 
+/// Leases due jobs, earliest first. `SKIP LOCKED` lets several instances claim disjoint jobs without waiting on each other.
+const CLAIM_JOBS_SQL: &str = "UPDATE jobs SET lease_until_ms = $1, attempts = attempts + 1 WHERE key IN ( \
+         SELECT key FROM jobs WHERE state = 'pending' AND due_ms <= $2 \
+         AND (lease_until_ms IS NULL OR lease_until_ms < $2) \
+         ORDER BY due_ms, key LIMIT $3 FOR UPDATE SKIP LOCKED) \
+     RETURNING key, kind, case_id, team, due_ms, payload, state, attempts, done_ms";
+
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: Pool,

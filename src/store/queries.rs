@@ -7,9 +7,12 @@
 // stays in the backend file: `Backend` (the store type, with a `pool`), its `begin_write`,
 // `CLAIM_SQL` (how outbox rows are claimed) and `MIGRATOR`.
 
-use super::rows::{CASE_COLUMNS, CaseRow, EventRow, OutboxRow, SIGNAL_COLUMNS, SignalRow, ms, outbox_state};
+use super::rows::{
+    CASE_COLUMNS, CaseRow, EventRow, JOB_COLUMNS, JobRow, OutboxRow, SIGNAL_COLUMNS, SignalRow, ms, outbox_state,
+};
 use super::{
-    CaseFilter, CaseWrite, Commit, OutboxItem, OutboxState, Result, Store, StoreError, StoredSignal, StoryHash, rows,
+    CaseFilter, CaseWrite, Commit, Job, JobWrite, OutboxItem, OutboxState, Result, Store, StoreError, StoredSignal,
+    StoryHash, rows,
 };
 use crate::domain::{Case, CaseId, Event, Locale, NewCase};
 use crate::platform::Platform;
@@ -21,6 +24,18 @@ type Pool = sqlx::Pool<Db>;
 type Conn = <Db as sqlx::Database>::Connection;
 
 async fn write_commit(tx: &mut Conn, commit: Commit) -> Result<Option<CaseId>> {
+    if let Some(key) = &commit.job_done {
+        let done = sqlx::query(
+            "UPDATE jobs SET state = 'done', done_ms = $2, lease_until_ms = NULL WHERE key = $1 AND state = 'pending'",
+        )
+        .bind(key)
+        .bind(ms(commit.at))
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Duplicate);
+        }
+    }
     if let Some(key) = &commit.handled {
         let inserted = sqlx::query("INSERT INTO handled (key, at_ms) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
             .bind(key)
@@ -86,6 +101,9 @@ async fn write_commit(tx: &mut Conn, commit: Commit) -> Result<Option<CaseId>> {
             .await?;
         }
     }
+    for job in &commit.jobs {
+        write_job(tx, job).await?;
+    }
     if let Some((chat, locale)) = &commit.chat_locale {
         sqlx::query(
             "INSERT INTO chat_settings (chat, locale, updated_ms) VALUES ($1, $2, $3) \
@@ -98,6 +116,40 @@ async fn write_commit(tx: &mut Conn, commit: Commit) -> Result<Option<CaseId>> {
         .await?;
     }
     Ok(case_id)
+}
+
+async fn write_job(tx: &mut Conn, job: &JobWrite) -> Result<()> {
+    match job {
+        JobWrite::Schedule(j) => {
+            sqlx::query(
+                "INSERT INTO jobs (key, kind, case_id, team, due_ms, payload) VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (key) DO UPDATE SET state = 'pending', due_ms = excluded.due_ms, \
+                 payload = excluded.payload, lease_until_ms = NULL WHERE jobs.state = 'withdrawn'",
+            )
+            .bind(&j.key)
+            .bind(&j.kind)
+            .bind(j.case.map(CaseId::get))
+            .bind(&j.team)
+            .bind(ms(j.due))
+            .bind(&j.payload)
+            .execute(&mut *tx)
+            .await?;
+        }
+        JobWrite::WithdrawCase { case, kind } => {
+            sqlx::query("UPDATE jobs SET state = 'withdrawn' WHERE case_id = $1 AND kind = $2 AND state = 'pending'")
+                .bind(case.get())
+                .bind(kind)
+                .execute(&mut *tx)
+                .await?;
+        }
+        JobWrite::Withdraw(key) => {
+            sqlx::query("UPDATE jobs SET state = 'withdrawn' WHERE key = $1 AND state = 'pending'")
+                .bind(key)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 async fn insert_case(tx: &mut Conn, c: &NewCase) -> Result<CaseId> {
@@ -125,7 +177,7 @@ async fn update_case(tx: &mut Conn, c: &Case) -> Result<()> {
     let done = sqlx::query(
         "UPDATE cases SET title = $2, summary = $3, grade = $4, state = $5, owner = $6, \
          leader = $7, resolution = $8, dismissal = $9, acknowledged_ms = $10, resolved_ms = $11, \
-         closed_ms = $12, updated_ms = $13, version = version + 1 \
+         closed_ms = $12, updated_ms = $13, responded_ms = $15, version = version + 1 \
          WHERE id = $1 AND version = $14",
     )
     .bind(c.id.get())
@@ -142,6 +194,7 @@ async fn update_case(tx: &mut Conn, c: &Case) -> Result<()> {
     .bind(c.closed_at.map(ms))
     .bind(ms(c.updated_at))
     .bind(c.version)
+    .bind(c.responded_at.map(ms))
     .execute(&mut *tx)
     .await?;
     if done.rows_affected() == 1 {
@@ -444,6 +497,56 @@ impl Store for Backend {
 
     async fn set_setting(&self, key: &str, value: &str, now: DateTime<Utc>) -> Result<()> {
         put_setting(&self.pool, key, value, now).await
+    }
+
+    async fn settings_with_prefix(&self, prefix: &str) -> Result<Vec<(String, String)>> {
+        // Compared as a prefix, not with LIKE, so `_` and `%` in keys mean themselves.
+        Ok(sqlx::query_as("SELECT key, value FROM settings WHERE substr(key, 1, length($1)) = $1 ORDER BY key")
+            .bind(prefix)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    async fn claim_jobs(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: i64) -> Result<Vec<Job>> {
+        let mut tx = self.begin_write().await?;
+        let rows: Vec<JobRow> =
+            sqlx::query_as(CLAIM_JOBS_SQL).bind(ms(lease_until)).bind(ms(now)).bind(limit).fetch_all(&mut *tx).await?;
+        tx.commit().await?;
+        let mut jobs = rows.into_iter().map(Job::try_from).collect::<Result<Vec<_>>>()?;
+        jobs.sort_by(|a, b| (a.due, &a.key).cmp(&(b.due, &b.key)));
+        Ok(jobs)
+    }
+
+    async fn next_job_due(&self) -> Result<Option<DateTime<Utc>>> {
+        let due: Option<i64> = sqlx::query_scalar(
+            "SELECT MIN(CASE WHEN lease_until_ms IS NOT NULL AND lease_until_ms > due_ms \
+             THEN lease_until_ms ELSE due_ms END) FROM jobs WHERE state = 'pending'",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        due.map(rows::time).transpose()
+    }
+
+    async fn case_jobs(&self, case: CaseId) -> Result<Vec<Job>> {
+        let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE case_id = $1 ORDER BY due_ms, key");
+        let rows: Vec<JobRow> = sqlx::query_as(&sql).bind(case.get()).fetch_all(&self.pool).await?;
+        rows.into_iter().map(Job::try_from).collect()
+    }
+
+    async fn jobs_done_between(&self, kind: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Job>> {
+        let sql = format!(
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE kind = $1 AND state = 'done' AND done_ms >= $2 AND done_ms < $3 \
+             ORDER BY due_ms, key"
+        );
+        let rows: Vec<JobRow> =
+            sqlx::query_as(&sql).bind(kind).bind(ms(from)).bind(ms(to)).fetch_all(&self.pool).await?;
+        rows.into_iter().map(Job::try_from).collect()
+    }
+
+    async fn job(&self, key: &str) -> Result<Option<Job>> {
+        let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE key = $1");
+        let row: Option<JobRow> = sqlx::query_as(&sql).bind(key).fetch_optional(&self.pool).await?;
+        row.map(Job::try_from).transpose()
     }
 
     async fn story_hashes(&self, since: DateTime<Utc>, after: Option<i64>) -> Result<Vec<StoryHash>> {

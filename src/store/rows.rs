@@ -1,6 +1,6 @@
 //! Rows as both backends return them, and their conversion into domain types.
 
-use super::{NewSignal, OutboxItem, OutboxState, StoreError, StoredSignal};
+use super::{Job, JobState, NewSignal, OutboxItem, OutboxState, StoreError, StoredSignal};
 use crate::domain::{Case, CaseId, CaseState, Event, EventAction, Grade};
 use crate::platform::Platform;
 use chrono::{DateTime, Utc};
@@ -22,7 +22,7 @@ fn platform(s: &str) -> Result<Platform, StoreError> {
 }
 
 pub const CASE_COLUMNS: &str = "id, team, title, summary, source, grade, state, owner, leader, \
-     opened_by, drill, resolution, dismissal, opened_ms, acknowledged_ms, resolved_ms, \
+     opened_by, drill, resolution, dismissal, opened_ms, acknowledged_ms, responded_ms, resolved_ms, \
      closed_ms, updated_ms, version";
 
 #[derive(sqlx::FromRow)]
@@ -42,6 +42,7 @@ pub struct CaseRow {
     dismissal: Option<String>,
     opened_ms: i64,
     acknowledged_ms: Option<i64>,
+    responded_ms: Option<i64>,
     resolved_ms: Option<i64>,
     closed_ms: Option<i64>,
     updated_ms: i64,
@@ -68,6 +69,7 @@ impl TryFrom<CaseRow> for Case {
             dismissal: r.dismissal,
             opened_at: time(r.opened_ms)?,
             acknowledged_at: opt_time(r.acknowledged_ms)?,
+            responded_at: opt_time(r.responded_ms)?,
             resolved_at: opt_time(r.resolved_ms)?,
             closed_at: opt_time(r.closed_ms)?,
             updated_at: time(r.updated_ms)?,
@@ -170,6 +172,45 @@ impl TryFrom<SignalRow> for StoredSignal {
                 explanation: r.explanation,
                 received_at: time(r.received_ms)?,
             },
+        })
+    }
+}
+
+pub const JOB_COLUMNS: &str = "key, kind, case_id, team, due_ms, payload, state, attempts, done_ms";
+
+#[derive(sqlx::FromRow)]
+pub struct JobRow {
+    key: String,
+    kind: String,
+    case_id: Option<i64>,
+    team: Option<String>,
+    due_ms: i64,
+    payload: String,
+    state: String,
+    attempts: i64,
+    done_ms: Option<i64>,
+}
+
+impl TryFrom<JobRow> for Job {
+    type Error = StoreError;
+
+    fn try_from(r: JobRow) -> Result<Job, StoreError> {
+        let state = match r.state.as_str() {
+            "pending" => JobState::Pending,
+            "done" => JobState::Done,
+            "withdrawn" => JobState::Withdrawn,
+            other => return Err(StoreError::Corrupt(format!("job state {other:?}"))),
+        };
+        Ok(Job {
+            key: r.key,
+            kind: r.kind,
+            case: r.case_id.map(CaseId::from_db),
+            team: r.team,
+            due: time(r.due_ms)?,
+            payload: r.payload,
+            state,
+            attempts: r.attempts,
+            done_at: opt_time(r.done_ms)?,
         })
     }
 }

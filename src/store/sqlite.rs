@@ -20,6 +20,13 @@ const CLAIM_SQL: &str = "UPDATE outbox SET lease_until_ms = $1, attempts = attem
 
 mod writer;
 
+/// Leases due jobs, earliest first. SQLite has one writer at a time, so no row locking is needed.
+const CLAIM_JOBS_SQL: &str = "UPDATE jobs SET lease_until_ms = $1, attempts = attempts + 1 WHERE key IN ( \
+         SELECT key FROM jobs WHERE state = 'pending' AND due_ms <= $2 \
+         AND (lease_until_ms IS NULL OR lease_until_ms < $2) \
+         ORDER BY due_ms, key LIMIT $3) \
+     RETURNING key, kind, case_id, team, due_ms, payload, state, attempts, done_ms";
+
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     /// Reads, and the outbox's and settings' small writes.

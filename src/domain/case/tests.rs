@@ -45,6 +45,9 @@ fn an_owner_on_an_acknowledged_case_means_it_is_being_responded_to() {
     c.acknowledge(t(1)).unwrap();
     c.set_owner("bob", t(2)).unwrap();
     assert_eq!(c.state, CaseState::Responding);
+    assert_eq!(c.responded_at, Some(t(2)), "the first-response clock stops here");
+    c.set_owner("dana", t(5)).unwrap();
+    assert_eq!(c.responded_at, Some(t(2)), "only the first response counts");
 }
 
 #[test]
@@ -54,6 +57,7 @@ fn acknowledging_an_owned_case_goes_straight_to_responding() {
     assert_eq!(c.state, CaseState::Open);
     c.acknowledge(t(2)).unwrap();
     assert_eq!(c.state, CaseState::Responding);
+    assert_eq!(c.responded_at, Some(t(2)));
 }
 
 #[test]
