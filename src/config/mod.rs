@@ -5,11 +5,12 @@
 
 pub mod intake;
 mod raw;
+mod response;
 mod validate;
 
 use validate::Problems;
 
-use crate::domain::{Grade, Locale, Roles};
+use crate::domain::{ClockPolicy, Duty, Grade, Locale, Roles};
 use crate::platform::Platform;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -39,6 +40,9 @@ pub struct Config {
     pub chats: BTreeMap<String, Chat>,
     pub teams: Vec<Team>,
     pub grades: [GradeStyle; 4],
+    /// Response clocks per grade, reminders, escalation and the watch factor (`[clocks]`,
+    /// `[watch]`); the defaults when those sections are absent.
+    pub clocks: ClockPolicy,
 }
 
 #[derive(Debug, Clone)]
@@ -102,6 +106,14 @@ pub struct Team {
     pub team_chat: String,
     pub leaders_chat: Option<String>,
     pub public_outlets: Vec<String>,
+    /// The team's local time: duty hand-offs, on-duty hours and the daily report follow it.
+    pub timezone: chrono_tz::Tz,
+    /// Local time of the leaders' daily report; `None` = no daily report.
+    pub report_at: Option<chrono::NaiveTime>,
+    /// The chat of the level above, told when a clock escalates (never a public outlet).
+    pub escalation_chat: Option<String>,
+    /// The duty roster; `None` = nobody is on duty and new cases wait to be claimed.
+    pub duty: Option<Duty>,
 }
 
 #[derive(Debug, Clone)]

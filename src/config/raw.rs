@@ -44,6 +44,8 @@ pub struct RawConfig {
     pub teams: Vec<RawTeam>,
     #[serde(default)]
     pub grades: BTreeMap<String, RawGrade>,
+    pub clocks: Option<super::response::RawClocks>,
+    pub watch: Option<super::response::RawWatch>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -103,6 +105,13 @@ pub struct RawTeam {
     pub leaders_chat: Option<String>,
     #[serde(default)]
     pub public_outlets: Vec<String>,
+    /// An IANA time zone name; UTC when absent.
+    pub timezone: Option<String>,
+    /// Local `HH:MM` of the leaders' daily report; no report when absent.
+    pub report_at: Option<String>,
+    /// The chat of the level above, told when a clock escalates.
+    pub escalation_chat: Option<String>,
+    pub duty: Option<super::response::RawDuty>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,10 +1,10 @@
 //! Turns the raw file into a checked [`Config`], naming every bad key.
 
-use super::intake;
 use super::raw::{RawChat, RawConfig, RawGrade, RawPerson, RawTeam, RawTelegram};
 use super::{
     Chat, Config, ConfigError, ConfigErrors, ConsoleConfig, GradeStyle, Person, Team, TelegramConfig, TelegramMode,
 };
+use super::{intake, response};
 use crate::domain::{Grade, Locale, Role, Roles};
 use crate::platform::Platform;
 use std::collections::{BTreeMap, HashMap};
@@ -61,6 +61,7 @@ pub(super) fn validate(raw: RawConfig) -> Result<Config, ConfigErrors> {
     let grading = intake::grading(&mut p, &raw.grading.unwrap_or_default());
     let keywords = intake::keywords(&mut p, &raw.keywords);
     let routes = intake::routes(&mut p, &raw.routes, &teams);
+    let clocks = response::clocks(&mut p, raw.clocks.as_ref(), raw.watch.as_ref());
     let user_dict = raw.text.and_then(|t| t.user_dict).map(std::path::PathBuf::from);
     if telegram.is_none() && raw.telegram.is_none() && chats.values().any(|c| c.platform == Platform::Telegram) {
         p.add("telegram", "Telegram chats are configured but there is no [telegram] section");
@@ -84,6 +85,7 @@ pub(super) fn validate(raw: RawConfig) -> Result<Config, ConfigErrors> {
             chats,
             teams,
             grades: grades.expect("grades are complete when there are no problems"),
+            clocks,
         })
     } else {
         Err(ConfigErrors(p.0))
@@ -232,13 +234,38 @@ fn teams(p: &mut Problems, raw: &[RawTeam], chats: &[Chat], people: &[Person]) -
             }
             None
         });
+        let timezone = match &rt.timezone {
+            None => Some(chrono_tz::Tz::UTC),
+            Some(name) => response::timezone(p, format!("{at}.timezone"), name),
+        };
+        let report_at = rt.report_at.as_ref().and_then(|s| response::time_of_day(p, format!("{at}.report_at"), s));
+        let duty = rt.duty.as_ref().and_then(|d| response::duty(p, &at, d, timezone, people));
         out.push(Team {
             name: rt.name.clone(),
             leader,
             team_chat: rt.team_chat.clone(),
             leaders_chat: rt.leaders_chat.clone(),
             public_outlets: rt.public_outlets.clone(),
+            timezone: timezone.unwrap_or(chrono_tz::Tz::UTC),
+            report_at,
+            escalation_chat: rt.escalation_chat.clone(),
+            duty,
         });
+    }
+    // Escalation chats last, once every team has claimed its own chats.
+    for (i, rt) in raw.iter().enumerate() {
+        let Some(chat) = &rt.escalation_chat else { continue };
+        let at = format!("teams[{i}].escalation_chat");
+        if !chats.iter().any(|c| c.name == *chat) {
+            p.add(at, format!("no chat named \"{chat}\" in [chats]"));
+        } else if let Some(t) = raw.iter().find(|t| t.public_outlets.contains(chat)) {
+            p.add(at, format!("\"{chat}\" is a public outlet of team \"{}\"; escalations stay internal", t.name));
+        } else if chat_team.get(chat) == Some(&rt.name) {
+            p.add(at, format!("\"{chat}\" is this team's own chat; name a chat of the level above"));
+        } else if !chat_team.contains_key(chat) {
+            // A chat used only to tell the level above belongs to the first team escalating to it.
+            chat_team.insert(chat.clone(), rt.name.clone());
+        }
     }
     (out, chat_team)
 }
