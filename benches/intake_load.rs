@@ -1697,6 +1697,7 @@ impl Prepared {
                 summary: Some(self.body.clone()),
                 source: self.source.clone(),
                 grade: self.grade,
+                owner: None,
                 leader: Some("alice".into()),
                 opened_by: "tocsin".into(),
                 drill: false,

@@ -24,6 +24,7 @@ fn new_case(title: &str, at: DateTime<Utc>) -> NewCase {
         summary: Some("居民报告 <b>flooding</b> & \"more\"".into()),
         source: "console:ops".into(),
         grade: Grade::II,
+        owner: None,
         leader: Some("alice".into()),
         opened_by: "bob".into(),
         drill: true,

@@ -44,6 +44,7 @@ pub(super) async fn open(
         summary,
         source,
         grade,
+        owner: None,
         leader,
         opened_by: ctx.person.name.clone(),
         drill: false,

@@ -214,6 +214,7 @@ impl Pipeline {
         };
         let details = json!({ "title": title, "grade": e.grade.as_str(), "source": a.signal.source, "score": e.score });
         let new = NewCase {
+            owner: None,
             leader: self.config.team(&team).and_then(|t| t.leader.clone()),
             team: team.clone(),
             title,

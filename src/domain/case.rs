@@ -123,6 +123,8 @@ pub struct NewCase {
     pub summary: Option<String>,
     pub source: String,
     pub grade: Grade,
+    /// Named from the start (the person on duty); the case still waits for its `/ack`.
+    pub owner: Option<String>,
     pub leader: Option<String>,
     pub opened_by: String,
     pub drill: bool,
@@ -167,7 +169,7 @@ impl Case {
             source: new.source,
             grade: new.grade,
             state: CaseState::Open,
-            owner: None,
+            owner: new.owner,
             leader: new.leader,
             opened_by: new.opened_by,
             drill: new.drill,

@@ -103,6 +103,9 @@ impl Commit {
 pub enum JobWrite {
     /// Queues a job unless one with its key exists; a withdrawn one is queued again.
     Schedule(NewJob),
+    /// The same, about the commit's own case, whose number a new case does not have yet:
+    /// `{case}` in the key becomes the number, and the job belongs to the case.
+    ScheduleForCase(NewJob),
     /// Withdraws every pending job of a kind about a case (before writing its new schedule).
     WithdrawCase { case: CaseId, kind: String },
     /// Withdraws one pending job.

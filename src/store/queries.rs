@@ -11,7 +11,7 @@ use super::rows::{
     CASE_COLUMNS, CaseRow, EventRow, JOB_COLUMNS, JobRow, OutboxRow, SIGNAL_COLUMNS, SignalRow, ms, outbox_state,
 };
 use super::{
-    CaseFilter, CaseWrite, Commit, Job, JobWrite, OutboxItem, OutboxState, Result, Store, StoreError, StoredSignal,
+    CaseFilter, CaseWrite, Commit, Job, JobWrite, NewJob, OutboxItem, OutboxState, Result, Store, StoreError, StoredSignal,
     StoryHash, rows,
 };
 use crate::domain::{Case, CaseId, Event, Locale, NewCase};
@@ -102,7 +102,7 @@ async fn write_commit(tx: &mut Conn, commit: Commit) -> Result<Option<CaseId>> {
         }
     }
     for job in &commit.jobs {
-        write_job(tx, job).await?;
+        write_job(tx, job, case_id).await?;
     }
     if let Some((chat, locale)) = &commit.chat_locale {
         sqlx::query(
@@ -118,8 +118,16 @@ async fn write_commit(tx: &mut Conn, commit: Commit) -> Result<Option<CaseId>> {
     Ok(case_id)
 }
 
-async fn write_job(tx: &mut Conn, job: &JobWrite) -> Result<()> {
+async fn write_job(tx: &mut Conn, job: &JobWrite, commit_case: Option<CaseId>) -> Result<()> {
     match job {
+        JobWrite::ScheduleForCase(j) => {
+            let Some(case) = commit_case else {
+                return Err(StoreError::Corrupt("a case's job in a commit without a case".into()));
+            };
+            let key = j.key.replace("{case}", &case.get().to_string());
+            let job = NewJob { key, case: Some(case), ..j.clone() };
+            Box::pin(write_job(tx, &JobWrite::Schedule(job), None)).await?;
+        }
         JobWrite::Schedule(j) => {
             sqlx::query(
                 "INSERT INTO jobs (key, kind, case_id, team, due_ms, payload) VALUES ($1, $2, $3, $4, $5, $6) \
@@ -155,8 +163,8 @@ async fn write_job(tx: &mut Conn, job: &JobWrite) -> Result<()> {
 async fn insert_case(tx: &mut Conn, c: &NewCase) -> Result<CaseId> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO cases (team, title, summary, source, grade, state, leader, opened_by, drill, \
-         opened_ms, updated_ms, version) \
-         VALUES ($1, $2, $3, $4, $5, 'open', $6, $7, $8, $9, $9, 1) RETURNING id",
+         opened_ms, updated_ms, version, owner) \
+         VALUES ($1, $2, $3, $4, $5, 'open', $6, $7, $8, $9, $9, 1, $10) RETURNING id",
     )
     .bind(&c.team)
     .bind(&c.title)
@@ -167,6 +175,7 @@ async fn insert_case(tx: &mut Conn, c: &NewCase) -> Result<CaseId> {
     .bind(&c.opened_by)
     .bind(c.drill)
     .bind(ms(c.opened_at))
+    .bind(&c.owner)
     .fetch_one(&mut *tx)
     .await?;
     Ok(CaseId::from_db(id))

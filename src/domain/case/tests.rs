@@ -14,6 +14,7 @@ fn fresh() -> Case {
             summary: None,
             source: "chat:ops".into(),
             grade: Grade::III,
+            owner: None,
             leader: None,
             opened_by: "alice".into(),
             drill: false,
