@@ -1725,6 +1725,7 @@ impl Prepared {
             }],
             jobs: vec![],
             job_done: None,
+            settings: vec![],
             at: now,
         }
     }

@@ -105,6 +105,12 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>, secrets: Secrets) -> a
         );
     }
 
+    let scheduler = app.clone();
+    let until_stopped = stopped.clone();
+    tasks.spawn(async move {
+        crate::app::scheduler::run(scheduler, until_stopped).await;
+        Ok(())
+    });
     let worker = Arc::new(Worker::new(store, config.clone(), i18n, clock, senders, app.outbox_signal()));
     let w = worker.clone();
     tasks.spawn(async move {
@@ -130,7 +136,14 @@ async fn start_intake(
     }
     let dict = config.user_dict.as_deref();
     let analyzer = Arc::new(crate::text::Analyzer::new(dict).context("loading the jieba dictionaries")?);
-    let pipeline = Arc::new(Pipeline::new(store.clone(), config.clone(), analyzer, clock.clone(), app.outbox_signal()));
+    let pipeline = Arc::new(Pipeline::new(
+        store.clone(),
+        config.clone(),
+        analyzer,
+        clock.clone(),
+        app.outbox_signal(),
+        app.jobs_signal(),
+    ));
     let mut addr = None;
     if let Some(http) = &config.http {
         let credentials = Credentials::from_env(&config.sources, |k| secrets.var(k))?;

@@ -64,6 +64,7 @@ impl SignalSink for RecordingSink {
             signals: vec![],
             jobs: vec![],
             job_done: None,
+            settings: vec![],
             at,
         };
         match self.store.commit(commit).await {

@@ -29,7 +29,7 @@ const Y: bool = true;
 const N: bool = false;
 
 /// The matrix as written down: columns are member, leader, spokesperson, observer.
-const MATRIX: [(Action, [bool; 4]); 14] = [
+const MATRIX: [(Action, [bool; 4]); 18] = [
     (Action::Help, [Y, Y, Y, Y]),
     (Action::WhoAmI, [Y, Y, Y, Y]),
     (Action::Status, [Y, Y, Y, Y]),
@@ -44,6 +44,10 @@ const MATRIX: [(Action, [bool; 4]); 14] = [
     (Action::Dismiss, [N, Y, N, N]),
     (Action::Close, [N, Y, N, N]),
     (Action::Lang, [N, Y, N, N]),
+    (Action::Due, [N, Y, N, N]),
+    (Action::Duty, [Y, Y, Y, Y]),
+    (Action::DutySwap, [N, Y, N, N]),
+    (Action::Watch, [N, Y, N, N]),
 ];
 
 /// A valid command for `action` against case `case`, in a state where it succeeds.
@@ -63,6 +67,10 @@ fn command_text(action: Action, case: i64) -> String {
         Action::Dismiss => format!("/dismiss #{case} duplicate of an older report"),
         Action::Close => format!("/close {case}"),
         Action::Lang => "/lang zh-CN".into(),
+        Action::Due => format!("/due {case} ack 30m waiting for the utility"),
+        Action::Duty => "/duty".into(),
+        Action::DutySwap => "/duty swap m1 2026-11-23".into(),
+        Action::Watch => "/watch on storm warning for 2h".into(),
     }
 }
 
@@ -72,6 +80,9 @@ fn changes_something(action: Action) -> bool {
         Action::Help | Action::WhoAmI | Action::Status | Action::List => false,
         Action::New | Action::Ack | Action::Claim | Action::Resolve | Action::Assign => true,
         Action::Grade | Action::Reopen | Action::Dismiss | Action::Close | Action::Lang => true,
+        Action::Due | Action::Watch => true,
+        // This team has no roster: the answer says so and changes nothing.
+        Action::Duty | Action::DutySwap => false,
     }
 }
 
@@ -186,7 +197,10 @@ async fn check_cell(action: Action, role: Role) -> Result<(), String> {
     let reply = response.reply.clone().unwrap_or_default();
     let cell = format!("{action:?} as {role} ({text:?}) → {response:?}");
     if !allowed {
-        let name = SPECS.iter().find(|s| s.action == action).expect("a command per action").name;
+        let name = match action {
+            Action::DutySwap => "duty swap",
+            _ => SPECS.iter().find(|s| s.action == action).expect("a command per action").name,
+        };
         let roles = action.allowed_roles().iter().map(|r| r.as_str()).collect::<Vec<_>>().join(" / ");
         let refusal = format!("/{name} needs the {roles} role");
         if !reply.contains(&refusal) {

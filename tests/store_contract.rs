@@ -57,6 +57,7 @@ async fn open(store: &Arc<dyn Store>, title: &str, at: DateTime<Utc>, outbox: Ve
             signals: vec![],
             jobs: vec![],
             job_done: None,
+            settings: vec![],
             at,
         })
         .await
@@ -81,6 +82,7 @@ async fn update(
             signals: vec![],
             jobs: vec![],
             job_done: None,
+            settings: vec![],
             at,
         })
         .await
@@ -309,6 +311,7 @@ async fn a_chat_language_is_stored_and_can_be_changed(db: TestDb) {
                 signals: vec![],
                 jobs: vec![],
                 job_done: None,
+                settings: vec![],
                 at: t(1),
             })
             .await
@@ -336,6 +339,7 @@ async fn an_event_key_is_acted_on_once_and_a_repeat_writes_nothing(db: TestDb) {
         signals: vec![],
         jobs: vec![],
         job_done: None,
+        settings: vec![],
         at: t(0),
     };
     assert!(!store.was_handled("telegram:update:7").await.unwrap());
@@ -361,6 +365,7 @@ async fn concurrent_commits_succeed_or_fail_each_on_its_own(db: TestDb) {
         signals: vec![],
         jobs: vec![],
         job_done: None,
+        settings: vec![],
         at: t(1),
     };
     let mut tasks = tokio::task::JoinSet::new();
@@ -441,6 +446,7 @@ async fn signals_travel_with_their_case_and_stories_are_found_by_time_and_finger
         signals: sigs,
         jobs: vec![],
         job_done: None,
+        settings: vec![],
         at: t(0),
     };
     // u64::MAX has the top bit set: it must survive the signed 64-bit column.
@@ -480,6 +486,7 @@ async fn a_case_counts_its_distinct_sources_within_the_window(db: TestDb) {
         signals: sigs,
         jobs: vec![],
         job_done: None,
+        settings: vec![],
         at: t(0),
     };
     let id = store.commit(commit).await.unwrap().unwrap();

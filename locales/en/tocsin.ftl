@@ -130,3 +130,30 @@ why-sources = { $count } { $count ->
     } in { $window }
 why-hours = { $n } h
 why-minutes = { $n } min
+
+## Clocks, duty and watch
+
+clock-ack = acknowledge
+clock-respond = first response
+clock-resolve = resolve
+reminder-nobody = nobody yet
+notice-reminder = ⏰ { $case } { $title }: { $percent }% of the { $clock } time is used; due { $deadline }. Owner: { $owner }
+notice-breached = ⛔ { $case } { $title } missed its { $clock } deadline ({ $deadline }). Owner: { $owner }; leader: { $leader }
+notice-escalated = 🚨 { $case } { $title } (team { $team }) is well past its { $clock } deadline ({ $deadline }).
+notice-late = (Sent late: this was due { $due }, while tocsin was not running.)
+notice-extended = ⏳ { $case } { $title }: { $by } moved the { $clock } deadline to { $deadline }: { $reason }
+notice-duty-assigned = 🛎️ { $case } { $title }: { $person } is on duty and now owns it.
+notice-duty-mention = 🛎️ { $case } { $title }: { $person }, you are on duty.
+notice-watch-on = 🚩 Heightened watch is on ({ $by }): { $reason }. Clocks are shorter and duty is round the clock until /watch off.
+notice-watch-until = 🚩 Heightened watch is on until { $until } ({ $by }): { $reason }. Clocks are shorter and duty is round the clock.
+notice-watch-off = 🏳️ Heightened watch is off ({ $by }). Clocks are back to normal.
+notice-duty-swapped = 🔁 { $person } takes the duty shift of { $date } ({ $by }).
+event-clock-extended = gave the { $clock } clock { $extra } more: { $reason }
+event-clock-breached = the { $clock } clock ran out
+duty-none = This team has no duty roster (see [teams.duty] in bot.toml).
+duty-now = On duty now: { $person }, until { $until } ({ $tz }).
+duty-nobody-now = Nobody is on duty right now (outside duty hours).
+duty-next = Next: { $person }, from { $from } ({ $tz }).
+duty-watch = Heightened watch is on: duty is round the clock.
+watch-not-on = Heightened watch is not on.
+due-stopped = The { $clock } clock of { $case } has already stopped.

@@ -129,6 +129,12 @@ cmd-close-usage = /close <案件>
 cmd-close-help = 将已处置的案件移出台账（结案）。
 cmd-lang-usage = /lang <en|zh-CN>
 cmd-lang-help = 更改 tocsin 在本群使用的语言。
+cmd-due-usage = /due <案件> <ack|respond|resolve> <时长> <理由>
+cmd-due-help = 延长某案件的时限（时长如 30m、2h、1d），并说明理由。
+cmd-duty-usage = /duty [swap <人员> <YYYY-MM-DD>]
+cmd-duty-help = 查看当前和下一班值班人；领导可将某一班（按开始日期）交给他人。
+cmd-watch-usage = /watch on <理由> [for <时长>] | /watch off
+cmd-watch-help = 加强值守：缩短时限、全天候值班，直到关闭或到期。
 
 ## 案件卡片与投递
 
@@ -152,3 +158,30 @@ why-weight = 来源权重 { $value }
 why-sources = { $window }内 { $count } 个来源
 why-hours = { $n } 小时
 why-minutes = { $n } 分钟
+
+## Clocks, duty and watch
+
+clock-ack = 确认
+clock-respond = 首次回应
+clock-resolve = 处置完毕
+reminder-nobody = 暂无
+notice-reminder = ⏰ { $case } { $title }：{ $clock }时限已用去 { $percent }%，截止 { $deadline }。负责人：{ $owner }
+notice-breached = ⛔ { $case } { $title } 已超过{ $clock }时限（{ $deadline }）。负责人：{ $owner }；牵头领导：{ $leader }
+notice-escalated = 🚨 { $case } { $title }（{ $team }）已远超{ $clock }时限（{ $deadline }）。
+notice-late = （迟发：原定于 { $due }，当时 tocsin 未运行。）
+notice-extended = ⏳ { $case } { $title }：{ $by } 将{ $clock }时限延至 { $deadline }：{ $reason }
+notice-duty-assigned = 🛎️ { $case } { $title }：值班人 { $person } 已成为负责人。
+notice-duty-mention = 🛎️ { $case } { $title }：{ $person }，你正在值班。
+notice-watch-on = 🚩 已进入加强值守（{ $by }）：{ $reason }。各项时限缩短，全天候值班，直至 /watch off。
+notice-watch-until = 🚩 加强值守至 { $until }（{ $by }）：{ $reason }。各项时限缩短，全天候值班。
+notice-watch-off = 🏳️ 加强值守已结束（{ $by }），时限恢复正常。
+notice-duty-swapped = 🔁 { $person } 接替 { $date } 的值班（{ $by }）。
+event-clock-extended = 将{ $clock }时限延长 { $extra }：{ $reason }
+event-clock-breached = { $clock }时限已过
+duty-none = 本组未设值班表（见 bot.toml 的 [teams.duty]）。
+duty-now = 当前值班：{ $person }，至 { $until }（{ $tz }）。
+duty-nobody-now = 当前无人值班（不在值班时段）。
+duty-next = 下一班：{ $person }，自 { $from }（{ $tz }）。
+duty-watch = 正在加强值守：全天候值班。
+watch-not-on = 当前未处于加强值守。
+due-stopped = { $case } 的{ $clock }时限已经停止。

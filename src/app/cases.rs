@@ -2,8 +2,10 @@
 //! commits the new state, its event and its notices together. If someone else changed the
 //! case in between, the store refuses the write and the decision is taken again.
 
+use super::clocks::Pending;
 use super::{Ctx, Done, Failure, Notice, format};
 use crate::domain::case::Transition;
+use crate::domain::clocks::ClockKind;
 use crate::domain::{Case, CaseId, EventAction, Grade, NewCase, Role, TransitionError};
 use crate::i18n::Text;
 use crate::store::{CaseWrite, Commit, StoreError};
@@ -18,6 +20,71 @@ struct Decision {
     action: EventAction,
     details: serde_json::Value,
     notice: Notice,
+}
+
+/// `/due`: a leader gives one clock of a case more time, for a reason on the record.
+pub(super) async fn due(
+    ctx: &Ctx<'_>,
+    id: CaseId,
+    clock: ClockKind,
+    seconds: i64,
+    reason: String,
+) -> Result<Done, Failure> {
+    let extra = chrono::Duration::seconds(seconds);
+    for _ in 0..ATTEMPTS {
+        let mut case = ctx.app.store.case(id).await?.ok_or_else(|| not_found(id))?;
+        if !case.state.is_active() {
+            return Err(TransitionError::NotWhile { case: id, what: Transition::Assign, state: case.state }.into());
+        }
+        let store = ctx.app.store.as_ref();
+        let mut facts = super::clocks::facts(store, &case, ctx.now).await?;
+        if facts.stopped_at(clock).is_some() {
+            return Err(Failure::User(t!("due-stopped", "case" => id.to_string(), "clock" => clock_text(clock))));
+        }
+        facts.extensions[clock.index()] += extra;
+        let deadline = crate::domain::clocks::deadline(&ctx.app.config.clocks, &facts, clock);
+        let jobs = super::clocks::reschedule_with(
+            store,
+            &ctx.app.config,
+            &case,
+            Pending { extension: Some((clock, extra)), ..Pending::default() },
+            ctx.now,
+        )
+        .await?;
+        if ctx.person.roles.contains(Role::Leader) {
+            case.adopt_leader(&ctx.person.name);
+        }
+        let details = json!({ "clock": clock.as_str(), "seconds": seconds, "extra": format::span(extra),
+            "reason": reason, "deadline": deadline.to_rfc3339() });
+        let notice = Notice::Extended {
+            title: case.title.clone(),
+            clock: clock.as_str().into(),
+            deadline,
+            reason: reason.clone(),
+            by: ctx.person.display.clone(),
+        };
+        let commit = Commit {
+            events: vec![ctx.event(EventAction::ClockExtended, details)],
+            outbox: ctx.notices(&notice),
+            handled: ctx.handled.clone(),
+            jobs,
+            ..Commit::new(CaseWrite::Update(case), ctx.now)
+        };
+        match ctx.app.store.commit(commit).await {
+            Ok(_) => return Ok(Done::Committed),
+            Err(StoreError::Conflict) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(Failure::Internal(anyhow::anyhow!("case {id} kept changing while extending a clock")))
+}
+
+fn clock_text(clock: ClockKind) -> Text {
+    match clock {
+        ClockKind::Acknowledge => t!("clock-ack"),
+        ClockKind::Respond => t!("clock-respond"),
+        ClockKind::Resolve => t!("clock-resolve"),
+    }
 }
 
 pub(super) fn not_found(id: CaseId) -> Failure {
@@ -50,18 +117,21 @@ pub(super) async fn open(
         drill: false,
         opened_at: ctx.now,
     };
+    let watch = super::clocks::watch_of(ctx.app.store.as_ref(), &ctx.team.name, ctx.now).await?.is_some();
+    let (new, duty) = super::duty::on_new_case(&ctx.app.config, ctx.app.store.as_ref(), new, watch).await?;
+    let mut outbox = ctx.notices(&notice);
+    if let Some(duty) = duty {
+        outbox.extend(ctx.notices(&duty));
+    }
     ctx.app
         .store
         .commit(Commit {
-            case: CaseWrite::Insert(new),
+            case: CaseWrite::Insert(new.clone()),
             events: vec![ctx.event(EventAction::Opened, details)],
-            outbox: ctx.notices(&notice),
-            chat_locale: None,
+            outbox,
             handled: ctx.handled.clone(),
-            signals: vec![],
-            jobs: vec![],
-            job_done: None,
-            at: ctx.now,
+            jobs: super::clocks::for_new(&ctx.app.config, &new, watch),
+            ..Commit::new(CaseWrite::None, ctx.now)
         })
         .await?;
     Ok(Done::Committed)
@@ -75,20 +145,22 @@ async fn change(
 ) -> Result<Done, Failure> {
     for _ in 0..ATTEMPTS {
         let mut case = ctx.app.store.case(id).await?.ok_or_else(|| not_found(id))?;
+        let before = case.clone();
         let decision = decide(&mut case)?;
         if ctx.person.roles.contains(Role::Leader) {
             case.adopt_leader(&ctx.person.name);
         }
+        let jobs = if super::clocks::moved(&before, &case) {
+            super::clocks::reschedule(ctx.app.store.as_ref(), &ctx.app.config, &case, ctx.now).await?
+        } else {
+            vec![]
+        };
         let commit = Commit {
-            case: CaseWrite::Update(case),
             events: vec![ctx.event(decision.action, decision.details)],
             outbox: ctx.notices(&decision.notice),
-            chat_locale: None,
             handled: ctx.handled.clone(),
-            signals: vec![],
-            jobs: vec![],
-            job_done: None,
-            at: ctx.now,
+            jobs,
+            ..Commit::new(CaseWrite::Update(case), ctx.now)
         };
         match ctx.app.store.commit(commit).await {
             Ok(_) => return Ok(Done::Committed),

@@ -77,3 +77,17 @@ pub fn prefix(s: &str, max: usize) -> (&str, bool) {
         None => (s, false),
     }
 }
+
+/// A length of time in the largest two units (`2d 4h`, `1h 5m`, `45s`), the same in every language.
+pub fn span(d: chrono::Duration) -> String {
+    let s = d.num_seconds().max(0);
+    let (days, hours, mins, secs) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60, s % 60);
+    let parts: Vec<String> = [(days, "d"), (hours, "h"), (mins, "m"), (secs, "s")]
+        .into_iter()
+        .skip_while(|(n, _)| *n == 0)
+        .take(2)
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, u)| format!("{n}{u}"))
+        .collect();
+    if parts.is_empty() { "0s".into() } else { parts.join(" ") }
+}

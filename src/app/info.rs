@@ -149,6 +149,13 @@ fn history_line(ctx: &Ctx<'_>, e: &Event) -> String {
         EventAction::LanguageChanged => t!("event-language", "locale" => detail("locale")),
         EventAction::SignalAdded => t!("event-signal", "source" => detail("source"), "grade" => detail("grade")),
         EventAction::Noted => t!("event-noted", "text" => detail("text")),
+        EventAction::ClockExtended => t!("event-clock-extended",
+            "clock" => detail("clock"), "extra" => detail("extra"), "reason" => detail("reason")),
+        EventAction::ClockBreached => t!("event-clock-breached", "clock" => detail("clock")),
+        // Not about one case: never in a case's history.
+        EventAction::WatchStarted | EventAction::WatchEnded | EventAction::DutySwapped => {
+            t!("event-noted", "text" => e.action.as_str())
+        }
     };
     ctx.render(&t!("history-line",
         "time" => format::time(e.at),
@@ -204,6 +211,7 @@ pub(super) async fn lang(ctx: &Ctx<'_>, locale: Locale) -> Result<Done, Failure>
             signals: vec![],
             jobs: vec![],
             job_done: None,
+            settings: vec![],
             at: ctx.now,
         })
         .await?;

@@ -33,7 +33,12 @@ pub struct Pipeline {
     rules: Rules,
     clock: Arc<dyn Clock>,
     outbox_signal: Arc<Notify>,
+    /// Wakes the scheduler: a new case, a regrade or a resolution changes its clock jobs.
+    jobs_signal: Arc<Notify>,
     stories: StoryIndex,
+    /// Reports joining one case here wait their turn instead of racing each other to a
+    /// version conflict (other instances' joins are still caught by the version check).
+    joining: std::sync::Mutex<std::collections::HashMap<CaseId, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 /// A signal after analysis, ready to be placed.
@@ -52,9 +57,20 @@ impl Pipeline {
         analyzer: Arc<Analyzer>,
         clock: Arc<dyn Clock>,
         outbox_signal: Arc<Notify>,
+        jobs_signal: Arc<Notify>,
     ) -> Pipeline {
         let rules = Rules::new(&analyzer, &config.keywords);
-        Pipeline { store, config, analyzer, rules, clock, outbox_signal, stories: StoryIndex::default() }
+        Pipeline {
+            store,
+            config,
+            analyzer,
+            rules,
+            clock,
+            outbox_signal,
+            jobs_signal,
+            stories: StoryIndex::default(),
+            joining: Default::default(),
+        }
     }
 
     /// A configured source's or feed's influence weight; unknown names count fully.
@@ -97,6 +113,7 @@ impl Pipeline {
             match result {
                 Ok(intake) => {
                     self.outbox_signal.notify_one();
+                    self.jobs_signal.notify_one();
                     return Ok(intake);
                 }
                 Err(StoreError::Duplicate) => return Ok(Intake::Duplicate),
@@ -225,15 +242,23 @@ impl Pipeline {
             drill: false,
             opened_at: now,
         };
+        let watch = super::clocks::watch_of(self.store.as_ref(), &team, now).await?.is_some();
+        let (new, duty) = super::duty::on_new_case(&self.config, self.store.as_ref(), new, watch).await?;
+        let mut outbox = self.notice(&team, &notice);
+        if let Some(duty) = duty {
+            outbox.extend(self.notice(&team, &duty));
+        }
+        let jobs = super::clocks::for_new(&self.config, &new, watch);
         let commit = Commit {
             case: CaseWrite::Insert(new),
             events: vec![self.event(EventAction::Opened, details, now)],
-            outbox: self.notice(&team, &notice),
+            outbox,
             chat_locale: None,
             handled: a.signal.dedup_key.clone(),
             signals: vec![self.stored(a, &e, now)],
-            jobs: vec![],
+            jobs,
             job_done: None,
+            settings: vec![],
             at: now,
         };
         Ok(self.store.commit(commit).await?.expect("an insert returns its case"))
@@ -242,6 +267,19 @@ impl Pipeline {
     /// Adds the signal to its story's case; diffusion grows, and the grade rises if the
     /// new assessment is more severe (automatic grading never lowers a grade).
     async fn join(&self, id: CaseId, a: &Analysed, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let turn = self.joining.lock().unwrap_or_else(|e| e.into_inner()).entry(id).or_default().clone();
+        let _held = turn.lock().await;
+        let joined = self.join_locked(id, a, now).await;
+        drop(_held);
+        // The last one out removes the case's lock (the map holds one reference, we hold one).
+        let mut joining = self.joining.lock().unwrap_or_else(|e| e.into_inner());
+        if joining.get(&id).is_some_and(|l| Arc::strong_count(l) <= 2) {
+            joining.remove(&id);
+        }
+        joined
+    }
+
+    async fn join_locked(&self, id: CaseId, a: &Analysed, now: DateTime<Utc>) -> Result<bool, StoreError> {
         let Some(mut case) = self.store.case(id).await? else { return Ok(false) };
         if !case.state.is_on_ledger() {
             return Ok(false);
@@ -257,6 +295,7 @@ impl Pipeline {
             now,
         )];
         let mut outbox = vec![];
+        let mut jobs = vec![];
         if e.grade < case.grade && case.state.is_active() {
             let from = case.grade;
             raise(&mut case, e.grade, now);
@@ -267,6 +306,8 @@ impl Pipeline {
             ));
             let notice = Notice::Regraded { title: case.title.clone(), from, to: e.grade, by: SYSTEM.into() };
             outbox = self.notice(&case.team, &notice);
+            // A more severe grade has shorter clocks.
+            jobs = super::clocks::reschedule(self.store.as_ref(), &self.config, &case, now).await?;
         }
         let commit = Commit {
             case: CaseWrite::Update(case),
@@ -275,8 +316,9 @@ impl Pipeline {
             chat_locale: None,
             handled: a.signal.dedup_key.clone(),
             signals: vec![self.stored(a, &e, now)],
-            jobs: vec![],
+            jobs,
             job_done: None,
+            settings: vec![],
             at: now,
         };
         self.store.commit(commit).await.map(|_| true)
@@ -309,6 +351,11 @@ impl Pipeline {
                 notice = Notice::Resolved { title: case.title.clone(), summary, by: source.to_string() };
             }
             let outbox = self.notice(&case.team, &notice);
+            let jobs = if case.state.is_active() {
+                vec![]
+            } else {
+                super::clocks::reschedule(self.store.as_ref(), &self.config, &case, now).await?
+            };
             let commit = Commit {
                 case: CaseWrite::Update(case),
                 events,
@@ -316,13 +363,15 @@ impl Pipeline {
                 chat_locale: None,
                 handled: None,
                 signals: vec![],
-                jobs: vec![],
+                jobs,
                 job_done: None,
+                settings: vec![],
                 at: now,
             };
             match self.store.commit(commit).await {
                 Ok(_) => {
                     self.outbox_signal.notify_one();
+                    self.jobs_signal.notify_one();
                     return Ok(Some(id));
                 }
                 Err(StoreError::Conflict) => continue,

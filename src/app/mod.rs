@@ -7,10 +7,13 @@
 
 pub mod card;
 mod cases;
+pub mod clocks;
+mod duty;
 pub mod format;
 mod info;
 pub mod intake;
 mod notice;
+pub mod scheduler;
 mod stories;
 
 pub use notice::Notice;
@@ -91,6 +94,8 @@ pub struct App {
     i18n: Arc<I18n>,
     clock: Arc<dyn Clock>,
     outbox_signal: Arc<Notify>,
+    /// Notified after commits that may have scheduled jobs, so the scheduler wakes.
+    jobs_signal: Arc<Notify>,
 }
 
 /// Everything a command handler knows about the invocation it serves.
@@ -139,7 +144,12 @@ impl Ctx<'_> {
 
 impl App {
     pub fn new(store: Arc<dyn Store>, config: Arc<Config>, i18n: Arc<I18n>, clock: Arc<dyn Clock>) -> App {
-        App { store, config, i18n, clock, outbox_signal: Arc::new(Notify::new()) }
+        App { store, config, i18n, clock, outbox_signal: Arc::new(Notify::new()), jobs_signal: Arc::new(Notify::new()) }
+    }
+
+    /// Notified after commits that may have scheduled jobs.
+    pub fn jobs_signal(&self) -> Arc<Notify> {
+        self.jobs_signal.clone()
     }
 
     /// Notified after every commit, so the delivery worker wakes without polling.
@@ -229,6 +239,7 @@ impl App {
             Ok(Done::Reply(text)) => Response { reply: Some(text), ..Response::default() },
             Ok(Done::Committed) => {
                 self.outbox_signal.notify_one();
+                self.jobs_signal.notify_one();
                 Response { committed: true, ..Response::default() }
             }
             Err(Failure::Duplicate) => Response { duplicate: true, ..Response::default() },
@@ -253,6 +264,7 @@ impl App {
             signals: vec![],
             jobs: vec![],
             job_done: None,
+            settings: vec![],
             at: self.clock.now(),
         };
         match self.store.commit(commit).await {
@@ -276,6 +288,7 @@ impl App {
             signals: vec![],
             jobs: vec![],
             job_done: None,
+            settings: vec![],
             at: self.clock.now(),
         };
         match self.store.commit(commit).await {
@@ -285,9 +298,15 @@ impl App {
     }
 
     fn refusal_text(&self, locale: Locale, refusal: &Refusal) -> Text {
-        let spec = command::SPECS.iter().find(|s| s.action == refusal.action).expect("every action has a command");
+        // `/duty swap` shares its spec with `/duty`, which anyone may use.
+        let command = match refusal.action {
+            crate::domain::Action::DutySwap => "/duty swap".to_string(),
+            action => {
+                command::SPECS.iter().find(|s| s.action == action).map_or_else(String::new, |s| format!("/{}", s.name))
+            }
+        };
         t!("refuse-role",
-            "command" => format!("/{}", spec.name),
+            "command" => command,
             "roles" => format::roles(&self.i18n, locale, refusal.needed.iter().copied()))
     }
 
@@ -308,6 +327,11 @@ impl App {
             Command::Reopen { case } => cases::reopen(ctx, case).await,
             Command::Dismiss { case, reason } => cases::dismiss(ctx, case, reason).await,
             Command::Close { case } => cases::close(ctx, case).await,
+            Command::Due { case, clock, seconds, reason } => cases::due(ctx, case, clock, seconds, reason).await,
+            Command::Duty => duty::show(ctx).await,
+            Command::DutySwap { person, date } => duty::swap(ctx, &person, date).await,
+            Command::WatchOn { reason, seconds } => duty::watch(ctx, Some((reason, seconds))).await,
+            Command::WatchOff => duty::watch(ctx, None).await,
         }
     }
 }

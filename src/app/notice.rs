@@ -8,6 +8,7 @@ use crate::config::Config;
 use crate::domain::{CaseId, Grade, Locale};
 use crate::i18n::{I18n, Text};
 use crate::t;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -74,6 +75,60 @@ pub enum Notice {
         alert: String,
         source: String,
     },
+    /// A share of a clock has run: to the owner, in the team chat.
+    Reminder {
+        title: String,
+        clock: String,
+        percent: u8,
+        deadline: DateTime<Utc>,
+        owner: Option<String>,
+        /// When it was due, if it is sent late (tocsin was down).
+        late: Option<DateTime<Utc>>,
+    },
+    /// A clock ran out: to the leaders.
+    Breached {
+        title: String,
+        clock: String,
+        deadline: DateTime<Utc>,
+        owner: Option<String>,
+        leader: Option<String>,
+        late: Option<DateTime<Utc>>,
+    },
+    /// Long past a deadline: to the level above.
+    Escalated {
+        title: String,
+        team: String,
+        clock: String,
+        deadline: DateTime<Utc>,
+        late: Option<DateTime<Utc>>,
+    },
+    /// A leader gave a clock more time.
+    Extended {
+        title: String,
+        clock: String,
+        deadline: DateTime<Utc>,
+        reason: String,
+        by: String,
+    },
+    /// The person on duty was made owner of (or told about) a new case.
+    OnDuty {
+        title: String,
+        person: String,
+        assigned: bool,
+    },
+    WatchStarted {
+        reason: String,
+        until: Option<DateTime<Utc>>,
+        by: String,
+    },
+    WatchEnded {
+        by: String,
+    },
+    DutySwapped {
+        date: String,
+        person: String,
+        by: String,
+    },
 }
 
 impl Notice {
@@ -87,7 +142,15 @@ impl Notice {
 
     /// Whether this notice reports a change to its case (and so may update a case card).
     pub fn is_case_change(&self) -> bool {
-        !matches!(self, Notice::LanguageChanged { .. } | Notice::Reply { .. } | Notice::DeliveryFailed { .. })
+        !matches!(
+            self,
+            Notice::LanguageChanged { .. }
+                | Notice::Reply { .. }
+                | Notice::DeliveryFailed { .. }
+                | Notice::WatchStarted { .. }
+                | Notice::WatchEnded { .. }
+                | Notice::DutySwapped { .. }
+        )
     }
 
     /// One line for a case card: who did what last (`Alice Chen: acknowledged it`).
@@ -151,8 +214,63 @@ impl Notice {
             Notice::DeliveryFailed { chat, reason } => {
                 t!("notice-delivery-failed", "chat" => chat.as_str(), "reason" => reason.as_str())
             }
+            Notice::Reminder { title, clock, percent, deadline, owner, late } => {
+                let owner = owner.clone().unwrap_or_else(|| i18n.render(locale, &t!("reminder-nobody")));
+                let text = t!("notice-reminder", "case" => case, "title" => title.as_str(),
+                    "clock" => clock_name(clock), "percent" => *percent as i64,
+                    "deadline" => format::time(*deadline), "owner" => owner);
+                return with_late(i18n, locale, &text, *late);
+            }
+            Notice::Breached { title, clock, deadline, owner, leader, late } => {
+                let nobody = || i18n.render(locale, &t!("reminder-nobody"));
+                let text = t!("notice-breached", "case" => case, "title" => title.as_str(),
+                    "clock" => clock_name(clock), "deadline" => format::time(*deadline),
+                    "owner" => owner.clone().unwrap_or_else(nobody), "leader" => leader.clone().unwrap_or_else(nobody));
+                return with_late(i18n, locale, &text, *late);
+            }
+            Notice::Escalated { title, team, clock, deadline, late } => {
+                let text = t!("notice-escalated", "case" => case, "title" => title.as_str(), "team" => team.as_str(),
+                    "clock" => clock_name(clock), "deadline" => format::time(*deadline));
+                return with_late(i18n, locale, &text, *late);
+            }
+            Notice::Extended { title, clock, deadline, reason, by } => t!("notice-extended",
+                "case" => case, "title" => title.as_str(), "clock" => clock_name(clock),
+                "deadline" => format::time(*deadline), "reason" => reason.as_str(), "by" => by.as_str()),
+            Notice::OnDuty { title, person, assigned: true } => {
+                t!("notice-duty-assigned", "case" => case, "title" => title.as_str(), "person" => person.as_str())
+            }
+            Notice::OnDuty { title, person, assigned: false } => {
+                t!("notice-duty-mention", "case" => case, "title" => title.as_str(), "person" => person.as_str())
+            }
+            Notice::WatchStarted { reason, until: Some(until), by } => t!("notice-watch-until",
+                "reason" => reason.as_str(), "until" => format::time(*until), "by" => by.as_str()),
+            Notice::WatchStarted { reason, until: None, by } => {
+                t!("notice-watch-on", "reason" => reason.as_str(), "by" => by.as_str())
+            }
+            Notice::WatchEnded { by } => t!("notice-watch-off", "by" => by.as_str()),
+            Notice::DutySwapped { date, person, by } => {
+                t!("notice-duty-swapped", "date" => date.as_str(), "person" => person.as_str(), "by" => by.as_str())
+            }
         };
         i18n.render(locale, &text)
+    }
+}
+
+/// A clock's name in the reader's language.
+fn clock_name(clock: &str) -> Text {
+    match clock {
+        "ack" => t!("clock-ack"),
+        "respond" => t!("clock-respond"),
+        _ => t!("clock-resolve"),
+    }
+}
+
+/// A timed notice sent after its time (tocsin was down) says so.
+fn with_late(i18n: &I18n, locale: Locale, text: &Text, late: Option<DateTime<Utc>>) -> String {
+    let body = i18n.render(locale, text);
+    match late {
+        Some(due) => format!("{body}\n{}", i18n.render(locale, &t!("notice-late", "due" => format::time(due)))),
+        None => body,
     }
 }
 

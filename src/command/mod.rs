@@ -14,6 +14,7 @@
 //! in [`SPECS`].
 
 pub mod cases;
+pub mod clocks;
 pub mod info;
 
 use crate::domain::{Action, CaseId, Grade, Locale};
@@ -89,6 +90,9 @@ pub static SPECS: &[&Spec] = &[
     &cases::DISMISS,
     &cases::CLOSE,
     &info::LANG,
+    &clocks::DUE,
+    &clocks::DUTY,
+    &clocks::WATCH,
 ];
 
 pub fn spec(name: &str) -> Option<&'static Spec> {
@@ -131,6 +135,11 @@ pub enum Command {
     Dismiss { case: CaseId, reason: String },
     Close { case: CaseId },
     Lang { locale: Locale },
+    Due { case: CaseId, clock: crate::domain::clocks::ClockKind, seconds: i64, reason: String },
+    Duty,
+    DutySwap { person: String, date: chrono::NaiveDate },
+    WatchOn { reason: String, seconds: Option<i64> },
+    WatchOff,
 }
 
 impl Command {
@@ -150,6 +159,10 @@ impl Command {
             Command::Dismiss { .. } => Action::Dismiss,
             Command::Close { .. } => Action::Close,
             Command::Lang { .. } => Action::Lang,
+            Command::Due { .. } => Action::Due,
+            Command::Duty => Action::Duty,
+            Command::DutySwap { .. } => Action::DutySwap,
+            Command::WatchOn { .. } | Command::WatchOff => Action::Watch,
         }
     }
 }

@@ -119,7 +119,9 @@ fn every_spec_documents_its_usage_and_help_and_names_its_action_once() {
     let mut actions: Vec<_> = SPECS.iter().map(|s| format!("{:?}", s.action)).collect();
     actions.sort();
     actions.dedup();
-    assert_eq!(actions.len(), crate::domain::Action::ALL.len());
+    assert_eq!(actions.len(), SPECS.len(), "one action per command");
+    // `/duty swap` is the one action without a command of its own: it lives inside `/duty`.
+    assert_eq!(actions.len(), crate::domain::Action::ALL.len() - 1);
 }
 
 #[test]

@@ -204,6 +204,7 @@ impl Worker {
                 signals: vec![],
                 jobs: vec![],
                 job_done: None,
+                settings: vec![],
                 at,
             })
             .await?;

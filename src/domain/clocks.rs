@@ -337,7 +337,21 @@ pub fn schedule(
 /// ms>`. The same stage against the same deadline always gets the same key, so it can never
 /// be queued twice; a moved deadline gives a new key (and the old job is stale).
 pub fn job_key(case: CaseId, due: &Due) -> String {
-    format!("clock:{}:{}:{}:{}", case.get(), due.kind.as_str(), due.stage.as_str(), due.deadline.timestamp_millis())
+    job_key_with(&case.get().to_string(), due)
+}
+
+/// The same key with `case` written as given: `{case}` for a case the store has not
+/// numbered yet.
+pub fn job_key_with(case: &str, due: &Due) -> String {
+    format!("clock:{case}:{}:{}:{}", due.kind.as_str(), due.stage.as_str(), due.deadline.timestamp_millis())
+}
+
+/// The clock and stage a job key names.
+pub fn parse_job_key(key: &str) -> Option<(ClockKind, Stage)> {
+    let mut parts = key.split(':');
+    (parts.next()? == "clock").then_some(())?;
+    let _case = parts.next()?;
+    Some((ClockKind::parse(parts.next()?)?, Stage::parse(parts.next()?)?))
 }
 
 #[cfg(test)]

@@ -19,10 +19,19 @@ pub enum EventAction {
     SignalAdded,
     /// Something worth recording happened to the case (an alert resolved at its source).
     Noted,
+    /// A leader gave a clock more time (`/due`): clock, seconds, reason.
+    ClockExtended,
+    /// A clock ran out before its case reached the state that stops it.
+    ClockBreached,
+    /// A leader put the team on heightened watch (no case).
+    WatchStarted,
+    WatchEnded,
+    /// A leader changed who is on duty for one shift (no case).
+    DutySwapped,
 }
 
 impl EventAction {
-    pub const ALL: [EventAction; 12] = [
+    pub const ALL: [EventAction; 17] = [
         EventAction::Opened,
         EventAction::Acknowledged,
         EventAction::Claimed,
@@ -35,6 +44,11 @@ impl EventAction {
         EventAction::LanguageChanged,
         EventAction::SignalAdded,
         EventAction::Noted,
+        EventAction::ClockExtended,
+        EventAction::ClockBreached,
+        EventAction::WatchStarted,
+        EventAction::WatchEnded,
+        EventAction::DutySwapped,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -51,6 +65,11 @@ impl EventAction {
             EventAction::LanguageChanged => "language_changed",
             EventAction::SignalAdded => "signal_added",
             EventAction::Noted => "noted",
+            EventAction::ClockExtended => "clock_extended",
+            EventAction::ClockBreached => "clock_breached",
+            EventAction::WatchStarted => "watch_started",
+            EventAction::WatchEnded => "watch_ended",
+            EventAction::DutySwapped => "duty_swapped",
         }
     }
 

@@ -89,10 +89,14 @@ pub enum Action {
     Dismiss,
     Close,
     Lang,
+    Due,
+    Duty,
+    DutySwap,
+    Watch,
 }
 
 impl Action {
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 18] = [
         Action::Help,
         Action::WhoAmI,
         Action::Status,
@@ -107,6 +111,10 @@ impl Action {
         Action::Dismiss,
         Action::Close,
         Action::Lang,
+        Action::Due,
+        Action::Duty,
+        Action::DutySwap,
+        Action::Watch,
     ];
 
     /// The roles of which a person needs at least one; empty means anyone who is configured.
@@ -116,11 +124,13 @@ impl Action {
         const WORKERS: &[Role] = &[Role::Member, Role::Leader];
         const LEADERS: &[Role] = &[Role::Leader];
         match self {
-            Help | WhoAmI | Status | List => ANYONE,
+            Help | WhoAmI | Status | List | Duty => ANYONE,
             New | Ack | Claim | Resolve => WORKERS,
             // Changing who is in charge, how serious it is, whether it is over, and the
             // team chat's language are leaders' decisions (DESIGN.md §1).
             Assign | Grade | Reopen | Dismiss | Close | Lang => LEADERS,
+            // Moving deadlines, the roster and the team's state of alert likewise.
+            Due | DutySwap | Watch => LEADERS,
         }
     }
 

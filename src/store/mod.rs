@@ -78,6 +78,8 @@ pub struct Commit {
     /// if it is already done or withdrawn, the commit fails with [`StoreError::Duplicate`]
     /// and writes nothing.
     pub job_done: Option<String>,
+    /// Named values written (or replaced) with the decision: a team's watch, a duty swap.
+    pub settings: Vec<(String, String)>,
     pub at: DateTime<Utc>,
 }
 
@@ -93,6 +95,7 @@ impl Commit {
             signals: vec![],
             jobs: vec![],
             job_done: None,
+            settings: vec![],
             at,
         }
     }

@@ -104,6 +104,9 @@ async fn write_commit(tx: &mut Conn, commit: Commit) -> Result<Option<CaseId>> {
     for job in &commit.jobs {
         write_job(tx, job, case_id).await?;
     }
+    for (key, value) in &commit.settings {
+        upsert_setting(tx, key, value, commit.at).await?;
+    }
     if let Some((chat, locale)) = &commit.chat_locale {
         sqlx::query(
             "INSERT INTO chat_settings (chat, locale, updated_ms) VALUES ($1, $2, $3) \
@@ -157,6 +160,19 @@ async fn write_job(tx: &mut Conn, job: &JobWrite, commit_case: Option<CaseId>) -
                 .await?;
         }
     }
+    Ok(())
+}
+
+async fn upsert_setting(tx: &mut Conn, key: &str, value: &str, at: DateTime<Utc>) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO settings (key, value, updated_ms) VALUES ($1, $2, $3) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_ms = excluded.updated_ms",
+    )
+    .bind(key)
+    .bind(value)
+    .bind(ms(at))
+    .execute(&mut *tx)
+    .await?;
     Ok(())
 }
 

@@ -1,0 +1,197 @@
+//! A case's clocks as the scheduler's jobs. Whenever a case changes in a way its clocks
+//! depend on (opened, regraded, acknowledged, responded, resolved, reopened, extended, or its
+//! team's watch), its pending clock jobs are withdrawn and the stages still to come are
+//! scheduled again, in the same commit as the change. A job key names the deadline it was
+//! computed against, so a stage is never queued twice and a sent one is never repeated.
+
+use crate::config::Config;
+use crate::domain::clocks::{self, ClockFacts, ClockKind, Due, Stage};
+use crate::domain::{Case, CaseId, EventAction, NewCase};
+use crate::store::{JobState, JobWrite, NewJob, Store, StoreError};
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+pub const KIND: &str = "clock";
+
+/// What a clock job carries (the key says the same; this is easier to read back).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ClockJob {
+    pub clock: String,
+    pub stage: String,
+    pub deadline_ms: i64,
+}
+
+impl ClockJob {
+    pub fn parse(payload: &str) -> Option<(ClockKind, Stage, DateTime<Utc>)> {
+        let job: ClockJob = serde_json::from_str(payload).ok()?;
+        Some((
+            ClockKind::parse(&job.clock)?,
+            Stage::parse(&job.stage)?,
+            DateTime::from_timestamp_millis(job.deadline_ms)?,
+        ))
+    }
+}
+
+/// A team's heightened watch, kept as the setting `watch:<team>`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Watch {
+    pub reason: String,
+    pub by: String,
+    pub since: DateTime<Utc>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+pub fn watch_key(team: &str) -> String {
+    format!("watch:{team}")
+}
+
+/// The team's watch if one is on at `now` (one that ran out is off, even before its end
+/// job has run).
+pub async fn watch_of(store: &dyn Store, team: &str, now: DateTime<Utc>) -> Result<Option<Watch>, StoreError> {
+    let Some(value) = store.setting(&watch_key(team)).await? else { return Ok(None) };
+    let watch: Option<Watch> = serde_json::from_str(&value).ok();
+    Ok(watch.filter(|w| w.until.is_none_or(|until| until > now)))
+}
+
+/// The sum of `/due` extensions per clock, from the case's events.
+pub async fn extensions(store: &dyn Store, case: CaseId) -> Result<[Duration; 3], StoreError> {
+    let mut sum = [Duration::zero(); 3];
+    for e in store.events(case).await? {
+        if e.action != EventAction::ClockExtended {
+            continue;
+        }
+        let clock = e.details["clock"].as_str().and_then(ClockKind::parse);
+        if let (Some(clock), Some(secs)) = (clock, e.details["seconds"].as_i64()) {
+            sum[clock.index()] += Duration::seconds(secs);
+        }
+    }
+    Ok(sum)
+}
+
+pub fn facts_of(case: &Case, extensions: [Duration; 3], watch: bool) -> ClockFacts {
+    ClockFacts {
+        opened_at: case.opened_at,
+        grade: case.grade,
+        acknowledged_at: case.acknowledged_at,
+        responded_at: case.responded_at,
+        resolved_at: case.resolved_at,
+        extensions,
+        watch,
+    }
+}
+
+/// Everything the clocks of a stored case depend on, read from the store.
+pub async fn facts(store: &dyn Store, case: &Case, now: DateTime<Utc>) -> Result<ClockFacts, StoreError> {
+    let ext = extensions(store, case.id).await?;
+    let watch = watch_of(store, &case.team, now).await?.is_some();
+    Ok(facts_of(case, ext, watch))
+}
+
+fn job(team: &str, key: String, due: &Due) -> NewJob {
+    let payload = ClockJob {
+        clock: due.kind.as_str().into(),
+        stage: due.stage.as_str().into_owned(),
+        deadline_ms: due.deadline.timestamp_millis(),
+    };
+    NewJob {
+        key,
+        kind: KIND.into(),
+        case: None,
+        team: Some(team.to_string()),
+        due: due.at,
+        payload: serde_json::to_string(&payload).expect("a clock job serialises"),
+    }
+}
+
+/// Only the next stage of each clock is queued: a running clock has one pending job, and
+/// each stage, when it runs, queues the one after it. That keeps the jobs table at three rows
+/// per open case, however many reminders the policy has.
+fn next_per_clock(dues: Vec<Due>) -> Vec<Due> {
+    let mut seen = Vec::new();
+    dues.into_iter()
+        .filter(|d| {
+            !seen.contains(&d.kind) && {
+                seen.push(d.kind);
+                true
+            }
+        })
+        .collect()
+}
+
+/// The jobs of a case being opened (its number comes with the commit).
+pub fn for_new(config: &Config, new: &NewCase, watch: bool) -> Vec<JobWrite> {
+    let mut facts = ClockFacts::new(new.opened_at, new.grade);
+    facts.watch = watch;
+    next_per_clock(clocks::schedule(&config.clocks, &facts, &[], new.opened_at))
+        .iter()
+        .map(|due| JobWrite::ScheduleForCase(job(&new.team, clocks::job_key_with("{case}", due), due)))
+        .collect()
+}
+
+/// What the commit that reschedules a case is about to change, beyond the case itself.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Pending {
+    /// A `/due` extension.
+    pub extension: Option<(ClockKind, Duration)>,
+    /// A watch turned on or off.
+    pub watch: Option<bool>,
+    /// The stage whose job this commit runs (not yet marked done in the store).
+    pub sent: Option<(ClockKind, Stage)>,
+}
+
+/// The schedule of a stored case as it is now (`case` as about to be written).
+pub async fn reschedule(
+    store: &dyn Store,
+    config: &Config,
+    case: &Case,
+    now: DateTime<Utc>,
+) -> Result<Vec<JobWrite>, StoreError> {
+    reschedule_with(store, config, case, Pending::default(), now).await
+}
+
+/// The same, counting what the same commit is about to write.
+pub async fn reschedule_with(
+    store: &dyn Store,
+    config: &Config,
+    case: &Case,
+    pending: Pending,
+    now: DateTime<Utc>,
+) -> Result<Vec<JobWrite>, StoreError> {
+    let mut jobs = vec![JobWrite::WithdrawCase { case: case.id, kind: KIND.into() }];
+    if !case.state.is_active() {
+        return Ok(jobs);
+    }
+    let mut facts = facts(store, case, now).await?;
+    if let Some((clock, extra)) = pending.extension {
+        facts.extensions[clock.index()] += extra;
+    }
+    if let Some(watch) = pending.watch {
+        facts.watch = watch;
+    }
+    let mut sent: Vec<(ClockKind, Stage)> = store
+        .case_jobs(case.id)
+        .await?
+        .into_iter()
+        .filter(|j| j.kind == KIND && j.state == JobState::Done)
+        .filter_map(|j| clocks::parse_job_key(&j.key))
+        .collect();
+    sent.extend(pending.sent);
+    // A stage already announced is not announced again when an extension, a lighter grade or
+    // the end of a watch moves it into the future: the team heard it once.
+    let due = clocks::schedule(&config.clocks, &facts, &sent, now);
+    let unsent = due.into_iter().filter(|d| !sent.contains(&(d.kind, d.stage))).collect();
+    for due in next_per_clock(unsent) {
+        let job = NewJob { case: Some(case.id), ..job(&case.team, clocks::job_key(case.id, &due), &due) };
+        jobs.push(JobWrite::Schedule(job));
+    }
+    Ok(jobs)
+}
+
+/// Whether a change from `before` to `after` moves any clock.
+pub fn moved(before: &Case, after: &Case) -> bool {
+    before.grade != after.grade
+        || before.state != after.state
+        || before.acknowledged_at != after.acknowledged_at
+        || before.responded_at != after.responded_at
+        || before.resolved_at != after.resolved_at
+}
