@@ -45,6 +45,10 @@ fn main() {
     let sizes = [("~200 B", small), ("~4 KB", ARTICLE)];
     println!("texts: {} B, {} B, long {} B\n", small.len(), ARTICLE.len(), long.len());
 
+    if std::env::args().skip(1).any(|a| a == "grading") {
+        return grading_only(&analyzer, &rules, &sizes);
+    }
+
     let mut rows: Vec<(&str, Vec<Stats>)> = Vec::new();
     let mut row = |name, f: &dyn Fn(&str) -> Stats| rows.push((name, sizes.iter().map(|(_, t)| f(t)).collect()));
     row("jieba-rs `cut(text, true)` (raw, for reference)", &|t| latency(|| jieba.cut(t, true)));
@@ -122,6 +126,41 @@ fn main() {
         verdict(grading_p99 <= 20e-6)
     );
     println!("- ≥ 30 MB/s through segmentation + rules, one core: {mbs:.1} MB/s → {}", verdict(mbs >= 30.0));
+}
+
+/// `cargo bench --bench text -- grading`: only the grading step and `classify` (a few seconds, no
+/// Python), for working on the matcher.
+///
+/// `-- grading N` instead makes exactly N grading-step calls on the ~4 KB text and prints nothing
+/// else: a fixed amount of work to profile, e.g. under `valgrind --tool=callgrind`.
+fn grading_only(analyzer: &Analyzer, rules: &Rules, sizes: &[(&str, &str)]) {
+    if let Some(n) = std::env::args().filter_map(|a| a.parse::<usize>().ok()).next() {
+        let tokens = analyzer.tokens(sizes[1].1);
+        let total: f64 = (0..n).map(|_| black_box(grade(rules.classify(black_box(&tokens))))).sum();
+        println!("{n} grading-step calls on {} tokens, score sum {total}", tokens.len());
+        return;
+    }
+    println!("| step | {} p50 | p99 | {} p50 | p99 | calls |", sizes[0].0, sizes[1].0);
+    println!("|---|---:|---:|---:|---:|---:|");
+    for _ in 0..2 {
+        let stats: Vec<Stats> = sizes
+            .iter()
+            .map(|(_, t)| {
+                let tokens = analyzer.tokens(t);
+                latency(|| rules.classify(&tokens))
+            })
+            .collect();
+        print_row("(b) `Rules::classify` on tokens", &stats);
+        let stats: Vec<Stats> = sizes
+            .iter()
+            .map(|(_, t)| {
+                let tokens = analyzer.tokens(t);
+                latency(|| grade(rules.classify(&tokens)))
+            })
+            .collect();
+        print_row("grading step: classify + `grading::assess`", &stats);
+    }
+    println!("load average: {}", loadavg());
 }
 
 fn whole(analyzer: &Analyzer, rules: &Rules, text: &str) -> (usize, u64) {

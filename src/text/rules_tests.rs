@@ -151,3 +151,19 @@ fn user_dictionary_words_are_matched_as_one_token() {
     let hits = rules.classify(&analyzer.tokens("今晨发生燃气管网泄漏"));
     assert_eq!(names(&hits), ["network"]);
 }
+
+#[test]
+fn calls_on_one_thread_share_nothing_but_scratch_space() {
+    // The working space is kept per thread: rules of another size in between, a text with only
+    // an exclusion, then the first rules again must each start from nothing.
+    let big = rules();
+    let small = Rules::new(test_analyzer(), &[category("bridges", 1.0, &["大桥"], &["演习"])]);
+    let text = test_analyzer().tokens("江北区燃气泄漏，交通事故，长江大桥停电");
+    let first = big.classify(&text);
+    assert_eq!(names(&first), ["safety", "outage", "traffic"]);
+    assert_eq!(names(&small.classify(&text)), ["bridges"]);
+    assert_eq!(small.classify(&test_analyzer().tokens("长江大桥演习")), []);
+    assert_eq!(big.classify(&text), first);
+    let on_another_thread = std::thread::scope(|s| s.spawn(|| big.classify(&text)).join().unwrap());
+    assert_eq!(on_another_thread, first);
+}
