@@ -2,7 +2,6 @@
 //! commits the new state, its event and its notices together. If someone else changed the
 //! case in between, the store refuses the write and the decision is taken again.
 
-use super::clocks::Pending;
 use super::{Ctx, Done, Failure, Notice, format};
 use crate::domain::case::Transition;
 use crate::domain::clocks::ClockKind;
@@ -33,24 +32,16 @@ pub(super) async fn due(
     let extra = chrono::Duration::seconds(seconds);
     for _ in 0..ATTEMPTS {
         let mut case = ctx.app.store.case(id).await?.ok_or_else(|| not_found(id))?;
-        if !case.state.is_active() {
-            return Err(TransitionError::NotWhile { case: id, what: Transition::Assign, state: case.state }.into());
-        }
         let store = ctx.app.store.as_ref();
         let mut facts = super::clocks::facts(store, &case, ctx.now).await?;
-        if facts.stopped_at(clock).is_some() {
-            return Err(Failure::User(t!("due-stopped", "case" => id.to_string(), "clock" => clock_text(clock))));
+        // A finished case's clocks have all stopped, whatever its state.
+        if !case.state.is_active() || facts.stopped_at(clock).is_some() {
+            return Err(Failure::User(t!("due-stopped", "case" => id.to_string(), "clock" => format::clock(clock))));
         }
         facts.extensions[clock.index()] += extra;
         let deadline = crate::domain::clocks::deadline(&ctx.app.config.clocks, &facts, clock);
-        let jobs = super::clocks::reschedule_with(
-            store,
-            &ctx.app.config,
-            &case,
-            Pending { extension: Some((clock, extra)), ..Pending::default() },
-            ctx.now,
-        )
-        .await?;
+        let sent = super::clocks::sent_stages(store, id).await?;
+        let jobs = super::clocks::jobs_for(&ctx.app.config, &case, &facts, &sent, ctx.now);
         if ctx.person.roles.contains(Role::Leader) {
             case.adopt_leader(&ctx.person.name);
         }
@@ -77,14 +68,6 @@ pub(super) async fn due(
         }
     }
     Err(Failure::Internal(anyhow::anyhow!("case {id} kept changing while extending a clock")))
-}
-
-fn clock_text(clock: ClockKind) -> Text {
-    match clock {
-        ClockKind::Acknowledge => t!("clock-ack"),
-        ClockKind::Respond => t!("clock-respond"),
-        ClockKind::Resolve => t!("clock-resolve"),
-    }
 }
 
 pub(super) fn not_found(id: CaseId) -> Failure {
@@ -117,8 +100,7 @@ pub(super) async fn open(
         drill: false,
         opened_at: ctx.now,
     };
-    let watch = super::clocks::watch_of(ctx.app.store.as_ref(), &ctx.team.name, ctx.now).await?.is_some();
-    let (new, duty) = super::duty::on_new_case(&ctx.app.config, ctx.app.store.as_ref(), new, watch).await?;
+    let (new, duty, jobs) = super::clocks::opening(&ctx.app.config, ctx.app.store.as_ref(), new).await?;
     let mut outbox = ctx.notices(&notice);
     if let Some(duty) = duty {
         outbox.extend(ctx.notices(&duty));
@@ -126,11 +108,11 @@ pub(super) async fn open(
     ctx.app
         .store
         .commit(Commit {
-            case: CaseWrite::Insert(new.clone()),
+            case: CaseWrite::Insert(new),
             events: vec![ctx.event(EventAction::Opened, details)],
             outbox,
             handled: ctx.handled.clone(),
-            jobs: super::clocks::for_new(&ctx.app.config, &new, watch),
+            jobs,
             ..Commit::new(CaseWrite::None, ctx.now)
         })
         .await?;
@@ -193,8 +175,9 @@ pub(super) async fn claim(ctx: &Ctx<'_>, id: CaseId) -> Result<Done, Failure> {
     .await
 }
 
-pub(super) async fn assign(ctx: &Ctx<'_>, id: CaseId, who: &str) -> Result<Done, Failure> {
-    let config = &ctx.app.config;
+/// Someone who can own a case (or take a duty shift): a configured member or leader.
+pub(super) fn owner_candidate<'a>(ctx: &Ctx<'a>, who: &str) -> Result<&'a crate::config::Person, Failure> {
+    let config: &'a crate::config::Config = &ctx.app.config;
     let Some(owner) = config.person(who) else {
         let names = config.people.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ");
         return Err(Failure::User(t!("person-unknown", "name" => who, "people" => names)));
@@ -202,6 +185,11 @@ pub(super) async fn assign(ctx: &Ctx<'_>, id: CaseId, who: &str) -> Result<Done,
     if !(owner.roles.contains(Role::Member) || owner.roles.contains(Role::Leader)) {
         return Err(Failure::User(t!("person-cannot-own", "name" => owner.display.as_str())));
     }
+    Ok(owner)
+}
+
+pub(super) async fn assign(ctx: &Ctx<'_>, id: CaseId, who: &str) -> Result<Done, Failure> {
+    let owner = owner_candidate(ctx, who)?;
     let by = ctx.person.display.clone();
     change(ctx, id, |case| {
         let previous = case.owner.clone();

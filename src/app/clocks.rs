@@ -128,15 +128,52 @@ pub fn for_new(config: &Config, new: &NewCase, watch: bool) -> Vec<JobWrite> {
         .collect()
 }
 
-/// What the commit that reschedules a case is about to change, beyond the case itself.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Pending {
-    /// A `/due` extension.
-    pub extension: Option<(ClockKind, Duration)>,
-    /// A watch turned on or off.
-    pub watch: Option<bool>,
-    /// The stage whose job this commit runs (not yet marked done in the store).
-    pub sent: Option<(ClockKind, Stage)>,
+/// A case about to be opened with everything its opening brings: the person on duty as owner
+/// (or a notice naming them) and its first clock jobs, on the team's current watch.
+pub async fn opening(
+    config: &Config,
+    store: &dyn Store,
+    new: NewCase,
+) -> Result<(NewCase, Option<super::Notice>, Vec<JobWrite>), StoreError> {
+    let watch = watch_of(store, &new.team, new.opened_at).await?.is_some();
+    let (new, duty) = super::duty::on_new_case(config, store, new, watch).await?;
+    let jobs = for_new(config, &new, watch);
+    Ok((new, duty, jobs))
+}
+
+/// The stages of a case's clocks already announced.
+pub async fn sent_stages(store: &dyn Store, case: CaseId) -> Result<Vec<(ClockKind, Stage)>, StoreError> {
+    Ok(store
+        .case_jobs(case)
+        .await?
+        .into_iter()
+        .filter(|j| j.kind == KIND && j.state == JobState::Done)
+        .filter_map(|j| clocks::parse_job_key(&j.key))
+        .collect())
+}
+
+/// A case's new schedule from its clock facts as the commit will leave them: its pending
+/// clock jobs are withdrawn and the next unsent stage of each running clock queued.
+pub fn jobs_for(
+    config: &Config,
+    case: &Case,
+    facts: &ClockFacts,
+    sent: &[(ClockKind, Stage)],
+    now: DateTime<Utc>,
+) -> Vec<JobWrite> {
+    let mut jobs = vec![JobWrite::WithdrawCase { case: case.id, kind: KIND.into() }];
+    if !case.state.is_active() {
+        return jobs;
+    }
+    // A stage already announced is not announced again when an extension, a lighter grade or
+    // the end of a watch moves it into the future: the team heard it once.
+    let due = clocks::schedule(&config.clocks, facts, sent, now);
+    let unsent = due.into_iter().filter(|d| !sent.contains(&(d.kind, d.stage))).collect();
+    for due in next_per_clock(unsent) {
+        let job = NewJob { case: Some(case.id), ..job(&case.team, clocks::job_key(case.id, &due), &due) };
+        jobs.push(JobWrite::Schedule(job));
+    }
+    jobs
 }
 
 /// The schedule of a stored case as it is now (`case` as about to be written).
@@ -146,43 +183,26 @@ pub async fn reschedule(
     case: &Case,
     now: DateTime<Utc>,
 ) -> Result<Vec<JobWrite>, StoreError> {
-    reschedule_with(store, config, case, Pending::default(), now).await
+    if !case.state.is_active() {
+        return Ok(jobs_for(config, case, &ClockFacts::new(case.opened_at, case.grade), &[], now));
+    }
+    let facts = facts(store, case, now).await?;
+    Ok(jobs_for(config, case, &facts, &sent_stages(store, case.id).await?, now))
 }
 
-/// The same, counting what the same commit is about to write.
-pub async fn reschedule_with(
+/// Every active case of a team rescheduled for a watch turned on or off by the same commit.
+pub async fn reschedule_team(
     store: &dyn Store,
     config: &Config,
-    case: &Case,
-    pending: Pending,
+    team: &str,
+    watch: bool,
     now: DateTime<Utc>,
 ) -> Result<Vec<JobWrite>, StoreError> {
-    let mut jobs = vec![JobWrite::WithdrawCase { case: case.id, kind: KIND.into() }];
-    if !case.state.is_active() {
-        return Ok(jobs);
-    }
-    let mut facts = facts(store, case, now).await?;
-    if let Some((clock, extra)) = pending.extension {
-        facts.extensions[clock.index()] += extra;
-    }
-    if let Some(watch) = pending.watch {
-        facts.watch = watch;
-    }
-    let mut sent: Vec<(ClockKind, Stage)> = store
-        .case_jobs(case.id)
-        .await?
-        .into_iter()
-        .filter(|j| j.kind == KIND && j.state == JobState::Done)
-        .filter_map(|j| clocks::parse_job_key(&j.key))
-        .collect();
-    sent.extend(pending.sent);
-    // A stage already announced is not announced again when an extension, a lighter grade or
-    // the end of a watch moves it into the future: the team heard it once.
-    let due = clocks::schedule(&config.clocks, &facts, &sent, now);
-    let unsent = due.into_iter().filter(|d| !sent.contains(&(d.kind, d.stage))).collect();
-    for due in next_per_clock(unsent) {
-        let job = NewJob { case: Some(case.id), ..job(&case.team, clocks::job_key(case.id, &due), &due) };
-        jobs.push(JobWrite::Schedule(job));
+    let cases = store.cases(&crate::store::CaseFilter { on_ledger: true, owner: None, limit: None }).await?;
+    let mut jobs = vec![];
+    for case in cases.iter().filter(|c| c.team == team && c.state.is_active()) {
+        let facts = facts_of(case, extensions(store, case.id).await?, watch);
+        jobs.extend(jobs_for(config, case, &facts, &sent_stages(store, case.id).await?, now));
     }
     Ok(jobs)
 }

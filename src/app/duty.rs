@@ -1,11 +1,11 @@
 //! Duty and heightened watch: who takes new cases now, and the team's state of alert.
 
-use super::clocks::{self, Pending, Watch};
+use super::clocks::{self, Watch};
 use super::{Ctx, Done, Failure, Notice, format};
 use crate::config::Config;
 use crate::domain::roster::{self, NewCaseDuty, Swap};
 use crate::domain::{EventAction, NewCase};
-use crate::store::{CaseFilter, CaseWrite, Commit, JobWrite, Store, StoreError};
+use crate::store::{CaseWrite, Commit, JobWrite, Store, StoreError};
 use crate::t;
 use chrono::{Duration, NaiveDate};
 use serde_json::json;
@@ -79,15 +79,10 @@ pub(super) async fn show(ctx: &Ctx<'_>) -> Result<Done, Failure> {
 
 /// `/duty swap <person> <date>`: the shift that starts that day goes to someone else.
 pub(super) async fn swap(ctx: &Ctx<'_>, name: &str, date: NaiveDate) -> Result<Done, Failure> {
-    let Some(duty) = &ctx.team.duty else { return Ok(Done::Reply(ctx.render(&t!("duty-none")))) };
-    let config = &ctx.app.config;
-    let Some(person) = config.person(name) else {
-        let names = duty.rotation.people.join(", ");
-        return Err(Failure::User(t!("person-unknown", "name" => name, "people" => names)));
-    };
-    if !(person.roles.contains(crate::domain::Role::Member) || person.roles.contains(crate::domain::Role::Leader)) {
-        return Err(Failure::User(t!("person-cannot-own", "name" => person.display.as_str())));
+    if ctx.team.duty.is_none() {
+        return Ok(Done::Reply(ctx.render(&t!("duty-none"))));
     }
+    let person = super::cases::owner_candidate(ctx, name)?;
     let date_text = date.format("%Y-%m-%d").to_string();
     let key = format!("{}{date_text}", swap_prefix(&ctx.team.name));
     let notice =
@@ -111,6 +106,7 @@ pub(super) async fn swap(ctx: &Ctx<'_>, name: &str, date: NaiveDate) -> Result<D
 pub(super) async fn watch(ctx: &Ctx<'_>, on: Option<(String, Option<i64>)>) -> Result<Done, Failure> {
     let store = ctx.app.store.as_ref();
     let key = clocks::watch_key(&ctx.team.name);
+    let watching = on.is_some();
     let (value, event, notice, mut jobs) = match on {
         Some((reason, seconds)) => {
             let until = seconds.map(|s| ctx.now + Duration::seconds(s));
@@ -137,8 +133,9 @@ pub(super) async fn watch(ctx: &Ctx<'_>, on: Option<(String, Option<i64>)>) -> R
         settings: vec![(key.clone(), value.clone())],
         ..Commit::new(CaseWrite::None, ctx.now)
     };
-    // The cases' new schedules are computed as if the setting were already written.
-    jobs.extend(rescheduled_team(ctx, &value).await?);
+    // The cases' new schedules are computed for the watch this commit leaves on or off.
+    let config = &ctx.app.config;
+    jobs.extend(clocks::reschedule_team(store, config, &ctx.team.name, watching, ctx.now).await?);
     ctx.app.store.commit(Commit { jobs, ..commit }).await?;
     Ok(Done::Committed)
 }
@@ -153,24 +150,4 @@ fn end_job(team: &str, until: chrono::DateTime<chrono::Utc>) -> JobWrite {
         due: until,
         payload: "{}".into(),
     })
-}
-
-async fn rescheduled_team(ctx: &Ctx<'_>, watch_value: &str) -> Result<Vec<JobWrite>, StoreError> {
-    let store = ctx.app.store.as_ref();
-    let watch = serde_json::from_str::<Watch>(watch_value).ok().is_some_and(|w| w.until.is_none_or(|u| u > ctx.now));
-    let cases = store.cases(&CaseFilter { on_ledger: true, owner: None, limit: None }).await?;
-    let mut jobs = vec![];
-    for case in cases.iter().filter(|c| c.team == ctx.team.name && c.state.is_active()) {
-        jobs.extend(
-            clocks::reschedule_with(
-                store,
-                &ctx.app.config,
-                case,
-                Pending { watch: Some(watch), ..Pending::default() },
-                ctx.now,
-            )
-            .await?,
-        );
-    }
-    Ok(jobs)
 }

@@ -78,6 +78,16 @@ pub fn prefix(s: &str, max: usize) -> (&str, bool) {
     }
 }
 
+/// A clock's name in the reader's language.
+pub fn clock(kind: crate::domain::clocks::ClockKind) -> Text {
+    use crate::domain::clocks::ClockKind;
+    match kind {
+        ClockKind::Acknowledge => t!("clock-ack"),
+        ClockKind::Respond => t!("clock-respond"),
+        ClockKind::Resolve => t!("clock-resolve"),
+    }
+}
+
 /// A length of time in the largest two units (`2d 4h`, `1h 5m`, `45s`), the same in every language.
 pub fn span(d: chrono::Duration) -> String {
     let s = d.num_seconds().max(0);

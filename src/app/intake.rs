@@ -242,13 +242,11 @@ impl Pipeline {
             drill: false,
             opened_at: now,
         };
-        let watch = super::clocks::watch_of(self.store.as_ref(), &team, now).await?.is_some();
-        let (new, duty) = super::duty::on_new_case(&self.config, self.store.as_ref(), new, watch).await?;
+        let (new, duty, jobs) = super::clocks::opening(&self.config, self.store.as_ref(), new).await?;
         let mut outbox = self.notice(&team, &notice);
         if let Some(duty) = duty {
             outbox.extend(self.notice(&team, &duty));
         }
-        let jobs = super::clocks::for_new(&self.config, &new, watch);
         let commit = Commit {
             case: CaseWrite::Insert(new),
             events: vec![self.event(EventAction::Opened, details, now)],

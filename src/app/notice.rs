@@ -5,6 +5,7 @@
 
 use super::format;
 use crate::config::Config;
+use crate::domain::clocks::ClockKind;
 use crate::domain::{CaseId, Grade, Locale};
 use crate::i18n::{I18n, Text};
 use crate::t;
@@ -256,13 +257,9 @@ impl Notice {
     }
 }
 
-/// A clock's name in the reader's language.
+/// A clock's name in the reader's language, from its stored form (`ack`).
 fn clock_name(clock: &str) -> Text {
-    match clock {
-        "ack" => t!("clock-ack"),
-        "respond" => t!("clock-respond"),
-        _ => t!("clock-resolve"),
-    }
+    format::clock(ClockKind::parse(clock).unwrap_or(ClockKind::Resolve))
 }
 
 /// A timed notice sent after its time (tocsin was down) says so.

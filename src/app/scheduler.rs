@@ -6,7 +6,7 @@
 //! lease runs out. Jobs that fell due while tocsin was down run once at start, and say they
 //! are late. Between runs the scheduler sleeps until the next job is due or a commit wakes it.
 
-use super::clocks::{self, ClockJob, Pending};
+use super::clocks::{self, ClockJob};
 use super::{App, Notice};
 use crate::domain::clocks::{ClockKind, Stage};
 use crate::domain::{EventAction, NewEvent};
@@ -135,8 +135,9 @@ impl App {
             _ => vec![],
         };
         // The stage after this one is queued by the same commit.
-        let pending = Pending { sent: Some((kind, stage)), ..Pending::default() };
-        let jobs = clocks::reschedule_with(self.store.as_ref(), &self.config, &case, pending, now).await?;
+        let mut sent = clocks::sent_stages(self.store.as_ref(), id).await?;
+        sent.push((kind, stage));
+        let jobs = clocks::jobs_for(&self.config, &case, &facts, &sent, now);
         // Written back unchanged: the commit belongs to the case (its notice and event do),
         // and a change made meanwhile (an /ack) is a conflict that makes us look again.
         Ok(Commit { events, outbox, jobs, ..Commit::new(CaseWrite::Update(case), now) })
@@ -153,20 +154,7 @@ impl App {
         if current.as_ref().and_then(|w| w.until) != Some(job.due) {
             return Ok(nothing);
         }
-        let cases = self.store.cases(&crate::store::CaseFilter { on_ledger: true, owner: None, limit: None }).await?;
-        let mut jobs = vec![];
-        for case in cases.iter().filter(|c| c.team == team.name && c.state.is_active()) {
-            jobs.extend(
-                clocks::reschedule_with(
-                    self.store.as_ref(),
-                    &self.config,
-                    case,
-                    Pending { watch: Some(false), ..Pending::default() },
-                    now,
-                )
-                .await?,
-            );
-        }
+        let jobs = clocks::reschedule_team(self.store.as_ref(), &self.config, &team.name, false, now).await?;
         let notice = Notice::WatchEnded { by: super::intake::SYSTEM.into() };
         let outbox = self
             .config
