@@ -17,7 +17,7 @@
 //! cases or merged into one.
 //!
 //! Beside the runs, to see where the time goes: the HTTP floor (`GET /healthz`), the analysis a
-//! signal costs (segmentation + rules + SimHash), `Store::story_signals` over the final ledger,
+//! signal costs (segmentation + rules + SimHash + sketch), `Store::story_signals` over the final ledger,
 //! the store alone (commit only; and story scan + commit, as the pipeline does, without HTTP and
 //! analysis), a run with a 1 s grading window (so the story scan stays short), and CPU time by
 //! thread group (tocsin's runtime, sqlx's SQLite threads, the load generator, Postgres).
@@ -44,7 +44,7 @@ use tocsin::domain::{EventAction, Grade, NewCase, NewEvent};
 use tocsin::platform::Platform;
 use tocsin::run::{Secrets, Services};
 use tocsin::store::{CaseWrite, Commit, NewOutbox, NewSignal, Store};
-use tocsin::text::{Analyzer, Rules, hamming, simhash};
+use tocsin::text::{Analyzer, DEFAULT_OVERLAP, Rules, Sketch, hamming, simhash, sketch};
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
 
@@ -1377,6 +1377,7 @@ fn stories_report(analyzer: &Analyzer, rules: &Rules) {
     let mut sizes = Vec::new();
     let mut costs = Vec::new();
     let mut hashes = Vec::new();
+    let mut sketches = Vec::new();
     let mut kinds = Vec::new();
     for seed in 0..SIMULATED_STORIES {
         let s = story(seed);
@@ -1387,9 +1388,11 @@ fn stories_report(analyzer: &Analyzer, rules: &Rules) {
         let tokens = analyzer.tokens(&text);
         let hits = rules.classify(&tokens);
         let hash = simhash(&tokens);
+        let words = sketch(&tokens);
         costs.push(started.elapsed().as_nanos() as u64);
         std::hint::black_box(hits);
         hashes.push(hash);
+        sketches.push(words);
     }
     sizes.sort_unstable();
     costs.sort_unstable();
@@ -1428,7 +1431,7 @@ fn stories_report(analyzer: &Analyzer, rules: &Rules) {
         (0..SIMULATED_STORIES).filter(|&s| story(s).zh).count() * 100 / SIMULATED_STORIES as usize
     );
     println!(
-        "analysis per signal (Analyzer::tokens + Rules::classify + simhash, one thread): p50 {:.1} µs, p99 {:.1} µs",
+        "analysis per signal (Analyzer::tokens + Rules::classify + simhash + sketch, one thread): p50 {:.1} µs, p99 {:.1} µs",
         at(&costs, 0.5) as f64 / 1e3,
         at(&costs, 0.99) as f64 / 1e3
     );
@@ -1438,6 +1441,33 @@ fn stories_report(analyzer: &Analyzer, rules: &Rules) {
          another kind of incident"
     );
     println!("Hamming distance between unrelated stories: Chinese {}; English {}", unrelated(true), unrelated(false));
+    // The second check tocsin makes: of the pairs SimHash takes for one story, those that also
+    // share at least DEFAULT_OVERLAP of their content words (every pair here is two stories).
+    let mut overlaps = Vec::new();
+    let mut joined = 0;
+    for i in 1..hashes.len() {
+        let mut joins = false;
+        for j in 0..i {
+            if hamming(hashes[j], hashes[i]) <= SIMHASH_DISTANCE {
+                let r = sketches[i].resemblance(&sketches[j]);
+                joins |= r >= DEFAULT_OVERLAP;
+                overlaps.push(r);
+            }
+        }
+        joined += usize::from(joins);
+    }
+    overlaps.sort_by(f64::total_cmp);
+    let q = |p: f64| overlaps.get(((overlaps.len().max(1) - 1) as f64 * p).round() as usize).copied().unwrap_or(0.0);
+    println!(
+        "with the token check too (resemblance ≥ {DEFAULT_OVERLAP}): {joined} of {SIMULATED_STORIES} would join an \
+         earlier story; resemblance of the {} SimHash look-alike pairs: median {:.2}, 99.9 % {:.2}, max {:.2}; {} \
+         pairs at ≥ {DEFAULT_OVERLAP}",
+        overlaps.len(),
+        q(0.5),
+        q(0.999),
+        q(1.0),
+        overlaps.iter().filter(|&&r| r >= DEFAULT_OVERLAP).count()
+    );
     let s = story(1);
     println!("example: {} / {}", s.title, s.body);
     let s = story(4);
@@ -1630,8 +1660,8 @@ async fn raw_commit(pool: &sqlx::SqlitePool, p: &Prepared) -> Result<(), sqlx::E
     .execute(&mut *tx)
     .await?;
     sqlx::query(
-        "INSERT INTO signals (case_id, source, title, url, fingerprint, simhash, score, explanation, received_ms) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO signals (case_id, source, title, url, fingerprint, simhash, sketch, score, explanation, \
+         received_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(id)
     .bind("news-wire")
@@ -1639,6 +1669,7 @@ async fn raw_commit(pool: &sqlx::SqlitePool, p: &Prepared) -> Result<(), sqlx::E
     .bind(&p.source)
     .bind(None::<String>)
     .bind(p.simhash as i64)
+    .bind(p.sketch.to_bytes())
     .bind(p.score)
     .bind(&p.explanation)
     .bind(now)
@@ -1654,6 +1685,7 @@ struct Prepared {
     body: String,
     source: String,
     simhash: u64,
+    sketch: Sketch,
     score: f64,
     grade: Grade,
     explanation: String,
@@ -1679,6 +1711,7 @@ fn prepare(seed: u64, analyzer: &Analyzer, rules: &Rules) -> Prepared {
         payload: notice.to_payload(),
         source: format!("https://news.example.org/s/{seed}/0"),
         simhash: simhash(&tokens),
+        sketch: sketch(&tokens),
         score: e.score,
         grade: e.grade,
         explanation: serde_json::to_string(&e).expect("an explanation serialises"),
@@ -1719,6 +1752,7 @@ impl Prepared {
                 url: Some(self.source.clone()),
                 fingerprint: None,
                 simhash: self.simhash,
+                sketch: Some(self.sketch.clone()),
                 score: self.score,
                 explanation: self.explanation.clone(),
                 received_at: now,

@@ -47,6 +47,12 @@ impl From<i64> for Arg {
         Arg::Num(n)
     }
 }
+impl From<u32> for Arg {
+    fn from(n: u32) -> Arg {
+        Arg::from(i64::from(n))
+    }
+}
+
 impl From<usize> for Arg {
     fn from(n: usize) -> Arg {
         Arg::Num(i64::try_from(n).unwrap_or(i64::MAX))

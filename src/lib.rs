@@ -14,5 +14,6 @@ pub mod i18n;
 pub mod intake;
 pub mod platform;
 pub mod run;
+pub mod status_page;
 pub mod store;
 pub mod text;

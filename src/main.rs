@@ -25,6 +25,28 @@ enum Cmd {
         #[arg(long, default_value = "bot.toml")]
         config: PathBuf,
     },
+    /// Print the leaders' report (new, open, overdue, missed deadlines) as Markdown or CSV.
+    Report {
+        /// First day of the period (YYYY-MM-DD), from local midnight in each team's time zone.
+        #[arg(long)]
+        since: chrono::NaiveDate,
+        /// Day after the last one (YYYY-MM-DD); without it the period runs until now.
+        #[arg(long)]
+        until: Option<chrono::NaiveDate>,
+        #[arg(long, value_enum, default_value = "md")]
+        format: ReportFormat,
+        /// Only this team (by its name in bot.toml); every team by default.
+        #[arg(long)]
+        team: Option<String>,
+        /// Language of the Markdown (en or zh-CN); bot.toml's default locale otherwise.
+        #[arg(long)]
+        lang: Option<String>,
+        /// Database URL; defaults to $TOCSIN_DATABASE_URL, then to bot.toml's `database`.
+        #[arg(long, env = DATABASE_ENV, hide_env_values = true)]
+        database: Option<String>,
+        #[arg(long, default_value = "bot.toml")]
+        config: PathBuf,
+    },
     /// Apply database migrations and exit.
     Migrate {
         /// Database URL; defaults to $TOCSIN_DATABASE_URL, then to bot.toml's `database`.
@@ -33,6 +55,12 @@ enum Cmd {
         #[arg(long, default_value = "bot.toml")]
         config: PathBuf,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ReportFormat {
+    Md,
+    Csv,
 }
 
 fn main() -> ExitCode {
@@ -69,6 +97,25 @@ async fn dispatch(cmd: Cmd) -> anyhow::Result<()> {
         Cmd::CheckConfig { config } => {
             Config::load(&config)?;
             println!("{}: ok", config.display());
+            Ok(())
+        }
+        Cmd::Report { since, until, format, team, lang, database, config } => {
+            use tocsin::app::report;
+            let config = Config::load(&config)?;
+            let locale = match lang {
+                Some(l) => tocsin::domain::Locale::parse(&l).with_context(|| format!("unknown language {l:?}"))?,
+                None => config.default_locale,
+            };
+            let url = database.unwrap_or_else(|| config.database_url.clone());
+            let store = tocsin::store::connect(&url).await?;
+            store.migrate().await.context("migrating the database")?;
+            let format = match format {
+                ReportFormat::Md => report::Format::Markdown,
+                ReportFormat::Csv => report::Format::Csv,
+            };
+            let req = report::Request { team, since, until, format, locale };
+            let i18n = tocsin::i18n::I18n::new()?;
+            print!("{}", report::for_command_line(store.as_ref(), &config, &i18n, &req, chrono::Utc::now()).await?);
             Ok(())
         }
         Cmd::Migrate { database, config } => {

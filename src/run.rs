@@ -65,6 +65,8 @@ pub struct Services {
     pub webhook_addr: Option<SocketAddr>,
     /// Where the intake webhooks listen, when `[http]` is configured.
     pub http_addr: Option<SocketAddr>,
+    /// Where the public status page listens, when `[status_page]` is configured.
+    pub status_addr: Option<SocketAddr>,
     stop: watch::Sender<bool>,
     tasks: JoinSet<anyhow::Result<()>>,
 }
@@ -99,12 +101,14 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>, secrets: Secrets) -> a
         tasks.spawn(receiving);
     }
     let http_addr = start_intake(&config, &store, &app, &clock, &secrets, &stopped, &mut tasks).await?;
+    let status_addr = start_status_page(&config, &store, &i18n, &clock, &stopped, &mut tasks).await?;
     if config.platforms_in_use().contains(&Platform::Discord) {
         tracing::warn!(
             "Discord chats are configured, but this build cannot reach Discord yet; their messages stay queued"
         );
     }
 
+    app.queue_reports().await.context("queueing the daily reports")?;
     let scheduler = app.clone();
     let until_stopped = stopped.clone();
     tasks.spawn(async move {
@@ -117,7 +121,43 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>, secrets: Secrets) -> a
         w.run(stopped).await;
         Ok(())
     });
-    Ok(Services { app, worker, webhook_addr, http_addr, stop, tasks })
+    Ok(Services { app, worker, webhook_addr, http_addr, status_addr, stop, tasks })
+}
+
+/// The public status page, when bot.toml has a `[status_page]`.
+async fn start_status_page(
+    config: &Arc<Config>,
+    store: &Arc<dyn crate::store::Store>,
+    i18n: &Arc<I18n>,
+    clock: &Arc<dyn Clock>,
+    stopped: &watch::Receiver<bool>,
+    tasks: &mut JoinSet<anyhow::Result<()>>,
+) -> anyhow::Result<Option<SocketAddr>> {
+    let Some(page) = &config.status_page else { return Ok(None) };
+    let listener = tokio::net::TcpListener::bind(page.listen)
+        .await
+        .with_context(|| format!("listening for the status page on {}", page.listen))?;
+    let addr = listener.local_addr()?;
+    let router =
+        crate::status_page::router(store.clone(), page.clone(), config.default_locale, i18n.clone(), clock.now());
+    tracing::info!(%addr, "status page listening");
+    tasks.spawn(serve(listener, router, stopped.clone(), "serving the status page"));
+    Ok(Some(addr))
+}
+
+/// Serves `router` on `listener` until the stop signal, then finishes the requests in flight.
+async fn serve(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    mut stop: watch::Receiver<bool>,
+    what: &'static str,
+) -> anyhow::Result<()> {
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async move {
+            let _ = stop.wait_for(|s| *s).await;
+        })
+        .await
+        .context(what)
 }
 
 /// The intake webhooks and feed polling, when bot.toml configures them. jieba's dictionary
@@ -153,15 +193,7 @@ async fn start_intake(
             .with_context(|| format!("listening for intake webhooks on {}", http.listen))?;
         addr = Some(listener.local_addr()?);
         tracing::info!(addr = ?addr, "intake webhooks listening");
-        let mut stop = stopped.clone();
-        tasks.spawn(async move {
-            axum::serve(listener, router)
-                .with_graceful_shutdown(async move {
-                    let _ = stop.wait_for(|s| *s).await;
-                })
-                .await
-                .context("serving the intake webhooks")
-        });
+        tasks.spawn(serve(listener, router, stopped.clone(), "serving the intake webhooks"));
     }
     if !config.feeds.is_empty() {
         let feeds: Vec<FeedConfig> = config

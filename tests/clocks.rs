@@ -7,7 +7,7 @@ mod support;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use std::sync::Arc;
 use support::TestDb;
-use tocsin::app::{App, Invocation, Notice};
+use tocsin::app::{App, Notice};
 use tocsin::clock::ManualClock;
 use tocsin::config::Config;
 use tocsin::i18n::I18n;
@@ -41,15 +41,7 @@ impl Desk {
 
     /// Alice (leader, console) types a command.
     async fn say(&self, text: &str) {
-        let inv = Invocation {
-            platform: Platform::Console,
-            user_id: "alice".into(),
-            chat_id: "ops".into(),
-            text: text.into(),
-            topic: None,
-            bot_username: None,
-            dedup_key: None,
-        };
+        let inv = support::says(Platform::Console, "alice", "ops", text);
         let r = self.app.handle(&inv).await;
         assert!(r.committed, "{text:?} did not commit: {r:?}");
     }
@@ -157,6 +149,41 @@ async fn what_fell_due_while_tocsin_was_down_is_sent_once_and_late() {
     assert_eq!(kinds(&desk.at(12, 0).await), ["ops: ack 80% (late)", "leads: ack breached (late)"]);
     assert_eq!(kinds(&desk.at(12, 1).await), Vec::<String>::new(), "not repeated");
     assert_eq!(kinds(&desk.at(15, 0).await), ["hq: ack escalated"]);
+}
+
+#[tokio::test]
+async fn after_a_downtime_past_the_escalation_every_stage_is_sent_once_late() {
+    let db = TestDb::sqlite();
+    let clock = Arc::new(ManualClock::at(start()));
+    let desk = Desk::on(db.store().await, clock.clone());
+    desk.say("/new I Gas leak at the school").await;
+    desk.sent().await;
+    drop(desk);
+    // Down from the start to minute 20: every stage of the acknowledge clock fell due, and
+    // each is sent once, late, in order.
+    let desk = Desk::on(db.store().await, clock);
+    let sent = ["ops: ack 50% (late)", "ops: ack 80% (late)", "leads: ack breached (late)", "hq: ack escalated"];
+    assert_eq!(kinds(&desk.at(20, 0).await), sent);
+    let events = desk.store.events(tocsin::domain::CaseId::parse("1").unwrap()).await.unwrap();
+    let breaches = events.iter().filter(|e| e.action == tocsin::domain::EventAction::ClockBreached).count();
+    assert_eq!(breaches, 1);
+    assert_eq!(kinds(&desk.at(20, 1).await), Vec::<String>::new(), "and not again");
+}
+
+#[tokio::test]
+async fn a_regrade_that_puts_the_escalation_in_the_past_tells_the_leaders_of_the_breach_and_is_not_late() {
+    let db = TestDb::sqlite();
+    let desk = Desk::on(db.store().await, Arc::new(ManualClock::at(start())));
+    desk.say("/new IV Pothole on the school road").await;
+    desk.sent().await;
+    assert_eq!(kinds(&desk.at(20, 0).await), Vec::<String>::new());
+    // Grade I's acknowledge clock (10 min) ran out long ago: the most advanced stage is
+    // announced now, not a burst of stale reminders; the breach it implies is recorded too.
+    desk.say("/grade 1 I").await;
+    desk.sent().await;
+    assert_eq!(kinds(&desk.at(20, 1).await), ["leads: ack breached", "hq: ack escalated"]);
+    let events = desk.store.events(tocsin::domain::CaseId::parse("1").unwrap()).await.unwrap();
+    assert_eq!(events.iter().filter(|e| e.action == tocsin::domain::EventAction::ClockBreached).count(), 1);
 }
 
 #[tokio::test]

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use chrono::{TimeZone, Utc};
 use std::sync::{Arc, Mutex};
 use support::{BOT_TOML, TestDb};
-use tocsin::app::{App, Invocation};
+use tocsin::app::App;
 use tocsin::clock::{Clock, ManualClock};
 use tocsin::config::{Chat, Config};
 use tocsin::delivery::{Outgoing, SendError, Sender, Worker};
@@ -68,15 +68,7 @@ async fn rig(failures: Vec<SendError>) -> Rig {
 
 impl Rig {
     async fn say(&self, chat: &str, text: &str) {
-        let inv = Invocation {
-            platform: Platform::Console,
-            user_id: "alice".into(),
-            chat_id: chat.into(),
-            text: text.into(),
-            topic: None,
-            bot_username: None,
-            dedup_key: None,
-        };
+        let inv = support::says(Platform::Console, "alice", chat, text);
         assert!(self.app.handle(&inv).await.committed, "{text} should commit");
     }
 

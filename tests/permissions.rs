@@ -29,7 +29,7 @@ const Y: bool = true;
 const N: bool = false;
 
 /// The matrix as written down: columns are member, leader, spokesperson, observer.
-const MATRIX: [(Action, [bool; 4]); 18] = [
+const MATRIX: [(Action, [bool; 4]); 27] = [
     (Action::Help, [Y, Y, Y, Y]),
     (Action::WhoAmI, [Y, Y, Y, Y]),
     (Action::Status, [Y, Y, Y, Y]),
@@ -48,6 +48,15 @@ const MATRIX: [(Action, [bool; 4]); 18] = [
     (Action::Duty, [Y, Y, Y, Y]),
     (Action::DutySwap, [N, Y, N, N]),
     (Action::Watch, [N, Y, N, N]),
+    (Action::Report, [Y, Y, Y, Y]),
+    (Action::Draft, [Y, Y, N, N]),
+    (Action::Redraft, [Y, Y, N, N]),
+    (Action::Approve, [N, Y, N, N]),
+    (Action::Reject, [N, Y, N, N]),
+    (Action::Concern, [Y, Y, Y, N]),
+    (Action::Withdraw, [Y, Y, Y, N]),
+    (Action::Publish, [N, N, Y, N]),
+    (Action::Update, [N, N, Y, N]),
 ];
 
 /// A valid command for `action` against case `case`, in a state where it succeeds.
@@ -71,18 +80,27 @@ fn command_text(action: Action, case: i64) -> String {
         Action::Duty => "/duty".into(),
         Action::DutySwap => "/duty swap m1 2026-11-23".into(),
         Action::Watch => "/watch on storm warning for 2h".into(),
+        Action::Report => "/report week".into(),
+        Action::Draft => format!("/draft {case} We know of the gas smell and are checking it."),
+        Action::Redraft => format!("/redraft {case}.1 The gas company is checking the main."),
+        Action::Approve => format!("/approve {case}.1"),
+        Action::Reject => format!("/reject {case}.1 the cause is not confirmed"),
+        Action::Concern => format!("/concern {case}.1 the cause is not confirmed"),
+        Action::Withdraw => format!("/withdraw {case}.1"),
+        Action::Publish => format!("/publish {case}.1"),
+        Action::Update => format!("/update {case} investigating Crews are on site."),
     }
 }
 
 /// Whether an allowed `action` commits a decision (rather than only answering).
 fn changes_something(action: Action) -> bool {
     match action {
-        Action::Help | Action::WhoAmI | Action::Status | Action::List => false,
+        Action::Help | Action::WhoAmI | Action::Status | Action::List | Action::Report | Action::Duty => false,
         Action::New | Action::Ack | Action::Claim | Action::Resolve | Action::Assign => true,
         Action::Grade | Action::Reopen | Action::Dismiss | Action::Close | Action::Lang => true,
-        Action::Due | Action::Watch => true,
-        // This team has no roster: the answer says so and changes nothing.
-        Action::Duty | Action::DutySwap => false,
+        Action::Due | Action::Watch | Action::DutySwap => true,
+        Action::Draft | Action::Redraft | Action::Approve | Action::Reject => true,
+        Action::Concern | Action::Withdraw | Action::Publish | Action::Update => true,
     }
 }
 
@@ -96,11 +114,16 @@ fn config() -> Config {
     let base = include_str!("../bot.toml");
     let anchor = "team_chat = \"ops\"\n";
     assert_eq!(base.matches(anchor).count(), 1, "bot.toml changed shape; update this test's config");
-    let mut text = base.replace(anchor, &format!("{anchor}leaders_chat = \"tg\"\n"));
+    let mut text = base.replace(anchor, &format!("{anchor}leaders_chat = \"tg\"\npublic_outlets = [\"channel\"]\n"));
     text.push_str(&format!("\n[telegram]\n\n[chats.tg]\nplatform = \"telegram\"\nid = {CHAT_ID}\n"));
+    text.push_str("\n[chats.channel]\nplatform = \"telegram\"\nid = -1009999\n");
     for (role, name, id) in PEOPLE {
         text.push_str(&format!("\n[[people]]\nname = \"{name}\"\nroles = [\"{role}\"]\ntelegram = {id}\n"));
     }
+    // A roster, so that a leader's `/duty swap` commits; "mention" leaves new cases unowned,
+    // as the other cells expect.
+    text.push_str("\n[teams.duty]\npeople = [\"m1\", \"l1\"]\nevery = \"daily\"\nhandoff = \"09:00\"\n");
+    text.push_str("start = \"2026-01-05\"\nnew_cases = \"mention\"\n");
     Config::parse(&text).unwrap_or_else(|e| panic!("test config is invalid:\n{e}"))
 }
 
@@ -146,12 +169,34 @@ impl Harness {
         if needs_resolved_case(action) {
             h.setup(&format!("/resolve {} gas company fixed the leak", h.case)).await;
         }
+        let case = h.case;
+        let draft = format!("/draft {case} We know of the gas smell.");
+        match action {
+            // Written by a member, so that the leader under test is not its author.
+            Action::Approve | Action::Reject | Action::Publish => h.setup_as(Role::Member, &draft).await,
+            Action::Redraft | Action::Concern => h.setup(&draft).await,
+            // Everyone who may withdraw has a concern of their own to withdraw.
+            Action::Withdraw => {
+                h.setup(&draft).await;
+                for role in [Role::Member, Role::Leader, Role::Spokesperson] {
+                    h.setup_as(role, &format!("/concern {case}.1 not yet")).await;
+                }
+            }
+            _ => {}
+        }
+        if action == Action::Publish {
+            h.setup(&format!("/approve {case}.1")).await;
+        }
         h.clock.advance(Duration::minutes(5));
         h
     }
 
     async fn setup(&self, text: &str) {
-        let r = self.send(telegram_id(Role::Leader), text).await;
+        self.setup_as(Role::Leader, text).await;
+    }
+
+    async fn setup_as(&self, role: Role, text: &str) {
+        let r = self.send(telegram_id(role), text).await;
         assert!(r.committed, "setup step {text:?} did not commit: {r:?}");
     }
 

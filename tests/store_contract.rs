@@ -429,6 +429,7 @@ fn signal(source: &str, fingerprint: Option<&str>, simhash: u64, at: DateTime<Ut
         url: Some("https://example.org/a".into()),
         fingerprint: fingerprint.map(str::to_string),
         simhash,
+        sketch: Some(tocsin::text::sketch(&["燃气".into(), "泄漏".into(), simhash.to_string()])),
         score: 7.25,
         explanation: "safety ×2 (燃气, 泄漏) → II".into(),
         received_at: at,
@@ -460,6 +461,7 @@ async fn signals_travel_with_their_case_and_stories_are_found_by_time_and_finger
     let window = store.story_hashes(t(50), None).await.unwrap();
     let hashes = |rows: &[StoryHash]| rows.iter().map(|r| (r.case, r.simhash, r.received_at)).collect::<Vec<_>>();
     assert_eq!(hashes(&window), [(b, 42, t(100))]);
+    assert_eq!(window[0].sketch, signal("weibo", None, 42, t(100)).sketch, "the index gets each signal's sketch");
     let all = store.story_hashes(t(0), None).await.unwrap();
     assert_eq!(hashes(&all), [(a, u64::MAX, t(0)), (b, 42, t(100))]);
     // Catching up reads by row id, whenever the rows were received.
@@ -467,6 +469,13 @@ async fn signals_travel_with_their_case_and_stories_are_found_by_time_and_finger
     assert_eq!(store.story_hashes(t(0), Some(all[1].id)).await.unwrap(), []);
     assert_eq!(store.story_hashes_by_id(&[all[1].id, 999_999]).await.unwrap(), window);
     assert_eq!(store.story_hashes_by_id(&[]).await.unwrap(), []);
+    // A signal without a sketch (as stored before sketches were kept) reads back without one.
+    let legacy = tocsin::store::NewSignal { sketch: None, ..signal("rss", None, 7, t(200)) };
+    let c = store.commit(commit("c", vec![legacy.clone()])).await.unwrap().unwrap();
+    assert_eq!(store.case_signals(c).await.unwrap()[0].signal, legacy);
+    let rows = store.story_hashes(t(150), None).await.unwrap();
+    assert_eq!((rows.len(), rows[0].case, rows[0].sketch.clone()), (1, c, None));
+    assert_eq!(store.story_hashes_by_id(&[rows[0].id]).await.unwrap(), rows);
     // A closed story takes no more signals by fingerprint (its hashes stay; joining checks the case).
     let mut case_a = store.case(a).await.unwrap().unwrap();
     case_a.dismiss("noise", t(1)).unwrap();
@@ -531,6 +540,15 @@ async fn a_job_is_queued_once_per_key_and_a_withdrawn_one_can_return(db: TestDb)
     let keys: Vec<(String, JobState)> =
         store.case_jobs(case).await.unwrap().into_iter().map(|j| (j.key, j.state)).collect();
     assert_eq!(keys, [("a".to_string(), JobState::Pending), ("b".to_string(), JobState::Withdrawn)]);
+    // Several at once (written as one statement): a new one queued, a withdrawn one back, a
+    // pending one left as it was.
+    let three = vec![job("c", Some(case), t(30)), job("b", Some(case), t(31)), job("a", Some(case), t(99))];
+    store.commit(with_jobs(three, t(4))).await.unwrap();
+    let mut jobs: Vec<(String, JobState, DateTime<Utc>)> =
+        store.case_jobs(case).await.unwrap().into_iter().map(|j| (j.key, j.state, j.due)).collect();
+    jobs.sort_by(|a, b| a.0.cmp(&b.0));
+    let pending = |k: &str, due| (k.to_string(), JobState::Pending, due);
+    assert_eq!(jobs, [pending("a", t(15)), pending("b", t(31)), pending("c", t(30))]);
 }
 
 async fn a_job_runs_once_in_the_transaction_of_what_it_sends(db: TestDb) {
@@ -601,9 +619,8 @@ async fn settings_are_listed_by_prefix(db: TestDb) {
 async fn the_first_response_time_is_stored(db: TestDb) {
     let store = db.store().await;
     let mut case = store.case(open(&store, "x", t(0), vec![]).await).await.unwrap().unwrap();
-    case.set_owner("bob", t(1)).unwrap();
-    case.acknowledge(t(2)).unwrap();
-    update(&store, case.clone(), EventAction::Acknowledged, vec![]).await.unwrap();
+    case.published(t(2));
+    update(&store, case.clone(), EventAction::StatementPublished, vec![]).await.unwrap();
     assert_eq!(store.case(case.id).await.unwrap().unwrap().responded_at, Some(t(2)));
 }
 

@@ -26,6 +26,11 @@ async fn a_case_opened_in_one_chat_arrives_as_a_card_in_the_team_chat_and_a_lead
         card.buttons(),
         [("👀 Acknowledge".to_string(), "ack:1".to_string()), ("🙋 Claim".into(), "claim:1".into())]
     );
+    // Grade II: 30 minutes to acknowledge, 4 hours to a first response, 3 days to resolve.
+    let clocks = card.text.lines().find(|l| l.starts_with("⏱ ")).unwrap_or_else(|| panic!("{}", card.text));
+    assert!(clocks.contains("acknowledge: 29m") || clocks.contains("acknowledge: 30m"), "{clocks}");
+    assert!(clocks.contains("first response: 3h 59m left") || clocks.contains("first response: 4h left"), "{clocks}");
+    assert!(clocks.contains("resolve: 2d 23h left") || clocks.contains("resolve: 3d left"), "{clocks}");
     // The leaders' chat, where it was typed, sees the announcement too.
     tg.expect(LEADERS, "🆕 #1 Gas leak at Elm Street").await;
 
@@ -38,6 +43,7 @@ async fn a_case_opened_in_one_chat_arrives_as_a_card_in_the_team_chat_and_a_lead
     let now = tg.fake.message(TEAM, card.message_id).unwrap();
     assert_eq!(now.edits, 1);
     assert!(now.text.ends_with("Alice Chen: acknowledged it"), "{}", now.text);
+    assert!(now.text.contains("⏱ first response: ") && !now.text.contains("acknowledge: "), "stopped: {}", now.text);
     assert_eq!(now.buttons(), [("🙋 Claim".to_string(), "claim:1".to_string())], "acknowledged: only Claim is left");
     assert_eq!(tg.fake.messages(TEAM).len(), 1, "edited in place, not re-posted");
     let answers = tg.fake.answers();
@@ -97,7 +103,7 @@ async fn the_command_list_is_registered_in_both_languages() {
     let en = tg.fake.commands(None, "en").expect("English commands");
     let zh = tg.fake.commands(None, "zh").expect("Chinese commands");
     let default = tg.fake.commands(None, "").expect("default commands");
-    assert_eq!(en.len(), 17);
+    assert_eq!(en.len(), 26);
     assert!(en.contains(&("ack".to_string(), "Acknowledge a case: the team has seen it.".to_string())), "{en:?}");
     assert!(zh.contains(&("ack".to_string(), "确认案件：团队已看到。".to_string())), "{zh:?}");
     assert_eq!(default, en, "the default language is bot.toml's default_locale");
@@ -155,5 +161,23 @@ async fn a_forum_topic_chat_gets_its_messages_in_its_topic() {
     tg.fake.push_update(update);
     let card = tg.expect(TEAM, "#1 Bridge closed").await;
     assert_eq!(card.thread_id, Some(77));
+    tg.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reminder_is_a_new_message_that_mentions_the_owner_and_a_breach_mentions_the_leader() {
+    // Grade II acknowledged within 4 s: a reminder at 2 s and 3.2 s, the breach at 4 s.
+    let tg = Tg::start_with("", |c| c + "\n[clocks.II]\nacknowledge = \"4s\"\n").await;
+    tg.say(LEADERS, ALICE, "/new II Gas leak at Elm Street");
+    tg.expect(TEAM, "#1 Gas leak at Elm Street").await;
+    tg.say(LEADERS, ALICE, "/assign 1 bob");
+    let reminder = tg.expect(TEAM, "50%").await;
+    let mention = reminder.entities.iter().find(|e| e.kind == "text_mention").expect("a mention");
+    assert_eq!(mention.user_id, Some(BOB), "{:?}", reminder.entities);
+    let utf16: Vec<u16> = reminder.text.encode_utf16().skip(mention.offset).take(mention.length).collect();
+    assert_eq!(String::from_utf16_lossy(&utf16), "Bob Li");
+    let breach = tg.expect(LEADERS, "missed its").await;
+    let mention = breach.entities.iter().find(|e| e.kind == "text_mention").expect("a mention");
+    assert_eq!(mention.user_id, Some(ALICE), "the case's leader: {:?}", breach.entities);
     tg.shutdown().await;
 }

@@ -4,6 +4,8 @@
 
 use super::format;
 use crate::config::Config;
+use crate::domain::approval::DraftVersion;
+use crate::domain::clocks::{ClockKind, ClockStatus};
 use crate::domain::{Case, CaseId, CaseState, Locale};
 use crate::i18n::I18n;
 use crate::t;
@@ -11,6 +13,9 @@ use crate::t;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CardView {
     pub case: CaseId,
+    /// Another card about the same case in the same chat (a draft's: `draft1`); `None` for
+    /// the case card itself.
+    pub slot: Option<String>,
     /// `🟠 #12 Gas leak at Elm Street`: the grade's emoji, the number and the title.
     pub headline: String,
     pub summary: Option<String>,
@@ -33,6 +38,9 @@ pub struct CardButton {
 pub enum Press {
     Ack(CaseId),
     Claim(CaseId),
+    /// A draft card's buttons name the version the card showed.
+    Approve(DraftVersion),
+    Reject(DraftVersion),
 }
 
 impl Press {
@@ -40,15 +48,18 @@ impl Press {
         match self {
             Press::Ack(c) => format!("ack:{}", c.get()),
             Press::Claim(c) => format!("claim:{}", c.get()),
+            Press::Approve(d) => format!("approve:{d}"),
+            Press::Reject(d) => format!("reject:{d}"),
         }
     }
 
     pub fn parse(data: &str) -> Option<Press> {
-        let (verb, case) = data.split_once(':')?;
-        let case = CaseId::parse(case)?;
+        let (verb, arg) = data.split_once(':')?;
         match verb {
-            "ack" => Some(Press::Ack(case)),
-            "claim" => Some(Press::Claim(case)),
+            "ack" => Some(Press::Ack(CaseId::parse(arg)?)),
+            "claim" => Some(Press::Claim(CaseId::parse(arg)?)),
+            "approve" => Some(Press::Approve(DraftVersion::parse(arg)?)),
+            "reject" => Some(Press::Reject(DraftVersion::parse(arg)?)),
             _ => None,
         }
     }
@@ -59,14 +70,30 @@ impl Press {
         match self {
             Press::Ack(c) => format!("/ack {}", c.get()),
             Press::Claim(c) => format!("/claim {}", c.get()),
+            Press::Approve(d) => format!("/approve {d}"),
+            // A button cannot ask why; the record says where the rejection came from.
+            Press::Reject(d) => format!("/reject {d} {REJECTED_ON_CARD}"),
         }
     }
 }
 
+/// The reason recorded for a rejection by button.
+pub const REJECTED_ON_CARD: &str = "(rejected with the button on the draft card)";
+
 /// Cards keep the summary short so the whole card stays well inside one message.
 const CARD_SUMMARY: usize = 1000;
 
-pub fn card(case: &Case, last: String, config: &Config, i18n: &I18n, locale: Locale) -> CardView {
+/// `clocks` are the case's running clocks as they stand when the card is shown (see
+/// [`super::clocks::running`]); the card is shown again at every reminder, so what is left
+/// stays close to true.
+pub fn card(
+    case: &Case,
+    last: String,
+    clocks: &[(ClockKind, ClockStatus)],
+    config: &Config,
+    i18n: &I18n,
+    locale: Locale,
+) -> CardView {
     let r = |text| i18n.render(locale, &text);
     let nobody = || r(t!("nobody"));
     let mut facts = vec![
@@ -78,6 +105,9 @@ pub fn card(case: &Case, last: String, config: &Config, i18n: &I18n, locale: Loc
             "leader" => case.leader.as_deref().map_or_else(nobody, |l| format::person(config, l)))),
         r(t!("card-source", "source" => case.source.as_str())),
     ];
+    if let Some(line) = clocks_line(clocks, i18n, locale) {
+        facts.push(line);
+    }
     if case.drill {
         facts.push(r(t!("status-drill")));
     }
@@ -90,12 +120,30 @@ pub fn card(case: &Case, last: String, config: &Config, i18n: &I18n, locale: Loc
     }
     CardView {
         case: case.id,
+        slot: None,
         headline: format!("{} {} {}", config.grade(case.grade).emoji, case.id, case.title),
         summary: case.summary.as_ref().map(|s| truncate(s, CARD_SUMMARY)),
         facts,
         last,
         buttons,
     }
+}
+
+/// `⏱ acknowledge: 4m left · first response: overdue by 2m`, or nothing when no clock runs.
+pub fn clocks_line(clocks: &[(ClockKind, ClockStatus)], i18n: &I18n, locale: Locale) -> Option<String> {
+    let parts: Vec<String> = clocks
+        .iter()
+        .filter_map(|&(kind, status)| {
+            let clock = format::clock(kind);
+            let text = match status {
+                ClockStatus::Running { left } => t!("card-clock-left", "clock" => clock, "left" => format::span(left)),
+                ClockStatus::Overdue { by } => t!("card-clock-overdue", "clock" => clock, "by" => format::span(by)),
+                ClockStatus::Met { .. } | ClockStatus::Missed { .. } => return None,
+            };
+            Some(i18n.render(locale, &text))
+        })
+        .collect();
+    (!parts.is_empty()).then(|| format!("⏱ {}", parts.join(" · ")))
 }
 
 fn truncate(s: &str, max: usize) -> String {
@@ -115,7 +163,13 @@ mod tests {
             assert!(p.data().len() <= 64);
             assert_eq!(Press::parse(&p.data()), Some(p));
         }
-        for bad in ["", "ack", "ack:", "ack:x", "close:1", "ack:-1", "ack:1:2"] {
+        let v = DraftVersion::parse("12.1v3").unwrap();
+        for p in [Press::Approve(v), Press::Reject(v)] {
+            assert!(p.data().len() <= 64);
+            assert_eq!(Press::parse(&p.data()), Some(p));
+        }
+        assert_eq!(Press::Approve(v).command(), "/approve 12.1v3");
+        for bad in ["", "ack", "ack:", "ack:x", "close:1", "ack:-1", "ack:1:2", "approve:12", "reject:x.1"] {
             assert_eq!(Press::parse(bad), None, "{bad}");
         }
         assert_eq!(Press::Ack(CaseId::parse("3").unwrap()).command(), "/ack 3");

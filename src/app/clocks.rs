@@ -5,7 +5,7 @@
 //! computed against, so a stage is never queued twice and a sent one is never repeated.
 
 use crate::config::Config;
-use crate::domain::clocks::{self, ClockFacts, ClockKind, Due, Stage};
+use crate::domain::clocks::{self, ClockFacts, ClockKind, ClockStatus, Due, Stage};
 use crate::domain::{Case, CaseId, EventAction, NewCase};
 use crate::store::{JobState, JobWrite, NewJob, Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
@@ -85,6 +85,24 @@ pub async fn facts(store: &dyn Store, case: &Case, now: DateTime<Utc>) -> Result
     let ext = extensions(store, case.id).await?;
     let watch = watch_of(store, &case.team, now).await?.is_some();
     Ok(facts_of(case, ext, watch))
+}
+
+/// The clocks of a case still running at `now` (some perhaps overdue), for cards and `/status`.
+pub async fn running(
+    store: &dyn Store,
+    config: &Config,
+    case: &Case,
+    now: DateTime<Utc>,
+) -> Result<Vec<(ClockKind, ClockStatus)>, StoreError> {
+    if !case.state.is_active() {
+        return Ok(vec![]);
+    }
+    let facts = facts(store, case, now).await?;
+    Ok(ClockKind::ALL
+        .into_iter()
+        .map(|kind| (kind, clocks::status(&config.clocks, &facts, kind, now)))
+        .filter(|(_, s)| matches!(s, ClockStatus::Running { .. } | ClockStatus::Overdue { .. }))
+        .collect())
 }
 
 fn job(team: &str, key: String, due: &Due) -> NewJob {
@@ -169,7 +187,35 @@ pub fn jobs_for(
     // the end of a watch moves it into the future: the team heard it once.
     let due = clocks::schedule(&config.clocks, facts, sent, now);
     let unsent = due.into_iter().filter(|d| !sent.contains(&(d.kind, d.stage))).collect();
-    for due in next_per_clock(unsent) {
+    for mut due in next_per_clock(unsent) {
+        // A stage this change pulled into the past falls due now: it is not late.
+        due.at = due.at.max(now);
+        let job = NewJob { case: Some(case.id), ..job(&case.team, clocks::job_key(case.id, &due), &due) };
+        jobs.push(JobWrite::Schedule(job));
+    }
+    jobs
+}
+
+/// A case's schedule after one stage of one of its clocks has run: as [`jobs_for`], except
+/// that this clock goes on with its very next stage, even one already past, so that what fell
+/// due while tocsin was down is each sent once, late, rather than skipped.
+pub fn jobs_after(
+    config: &Config,
+    case: &Case,
+    facts: &ClockFacts,
+    sent: &[(ClockKind, Stage)],
+    ran: (ClockKind, Stage),
+    now: DateTime<Utc>,
+) -> Vec<JobWrite> {
+    let mut jobs = jobs_for(config, case, facts, sent, now);
+    if !case.state.is_active() {
+        return jobs;
+    }
+    let (kind, stage) = ran;
+    jobs.retain(
+        |j| !matches!(j, JobWrite::Schedule(job) if clocks::parse_job_key(&job.key).is_some_and(|(k, _)| k == kind)),
+    );
+    if let Some(due) = clocks::next_stage(&config.clocks, facts, kind, stage, sent) {
         let job = NewJob { case: Some(case.id), ..job(&case.team, clocks::job_key(case.id, &due), &due) };
         jobs.push(JobWrite::Schedule(job));
     }

@@ -94,6 +94,8 @@ pub(super) async fn status(ctx: &Ctx<'_>, id: CaseId) -> Result<Done, Failure> {
     if let Some(r) = &case.dismissal {
         out.push(ctx.render(&t!("status-dismissal", "reason" => r.as_str())));
     }
+    let clocks = super::clocks::running(store.as_ref(), config, &case, ctx.now).await?;
+    out.extend(super::card::clocks_line(&clocks, &ctx.app.i18n, ctx.locale));
     if case.drill {
         out.push(ctx.render(&t!("status-drill")));
     }
@@ -106,6 +108,12 @@ pub(super) async fn status(ctx: &Ctx<'_>, id: CaseId) -> Result<Done, Failure> {
         if let Ok(why) = serde_json::from_str::<Explanation>(&latest.signal.explanation) {
             out.push(explain(ctx, &why));
         }
+    }
+    let drafts = super::drafts::drafts(&case, &events);
+    if !drafts.is_empty() {
+        out.push(ctx.render(&t!("status-drafts")));
+        let policy = &config.approvals.policy;
+        out.extend(drafts.values().map(|d| ctx.render(&super::drafts::summary_line(d, policy, ctx.now))));
     }
     out.push(ctx.render(&t!("status-history")));
     out.extend(events.iter().map(|e| history_line(ctx, e)));
@@ -133,6 +141,10 @@ fn explain(ctx: &Ctx<'_>, e: &Explanation) -> String {
     ctx.render(&t!("status-why", "parts" => parts.join(" · "), "grade" => e.grade.as_str()))
 }
 
+fn number(e: &Event, key: &str) -> i64 {
+    e.details.get(key).and_then(|v| v.as_i64()).unwrap_or(0)
+}
+
 fn history_line(ctx: &Ctx<'_>, e: &Event) -> String {
     let detail = |key: &str| e.details.get(key).and_then(|v| v.as_str()).unwrap_or("").to_string();
     let config = &ctx.app.config;
@@ -152,6 +164,19 @@ fn history_line(ctx: &Ctx<'_>, e: &Event) -> String {
         EventAction::ClockExtended => t!("event-clock-extended",
             "clock" => detail("clock"), "extra" => detail("extra"), "reason" => detail("reason")),
         EventAction::ClockBreached => t!("event-clock-breached", "clock" => detail("clock")),
+        EventAction::DraftWritten => {
+            t!("event-draft-written", "draft" => detail("draft"), "version" => number(e, "version"))
+        }
+        EventAction::DraftApproved => {
+            t!("event-draft-approved", "draft" => detail("draft"), "version" => number(e, "version"))
+        }
+        EventAction::DraftRejected => t!("event-draft-rejected",
+            "draft" => detail("draft"), "version" => number(e, "version"), "reason" => detail("reason")),
+        EventAction::ConcernRaised => t!("event-concern-raised", "draft" => detail("draft"), "text" => detail("text")),
+        EventAction::ConcernWithdrawn => t!("event-concern-withdrawn", "draft" => detail("draft")),
+        EventAction::StatementPublished => {
+            t!("event-statement-published", "draft" => detail("draft"), "version" => number(e, "version"))
+        }
         // Not about one case: never in a case's history.
         EventAction::WatchStarted | EventAction::WatchEnded | EventAction::DutySwapped => {
             t!("event-noted", "text" => e.action.as_str())

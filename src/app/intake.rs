@@ -1,8 +1,8 @@
 //! The intake pipeline: a signal is segmented, matched against the keyword rules, graded,
 //! and either joins the open case of its story (same fingerprint, or near-identical text
-//! within the window) or opens a new case in the team its route names. Opening and joining
-//! go through the same commit as chat commands: case change, event, notices and the signal
-//! itself in one transaction.
+//! within the window: a near SimHash and enough words in common) or opens a new case in the
+//! team its route names. Opening and joining go through the same commit as chat commands:
+//! case change, event, notices and the signal itself in one transaction.
 
 use super::Notice;
 use super::stories::StoryIndex;
@@ -11,8 +11,8 @@ use crate::config::Config;
 use crate::domain::grading::{self, CategoryHit, Explanation, Weights};
 use crate::domain::{Case, CaseId, EventAction, Grade, NewCase, NewEvent};
 use crate::intake::{Intake, RawSignal, SignalSink};
-use crate::store::{CaseWrite, Commit, NewOutbox, NewSignal, Store, StoreError};
-use crate::text::{Analyzer, Rules, simhash};
+use crate::store::{CaseWrite, Commit, JobWrite, NewOutbox, NewSignal, Store, StoreError};
+use crate::text::{Analyzer, Rules, Sketch, simhash, sketch};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -48,6 +48,7 @@ struct Analysed {
     attention: f64,
     weight: f64,
     simhash: u64,
+    sketch: Sketch,
 }
 
 impl Pipeline {
@@ -99,21 +100,23 @@ impl Pipeline {
             let now = self.clock.now();
             let result = match story {
                 Some(case) => match self.join(case, &analysed, now).await {
-                    Ok(true) => Ok(Intake::Joined(case)),
+                    Ok(Some(wake)) => Ok((Intake::Joined(case), wake)),
                     // Closed or dismissed since: the next nearest story, else a new case.
-                    Ok(false) => {
+                    Ok(None) => {
                         self.stories.forget(case);
                         story = stories.next();
                         continue;
                     }
                     Err(e) => Err(e),
                 },
-                None => self.open(&analysed, now).await.map(Intake::Opened),
+                None => self.open(&analysed, now).await.map(|(case, wake)| (Intake::Opened(case), wake)),
             };
             match result {
-                Ok(intake) => {
+                Ok((intake, wake)) => {
                     self.outbox_signal.notify_one();
-                    self.jobs_signal.notify_one();
+                    if wake {
+                        self.jobs_signal.notify_one();
+                    }
                     return Ok(intake);
                 }
                 Err(StoreError::Duplicate) => return Ok(Intake::Duplicate),
@@ -143,12 +146,14 @@ impl Pipeline {
             attention: grading::attention(m.views, m.comments, m.shares),
             weight,
             simhash: simhash(&tokens),
+            sketch: sketch(&tokens),
             signal,
         }
     }
 
     /// The cases this signal's story may already have, most likely first: the case of the
-    /// source's fingerprint, else those with near-identical text among the window's signals.
+    /// source's fingerprint, else those with near-identical text among the window's signals
+    /// (SimHash and token sketch, both from memory: no signal rows are read).
     /// Whether a case is still open is checked when joining it.
     async fn story_of(&self, a: &Analysed, now: DateTime<Utc>) -> Result<Vec<CaseId>, StoreError> {
         if let Some(fp) = &a.signal.fingerprint
@@ -157,7 +162,8 @@ impl Pipeline {
             return Ok(vec![case]);
         }
         self.stories.refresh(self.store.as_ref(), now, self.window()).await?;
-        Ok(self.stories.candidates(a.simhash, self.config.grading.simhash_distance, now - self.window()))
+        let g = &self.config.grading;
+        Ok(self.stories.candidates(a.simhash, &a.sketch, g.simhash_distance, g.token_overlap, now - self.window()))
     }
 
     fn window(&self) -> chrono::Duration {
@@ -181,6 +187,7 @@ impl Pipeline {
             url: a.signal.url.clone(),
             fingerprint: a.signal.fingerprint.clone(),
             simhash: a.simhash,
+            sketch: Some(a.sketch.clone()),
             score: e.score,
             explanation: serde_json::to_string(e).expect("an explanation always serialises"),
             received_at: now,
@@ -216,7 +223,8 @@ impl Pipeline {
             .unwrap_or_else(|| self.config.teams[0].name.clone())
     }
 
-    async fn open(&self, a: &Analysed, now: DateTime<Utc>) -> Result<CaseId, StoreError> {
+    /// Opens the story's case; also says whether the scheduler must be woken for its jobs.
+    async fn open(&self, a: &Analysed, now: DateTime<Utc>) -> Result<(CaseId, bool), StoreError> {
         let e = self.explain(a, 1);
         let team = self.route(e.grade, a);
         let title = super::format::prefix(a.signal.title.trim(), MAX_TITLE).0.to_string();
@@ -243,6 +251,7 @@ impl Pipeline {
             opened_at: now,
         };
         let (new, duty, jobs) = super::clocks::opening(&self.config, self.store.as_ref(), new).await?;
+        let wake = wakes_scheduler(&jobs, now);
         let mut outbox = self.notice(&team, &notice);
         if let Some(duty) = duty {
             outbox.extend(self.notice(&team, &duty));
@@ -259,12 +268,13 @@ impl Pipeline {
             settings: vec![],
             at: now,
         };
-        Ok(self.store.commit(commit).await?.expect("an insert returns its case"))
+        Ok((self.store.commit(commit).await?.expect("an insert returns its case"), wake))
     }
 
     /// Adds the signal to its story's case; diffusion grows, and the grade rises if the
-    /// new assessment is more severe (automatic grading never lowers a grade).
-    async fn join(&self, id: CaseId, a: &Analysed, now: DateTime<Utc>) -> Result<bool, StoreError> {
+    /// new assessment is more severe (automatic grading never lowers a grade). `None` when the
+    /// case can no longer be joined; else whether the scheduler must be woken.
+    async fn join(&self, id: CaseId, a: &Analysed, now: DateTime<Utc>) -> Result<Option<bool>, StoreError> {
         let turn = self.joining.lock().unwrap_or_else(|e| e.into_inner()).entry(id).or_default().clone();
         let _held = turn.lock().await;
         let joined = self.join_locked(id, a, now).await;
@@ -277,10 +287,10 @@ impl Pipeline {
         joined
     }
 
-    async fn join_locked(&self, id: CaseId, a: &Analysed, now: DateTime<Utc>) -> Result<bool, StoreError> {
-        let Some(mut case) = self.store.case(id).await? else { return Ok(false) };
+    async fn join_locked(&self, id: CaseId, a: &Analysed, now: DateTime<Utc>) -> Result<Option<bool>, StoreError> {
+        let Some(mut case) = self.store.case(id).await? else { return Ok(None) };
         if !case.state.is_on_ledger() {
-            return Ok(false);
+            return Ok(None);
         }
         let mut sources = self.store.case_sources(id, now - self.window()).await?;
         if !sources.contains(&a.signal.source) {
@@ -307,6 +317,7 @@ impl Pipeline {
             // A more severe grade has shorter clocks.
             jobs = super::clocks::reschedule(self.store.as_ref(), &self.config, &case, now).await?;
         }
+        let wake = wakes_scheduler(&jobs, now);
         let commit = Commit {
             case: CaseWrite::Update(case),
             events,
@@ -319,7 +330,7 @@ impl Pipeline {
             settings: vec![],
             at: now,
         };
-        self.store.commit(commit).await.map(|_| true)
+        self.store.commit(commit).await.map(|_| Some(wake))
     }
 
     /// An alert resolved at its source: noted on its case (and the case resolved, if the
@@ -388,7 +399,47 @@ impl SignalSink for Pipeline {
     }
 }
 
+/// Whether a commit's jobs need the scheduler woken now: only one due before it would look by
+/// itself. Opening a case queues its clock jobs, minutes away at the least; waking the
+/// scheduler for every signal kept it claiming and re-reading jobs in a loop, taking SQLite's
+/// write lock between the intake writer's batches.
+fn wakes_scheduler(jobs: &[JobWrite], now: DateTime<Utc>) -> bool {
+    jobs.iter().any(|job| match job {
+        JobWrite::Schedule(j) | JobWrite::ScheduleForCase(j) => {
+            // The scheduler looks by itself at least every `MAX_NAP`.
+            (j.due - now).to_std().is_ok_and(|ahead| ahead < super::scheduler::MAX_NAP) || j.due <= now
+        }
+        // A withdrawn job is not run whenever the scheduler looks.
+        JobWrite::WithdrawCase { .. } | JobWrite::Withdraw(_) => false,
+    })
+}
+
 fn raise(case: &mut Case, grade: Grade, now: DateTime<Utc>) {
     // `regrade` refuses only a no-op or a finished case, both excluded by the caller.
     let _ = case.regrade(grade, now);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::NewJob;
+
+    #[test]
+    fn only_a_job_due_before_the_scheduler_looks_again_wakes_it() {
+        let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let job = |secs| NewJob {
+            key: "k".into(),
+            kind: "clock".into(),
+            case: None,
+            team: None,
+            due: now + chrono::Duration::seconds(secs),
+            payload: "{}".into(),
+        };
+        assert!(!wakes_scheduler(&[], now));
+        assert!(!wakes_scheduler(&[JobWrite::ScheduleForCase(job(300)), JobWrite::Schedule(job(30))], now));
+        assert!(wakes_scheduler(&[JobWrite::Schedule(job(300)), JobWrite::ScheduleForCase(job(29))], now));
+        assert!(wakes_scheduler(&[JobWrite::Schedule(job(-5))], now), "already due");
+        let withdraw = JobWrite::WithdrawCase { case: CaseId::from_db(1), kind: "clock".into() };
+        assert!(!wakes_scheduler(&[withdraw, JobWrite::Withdraw("k".into())], now));
+    }
 }

@@ -8,12 +8,15 @@
 pub mod card;
 mod cases;
 pub mod clocks;
+pub mod drafts;
 mod duty;
 pub mod format;
 mod info;
 pub mod intake;
 mod notice;
+pub mod report;
 pub mod scheduler;
+pub mod statements;
 mod stories;
 
 pub use notice::Notice;
@@ -332,8 +335,27 @@ impl App {
             Command::DutySwap { person, date } => duty::swap(ctx, &person, date).await,
             Command::WatchOn { reason, seconds } => duty::watch(ctx, Some((reason, seconds))).await,
             Command::WatchOff => duty::watch(ctx, None).await,
+            Command::Report { period } => report_reply(ctx, period).await,
+            Command::Draft { case, text } => drafts::draft(ctx, case, text).await,
+            Command::Redraft { draft, text } => drafts::redraft(ctx, draft, text).await,
+            Command::Approve { draft } => drafts::vote(ctx, draft, None).await,
+            Command::Reject { draft, reason } => drafts::vote(ctx, draft, Some(reason)).await,
+            Command::Concern { draft, text } => drafts::concern(ctx, draft, text).await,
+            Command::Withdraw { draft } => drafts::withdraw(ctx, draft).await,
+            Command::Publish { draft } => drafts::publish(ctx, draft).await,
+            Command::Update { case, status, text } => drafts::update(ctx, case, status, text).await,
         }
     }
+}
+
+/// `/report`: the team's report for today or the week, answered in the chat.
+async fn report_reply(ctx: &Ctx<'_>, period: report::Period) -> Result<Done, Failure> {
+    let from = period.start(ctx.team.timezone, ctx.now);
+    let config = &ctx.app.config;
+    // Up to and including this instant: what was done just now is in the report.
+    let to = ctx.now + chrono::Duration::milliseconds(1);
+    let r = report::gather(ctx.app.store.as_ref(), config, ctx.team, from, to).await?;
+    Ok(Done::Reply(report::text(&r, config, &ctx.app.i18n, ctx.locale)))
 }
 
 /// The language of a chat: set by `/lang`, else bot.toml's chat locale, else the default.

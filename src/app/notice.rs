@@ -85,6 +85,9 @@ pub enum Notice {
         owner: Option<String>,
         /// When it was due, if it is sent late (tocsin was down).
         late: Option<DateTime<Utc>>,
+        /// Who to mention: the owner's name in bot.toml.
+        #[serde(default)]
+        mention: Option<String>,
     },
     /// A clock ran out: to the leaders.
     Breached {
@@ -94,6 +97,9 @@ pub enum Notice {
         owner: Option<String>,
         leader: Option<String>,
         late: Option<DateTime<Utc>>,
+        /// Who to mention: the case's leader's name in bot.toml.
+        #[serde(default)]
+        mention: Option<String>,
     },
     /// Long past a deadline: to the level above.
     Escalated {
@@ -130,6 +136,26 @@ pub enum Notice {
         person: String,
         by: String,
     },
+    /// A draft changed: its card is drawn again from the log at delivery.
+    DraftCard {
+        draft: String,
+    },
+    /// An approved statement, posted to a public outlet exactly as approved.
+    Statement {
+        text: String,
+    },
+    /// A statement went out: told to the team.
+    Published {
+        title: String,
+        draft: String,
+        outlets: String,
+        by: String,
+    },
+    /// The leaders' daily report.
+    Report {
+        report: Box<super::report::Report>,
+        late: Option<DateTime<Utc>>,
+    },
 }
 
 impl Notice {
@@ -151,7 +177,29 @@ impl Notice {
                 | Notice::WatchStarted { .. }
                 | Notice::WatchEnded { .. }
                 | Notice::DutySwapped { .. }
+                | Notice::Report { .. }
+                | Notice::DraftCard { .. }
+                | Notice::Statement { .. }
+                // Timed warnings are new messages, so that the person named is notified
+                // (an edited card notifies nobody).
+                | Notice::Reminder { .. }
+                | Notice::Breached { .. }
+                | Notice::Escalated { .. }
         )
+    }
+
+    /// The person (by name in bot.toml) this notice should mention where the platform can.
+    /// Sent on its own, never folded into a digest: a statement must reach the public exactly
+    /// as approved, and a draft card is a card.
+    pub fn stands_alone(&self) -> bool {
+        matches!(self, Notice::Statement { .. } | Notice::DraftCard { .. })
+    }
+
+    pub fn mention(&self) -> Option<&str> {
+        match self {
+            Notice::Reminder { mention, .. } | Notice::Breached { mention, .. } => mention.as_deref(),
+            _ => None,
+        }
     }
 
     /// One line for a case card: who did what last (`Alice Chen: acknowledged it`).
@@ -209,20 +257,24 @@ impl Notice {
                 t!("notice-closed", "case" => case, "title" => title.as_str(), "by" => by.as_str())
             }
             Notice::LanguageChanged { by } => t!("notice-language", "by" => by.as_str()),
-            Notice::Reply { text } => return text.clone(),
+            Notice::Reply { text } | Notice::Statement { text } => return text.clone(),
+            Notice::DraftCard { draft } => t!("notice-draft-changed", "draft" => draft.as_str()),
+            Notice::Published { title, draft, outlets, by } => t!("notice-published",
+                "case" => case, "title" => title.as_str(), "draft" => draft.as_str(),
+                "outlets" => outlets.as_str(), "by" => by.as_str()),
             Notice::AlertResolved { title, alert, source } => t!("notice-alert-resolved",
                 "case" => case, "title" => title.as_str(), "alert" => alert.as_str(), "source" => source.as_str()),
             Notice::DeliveryFailed { chat, reason } => {
                 t!("notice-delivery-failed", "chat" => chat.as_str(), "reason" => reason.as_str())
             }
-            Notice::Reminder { title, clock, percent, deadline, owner, late } => {
+            Notice::Reminder { title, clock, percent, deadline, owner, late, .. } => {
                 let owner = owner.clone().unwrap_or_else(|| i18n.render(locale, &t!("reminder-nobody")));
                 let text = t!("notice-reminder", "case" => case, "title" => title.as_str(),
                     "clock" => clock_name(clock), "percent" => *percent as i64,
                     "deadline" => format::time(*deadline), "owner" => owner);
                 return with_late(i18n, locale, &text, *late);
             }
-            Notice::Breached { title, clock, deadline, owner, leader, late } => {
+            Notice::Breached { title, clock, deadline, owner, leader, late, .. } => {
                 let nobody = || i18n.render(locale, &t!("reminder-nobody"));
                 let text = t!("notice-breached", "case" => case, "title" => title.as_str(),
                     "clock" => clock_name(clock), "deadline" => format::time(*deadline),
@@ -251,6 +303,15 @@ impl Notice {
             Notice::WatchEnded { by } => t!("notice-watch-off", "by" => by.as_str()),
             Notice::DutySwapped { date, person, by } => {
                 t!("notice-duty-swapped", "date" => date.as_str(), "person" => person.as_str(), "by" => by.as_str())
+            }
+            Notice::Report { report, late } => {
+                let body = super::report::text(report, config, i18n, locale);
+                return match late {
+                    Some(due) => {
+                        format!("{body}\n\n{}", i18n.render(locale, &t!("notice-late", "due" => format::time(*due))))
+                    }
+                    None => body,
+                };
             }
         };
         i18n.render(locale, &text)

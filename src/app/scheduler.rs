@@ -12,6 +12,7 @@ use crate::domain::clocks::{ClockKind, Stage};
 use crate::domain::{EventAction, NewEvent};
 use crate::store::{CaseWrite, Commit, Job, NewOutbox, StoreError};
 use chrono::{DateTime, Duration, Utc};
+use futures::StreamExt as _;
 use serde_json::json;
 use std::sync::Arc;
 use tokio::sync::watch;
@@ -20,11 +21,14 @@ use tokio::sync::watch;
 const LEASE_SECS: i64 = 60;
 const BATCH: i64 = 100;
 /// A job run this long after its time says that it is late.
-const LATE_AFTER_SECS: i64 = 60;
+pub(super) const LATE_AFTER_SECS: i64 = 60;
 /// Even with nothing due, look again this often: another instance may have scheduled work
 /// due sooner, and instances do not tell each other about their commits.
-const MAX_NAP: std::time::Duration = std::time::Duration::from_secs(30);
+pub(crate) const MAX_NAP: std::time::Duration = std::time::Duration::from_secs(30);
 const ATTEMPTS: usize = 3;
+/// Claimed jobs of this many cases run at a time: each job is a few reads and a commit, so one
+/// after another a burst of 1,000 takes seconds (BENCHMARKS.md, response clocks).
+const CONCURRENCY: usize = 16;
 /// The job that ends a heightened watch given a duration.
 pub const WATCH_END: &str = "watch_end";
 
@@ -38,8 +42,30 @@ impl App {
             if jobs.is_empty() {
                 return Ok(ran);
             }
-            for job in jobs {
-                match self.run_job(&job).await {
+            // One case's jobs run one after another (each commit changes the case, so running
+            // them together would only make them conflict); different cases run side by side.
+            let mut by_case: Vec<Vec<&Job>> = vec![];
+            for job in &jobs {
+                match by_case.iter_mut().find(|g| job.case.is_some() && g[0].case == job.case) {
+                    Some(group) => group.push(job),
+                    None => by_case.push(vec![job]),
+                }
+            }
+            // Made up front: a closure inside the stream would make the scheduler's future
+            // not `Send` (rust-lang/rust#102211).
+            let runs: Vec<_> = by_case
+                .into_iter()
+                .map(|group| async move {
+                    let mut done = Vec::with_capacity(group.len());
+                    for job in group {
+                        done.push((job, self.run_job(job).await));
+                    }
+                    done
+                })
+                .collect();
+            let results: Vec<_> = futures::stream::iter(runs).buffer_unordered(CONCURRENCY).collect().await;
+            for (job, result) in results.into_iter().flatten() {
+                match result {
                     Ok(()) => ran += 1,
                     // Left leased: it is tried again when the lease runs out.
                     Err(e) => tracing::error!(job = %job.key, error = %format!("{e:#}"), "a scheduled job failed"),
@@ -54,6 +80,7 @@ impl App {
             let commit = match job.kind.as_str() {
                 clocks::KIND => self.clock_job(job, now).await?,
                 WATCH_END => self.watch_end_job(job, now).await?,
+                super::report::KIND => self.report_job(job, now).await?,
                 other => {
                     tracing::warn!(job = %job.key, kind = other, "a job of a kind this version does not know");
                     Commit::new(CaseWrite::None, now)
@@ -91,8 +118,23 @@ impl App {
         let late = (now - job.due > Duration::seconds(LATE_AFTER_SECS)).then_some(job.due);
         let Some(team) = self.config.team(&case.team) else { return Ok(nothing) };
         let name = |who: &Option<String>| who.as_deref().map(|n| super::format::person(&self.config, n));
-        let (chat, notice) = match stage {
-            Stage::Remind(percent) => (
+        let leaders = team.leaders_chat.clone().unwrap_or_else(|| team.team_chat.clone());
+        let breached = |late| Notice::Breached {
+            title: case.title.clone(),
+            clock: kind.as_str().into(),
+            deadline,
+            owner: name(&case.owner),
+            leader: name(&case.leader),
+            late,
+            mention: case.leader.clone(),
+        };
+        let mut sent = clocks::sent_stages(self.store.as_ref(), id).await?;
+        // A regrade (or the end of a watch) can put a clock past its escalation at once; only
+        // the most advanced stage is then queued, but the breach it implies is still told to
+        // the leaders and recorded for the reports.
+        let missed_breach = stage == Stage::Escalate && !sent.contains(&(kind, Stage::Breach));
+        let mut notices = match stage {
+            Stage::Remind(percent) => vec![(
                 Some(team.team_chat.clone()),
                 Notice::Reminder {
                     title: case.title.clone(),
@@ -101,20 +143,11 @@ impl App {
                     deadline,
                     owner: name(&case.owner),
                     late,
+                    mention: case.owner.clone(),
                 },
-            ),
-            Stage::Breach => (
-                Some(team.leaders_chat.clone().unwrap_or_else(|| team.team_chat.clone())),
-                Notice::Breached {
-                    title: case.title.clone(),
-                    clock: kind.as_str().into(),
-                    deadline,
-                    owner: name(&case.owner),
-                    leader: name(&case.leader),
-                    late,
-                },
-            ),
-            Stage::Escalate => (
+            )],
+            Stage::Breach => vec![(Some(leaders.clone()), breached(late))],
+            Stage::Escalate => vec![(
                 team.escalation_chat.clone(),
                 Notice::Escalated {
                     title: case.title.clone(),
@@ -123,21 +156,26 @@ impl App {
                     deadline,
                     late,
                 },
-            ),
+            )],
         };
-        let outbox = chat
-            .and_then(|c| self.config.chat(&c))
-            .map(|c| NewOutbox { chat: c.name.clone(), platform: c.platform, payload: notice.to_payload() })
+        if missed_breach {
+            notices.insert(0, (Some(leaders), breached(late)));
+        }
+        let outbox = notices
             .into_iter()
+            .filter_map(|(chat, notice)| {
+                let c = self.config.chat(&chat?)?;
+                Some(NewOutbox { chat: c.name.clone(), platform: c.platform, payload: notice.to_payload() })
+            })
             .collect();
         let events = match stage {
             Stage::Breach => vec![breach_event(kind, deadline, now)],
+            Stage::Escalate if missed_breach => vec![breach_event(kind, deadline, now)],
             _ => vec![],
         };
         // The stage after this one is queued by the same commit.
-        let mut sent = clocks::sent_stages(self.store.as_ref(), id).await?;
         sent.push((kind, stage));
-        let jobs = clocks::jobs_for(&self.config, &case, &facts, &sent, now);
+        let jobs = clocks::jobs_after(&self.config, &case, &facts, &sent, (kind, stage), now);
         // Written back unchanged: the commit belongs to the case (its notice and event do),
         // and a change made meanwhile (an /ack) is a conflict that makes us look again.
         Ok(Commit { events, outbox, jobs, ..Commit::new(CaseWrite::Update(case), now) })

@@ -22,6 +22,21 @@ pub static WATCH: super::Spec = command_spec!(
     "watch", Action::Watch, parse_watch
 );
 
+pub static REPORT: super::Spec = command_spec!(
+    /// /report [today|week]
+    /// The leaders' report: new cases, open cases by grade with owners, overdue clocks and breaches.
+    "report", Action::Report, parse_report
+);
+
+fn parse_report(args: &str) -> Result<Command, Problem> {
+    use crate::app::report::Period;
+    match args.trim().to_ascii_lowercase().as_str() {
+        "" | "today" => Ok(Command::Report { period: Period::Today }),
+        "week" => Ok(Command::Report { period: Period::Week }),
+        _ => Err(Problem::Usage),
+    }
+}
+
 fn parse_due(args: &str) -> Result<Command, Problem> {
     let (case, rest) = first_word(args);
     let (clock, rest) = first_word(rest);

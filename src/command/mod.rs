@@ -15,6 +15,7 @@
 
 pub mod cases;
 pub mod clocks;
+pub mod drafts;
 pub mod info;
 
 use crate::domain::{Action, CaseId, Grade, Locale};
@@ -93,6 +94,15 @@ pub static SPECS: &[&Spec] = &[
     &clocks::DUE,
     &clocks::DUTY,
     &clocks::WATCH,
+    &clocks::REPORT,
+    &drafts::DRAFT,
+    &drafts::REDRAFT,
+    &drafts::APPROVE,
+    &drafts::REJECT,
+    &drafts::CONCERN,
+    &drafts::WITHDRAW,
+    &drafts::PUBLISH,
+    &drafts::UPDATE,
 ];
 
 pub fn spec(name: &str) -> Option<&'static Spec> {
@@ -140,6 +150,15 @@ pub enum Command {
     DutySwap { person: String, date: chrono::NaiveDate },
     WatchOn { reason: String, seconds: Option<i64> },
     WatchOff,
+    Report { period: crate::app::report::Period },
+    Draft { case: CaseId, text: String },
+    Redraft { draft: crate::domain::approval::DraftRef, text: String },
+    Approve { draft: crate::domain::approval::DraftVersion },
+    Reject { draft: crate::domain::approval::DraftVersion, reason: String },
+    Concern { draft: crate::domain::approval::DraftRef, text: String },
+    Withdraw { draft: crate::domain::approval::DraftRef },
+    Publish { draft: crate::domain::approval::DraftVersion },
+    Update { case: CaseId, status: crate::app::statements::UpdateStatus, text: String },
 }
 
 impl Command {
@@ -163,6 +182,15 @@ impl Command {
             Command::Duty => Action::Duty,
             Command::DutySwap { .. } => Action::DutySwap,
             Command::WatchOn { .. } | Command::WatchOff => Action::Watch,
+            Command::Report { .. } => Action::Report,
+            Command::Draft { .. } => Action::Draft,
+            Command::Redraft { .. } => Action::Redraft,
+            Command::Approve { .. } => Action::Approve,
+            Command::Reject { .. } => Action::Reject,
+            Command::Concern { .. } => Action::Concern,
+            Command::Withdraw { .. } => Action::Withdraw,
+            Command::Publish { .. } => Action::Publish,
+            Command::Update { .. } => Action::Update,
         }
     }
 }

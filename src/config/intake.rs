@@ -61,6 +61,7 @@ fn default_interval() -> String {
 pub struct RawGrading {
     pub window: Option<String>,
     pub simhash_distance: Option<u32>,
+    pub token_overlap: Option<f64>,
     #[serde(default)]
     pub thresholds: BTreeMap<String, f64>,
     pub attention_weight: Option<f64>,
@@ -138,6 +139,9 @@ pub struct GradingConfig {
     /// Signals within this window of each other can be one story; diffusion counts sources in it.
     pub window: Duration,
     pub simhash_distance: u32,
+    /// A SimHash candidate is the same story only if the two texts share at least this share
+    /// (Jaccard) of their distinct content words; 0 leaves the decision to the SimHash.
+    pub token_overlap: f64,
     /// Minimum score for grades I, II and III (below III is IV).
     pub thresholds: [f64; 3],
     pub attention_weight: f64,
@@ -149,6 +153,7 @@ impl Default for GradingConfig {
         GradingConfig {
             window: Duration::from_secs(3600),
             simhash_distance: 12,
+            token_overlap: crate::text::DEFAULT_OVERLAP,
             thresholds: [12.0, 8.0, 4.0],
             attention_weight: 1.0,
             diffusion_weight: 2.0,
@@ -272,6 +277,12 @@ pub(super) fn grading(p: &mut Problems, raw: &RawGrading) -> GradingConfig {
         }
         g.simhash_distance = d;
     }
+    if let Some(o) = raw.token_overlap {
+        if !(0.0..=1.0).contains(&o) {
+            p.add("grading.token_overlap", "a share of words, from 0.0 (SimHash alone decides) to 1.0");
+        }
+        g.token_overlap = o;
+    }
     for (key, value) in &raw.thresholds {
         match Grade::parse(key) {
             Some(Grade::IV) | None => {
@@ -338,7 +349,22 @@ pub(super) fn routes(p: &mut Problems, raw: &[RawRoute], teams: &[super::Team]) 
 #[cfg(test)]
 mod tests {
     use super::duration;
+    use crate::config::Config;
     use std::time::Duration;
+
+    #[test]
+    fn the_token_overlap_defaults_to_the_measured_share_and_must_be_a_share() {
+        let committed = include_str!("../../bot.toml");
+        let with = |value: &str| Config::parse(&format!("{committed}\n[grading]\ntoken_overlap = {value}\n"));
+        let overlap = |c: Config| c.grading.token_overlap;
+        assert_eq!(Config::parse(committed).map(overlap).unwrap(), crate::text::DEFAULT_OVERLAP);
+        assert_eq!(with("0.0").map(overlap).unwrap(), 0.0);
+        assert_eq!(with("0.75").map(overlap).unwrap(), 0.75);
+        for bad in ["-0.1", "1.5", "nan"] {
+            let err = with(bad).unwrap_err().to_string();
+            assert!(err.contains("grading.token_overlap"), "{bad}: {err}");
+        }
+    }
 
     #[test]
     fn durations_are_read_with_their_unit() {

@@ -4,6 +4,7 @@
 //! (`people[2].roles: unknown role "admin"`), so one run of `tocsin check-config` shows all.
 
 pub mod intake;
+pub mod publishing;
 mod raw;
 mod response;
 mod validate;
@@ -43,6 +44,10 @@ pub struct Config {
     /// Response clocks per grade, reminders, escalation and the watch factor (`[clocks]`,
     /// `[watch]`); the defaults when those sections are absent.
     pub clocks: ClockPolicy,
+    /// Who must approve what before it is published (`[approvals]`).
+    pub approvals: publishing::Approvals,
+    /// The public status page (`[status_page]`); off without it.
+    pub status_page: Option<publishing::StatusPage>,
 }
 
 #[derive(Debug, Clone)]

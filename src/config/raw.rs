@@ -46,6 +46,8 @@ pub struct RawConfig {
     pub grades: BTreeMap<String, RawGrade>,
     pub clocks: Option<super::response::RawClocks>,
     pub watch: Option<super::response::RawWatch>,
+    pub approvals: Option<super::publishing::RawApprovals>,
+    pub status_page: Option<super::publishing::RawStatusPage>,
 }
 
 #[derive(Debug, Deserialize)]

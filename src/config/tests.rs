@@ -355,3 +355,31 @@ fn the_escalation_chat_is_the_level_above_never_the_team_itself_or_the_public() 
         vec!["teams[0].escalation_chat: \"hq\" is a public outlet of team \"city-desk\"; escalations stay internal"]
     );
 }
+
+#[test]
+fn approvals_and_the_status_page_are_read_and_every_bad_value_named() {
+    let good = format!(
+        "{COMMITTED}\n[approvals]\nquorum = {{ I = 3, III = 2 }}\nauto_publish = [\"IV\"]\npreapproved_updates = [\"III\", \"IV\"]\n\n[status_page]\nlisten = \"127.0.0.1:8090\"\ntitle = \"City desk\"\nbase_url = \"https://status.example.org/\"\n"
+    );
+    let c = Config::parse(&good).unwrap();
+    assert_eq!(c.approvals.policy.quorum, [3, 1, 2, 1]);
+    assert!(c.approvals.auto_publish(Grade::IV) && !c.approvals.auto_publish(Grade::I));
+    assert!(c.approvals.preapproved_update(Grade::III) && !c.approvals.preapproved_update(Grade::II));
+    let page = c.status_page.unwrap();
+    assert_eq!((page.listen.port(), page.title.as_deref()), (8090, Some("City desk")));
+    assert_eq!(Config::parse(COMMITTED).unwrap().approvals.policy.quorum, [2, 1, 1, 1], "default: two leaders for I");
+
+    let bad = format!(
+        "{COMMITTED}\n[approvals]\nquorum = {{ V = 1, II = 0 }}\nauto_publish = [\"IX\"]\n\n[status_page]\nlisten = \"everywhere\"\nbase_url = \"ftp://x\"\n"
+    );
+    let errs = errors(&bad);
+    for path in [
+        "approvals.quorum.V:",
+        "approvals.quorum.II: 0 is not",
+        "approvals.auto_publish[0]:",
+        "status_page.listen:",
+        "status_page.base_url:",
+    ] {
+        assert!(errs.iter().any(|e| e.starts_with(path)), "{path} in {errs:?}");
+    }
+}

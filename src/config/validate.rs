@@ -62,6 +62,8 @@ pub(super) fn validate(raw: RawConfig) -> Result<Config, ConfigErrors> {
     let keywords = intake::keywords(&mut p, &raw.keywords);
     let routes = intake::routes(&mut p, &raw.routes, &teams);
     let clocks = response::clocks(&mut p, raw.clocks.as_ref(), raw.watch.as_ref());
+    let approvals = super::publishing::approvals(&mut p, raw.approvals.as_ref());
+    let status_page = super::publishing::status_page(&mut p, raw.status_page.as_ref());
     let user_dict = raw.text.and_then(|t| t.user_dict).map(std::path::PathBuf::from);
     if telegram.is_none() && raw.telegram.is_none() && chats.values().any(|c| c.platform == Platform::Telegram) {
         p.add("telegram", "Telegram chats are configured but there is no [telegram] section");
@@ -86,6 +88,8 @@ pub(super) fn validate(raw: RawConfig) -> Result<Config, ConfigErrors> {
             teams,
             grades: grades.expect("grades are complete when there are no problems"),
             clocks,
+            approvals,
+            status_page,
         })
     } else {
         Err(ConfigErrors(p.0))

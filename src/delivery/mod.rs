@@ -37,6 +37,9 @@ const MIN_NAP: Duration = Duration::from_millis(10);
 pub enum Outgoing {
     /// Plain text: the sender escapes it for its markup and splits it to fit.
     Text(String),
+    /// Plain text that names a person who should be notified: platforms that can turn the
+    /// last `shown` in the text into a mention of `user_id` (their id on that platform) do.
+    Mentioning { text: String, shown: String, user_id: String },
     /// A case's card: posted once per chat, then edited in place.
     Card(CardView),
 }

@@ -34,7 +34,9 @@ impl Worker {
             if ready > now {
                 return self.defer_all(&queue, ready).await;
             }
-            let (taken, outgoing) = if limited && queue.len() >= DIGEST_AT {
+            let front_alone =
+                queue.front().is_some_and(|i| Notice::from_payload(&i.payload).is_ok_and(|n| n.stands_alone()));
+            let (taken, outgoing) = if limited && queue.len() >= DIGEST_AT && !front_alone {
                 self.digest(sender, locale, &mut queue).await?
             } else {
                 let item = queue.pop_front().expect("the queue is not empty");
@@ -132,6 +134,9 @@ impl Worker {
                 queue.pop_front();
                 continue;
             };
+            if notice.stands_alone() {
+                break;
+            }
             let text = notice.render(item.case, &self.config, &self.i18n, locale);
             let cost = super::split::utf16_len(&text) + 2;
             if !parts.is_empty() && header_room + used + cost > max {
@@ -156,6 +161,24 @@ impl Worker {
         item: &OutboxItem,
     ) -> anyhow::Result<Option<Outgoing>> {
         let Some(notice) = self.notice(item).await? else { return Ok(None) };
+        if let Notice::DraftCard { draft } = &notice {
+            let now = self.clock.now();
+            let card = match crate::domain::approval::DraftRef::parse(draft) {
+                Some(d) => {
+                    crate::app::drafts::card(self.store.as_ref(), &self.config, &self.i18n, locale, d, now).await?
+                }
+                None => None,
+            };
+            let Some(card) = card else {
+                self.store.outbox_failed(item.id, &format!("no draft {draft}"), None).await?;
+                return Ok(None);
+            };
+            return Ok(Some(if sender.shows_cards() {
+                Outgoing::Card(card.view)
+            } else {
+                Outgoing::Text(card.text())
+            }));
+        }
         if sender.shows_cards()
             && notice.is_case_change()
             && let Some(id) = item.case
@@ -163,9 +186,20 @@ impl Worker {
             && self.config.team(&case.team).is_some_and(|t| t.team_chat == chat.name)
         {
             let last = notice.card_line(&self.config, &self.i18n, locale);
-            return Ok(Some(Outgoing::Card(card(&case, last, &self.config, &self.i18n, locale))));
+            let clocks =
+                crate::app::clocks::running(self.store.as_ref(), &self.config, &case, self.clock.now()).await?;
+            return Ok(Some(Outgoing::Card(card(&case, last, &clocks, &self.config, &self.i18n, locale))));
         }
-        Ok(Some(Outgoing::Text(notice.render(item.case, &self.config, &self.i18n, locale))))
+        let text = notice.render(item.case, &self.config, &self.i18n, locale);
+        let person = notice.mention().and_then(|name| self.config.person(name));
+        if let Some(person) = person
+            && let Some((_, user_id)) = person.identities.iter().find(|(p, _)| *p == sender.platform())
+            && text.contains(&person.display)
+        {
+            let (shown, user_id) = (person.display.clone(), user_id.clone());
+            return Ok(Some(Outgoing::Mentioning { text, shown, user_id }));
+        }
+        Ok(Some(Outgoing::Text(text)))
     }
 
     async fn notice(&self, item: &OutboxItem) -> anyhow::Result<Option<Notice>> {

@@ -148,8 +148,8 @@ pub struct Case {
     pub dismissal: Option<String>,
     pub opened_at: DateTime<Utc>,
     pub acknowledged_at: Option<DateTime<Utc>>,
-    /// When someone first responded (acknowledged with an owner): the first-response clock
-    /// stops here until published statements exist.
+    /// When the first statement about the case was published: the first-response clock
+    /// stops here.
     pub responded_at: Option<DateTime<Utc>>,
     pub resolved_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
@@ -226,9 +226,15 @@ impl Case {
         Ok(())
     }
 
-    fn respond(&mut self, now: DateTime<Utc>) {
+    fn respond(&mut self, _now: DateTime<Utc>) {
         self.state = CaseState::Responding;
+    }
+
+    /// A statement about the case was published: the first one stops the first-response
+    /// clock (DESIGN.md §1, rule 3). Later ones change nothing here.
+    pub fn published(&mut self, now: DateTime<Utc>) {
         self.responded_at.get_or_insert(now);
+        self.updated_at = now;
     }
 
     /// Names the leader in charge if the case has none yet; never replaces one.

@@ -333,6 +333,30 @@ pub fn schedule(
     out
 }
 
+/// The stage of a running clock that comes right after `after`, skipping those already sent,
+/// whether it lies in the future or has already passed. Once a stage has been announced, its
+/// clock goes on stage by stage: stages that fell due while tocsin was down are each sent
+/// (late), not lost. (A regrade or an extension uses [`schedule`] instead, which announces
+/// only the most advanced stage already past.)
+pub fn next_stage(
+    policy: &ClockPolicy,
+    facts: &ClockFacts,
+    kind: ClockKind,
+    after: Stage,
+    already_sent: &[(ClockKind, Stage)],
+) -> Option<Due> {
+    if facts.stopped_at(kind).is_some() {
+        return None;
+    }
+    let deadline = deadline(policy, facts, kind);
+    let total = length(policy, facts, kind);
+    policy
+        .stages()
+        .into_iter()
+        .find(|&(stage, _)| stage > after && !already_sent.contains(&(kind, stage)))
+        .map(|(stage, fraction)| Due { kind, stage, at: facts.opened_at + scale(total, fraction), deadline })
+}
+
 /// The name of the job that announces one stage: `clock:42:ack:remind50:<deadline in unix
 /// ms>`. The same stage against the same deadline always gets the same key, so it can never
 /// be queued twice; a moved deadline gives a new key (and the old job is stale).

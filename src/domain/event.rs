@@ -28,10 +28,22 @@ pub enum EventAction {
     WatchEnded,
     /// A leader changed who is on duty for one shift (no case).
     DutySwapped,
+    /// A version of a reply or progress update was written: draft, version, text, status.
+    DraftWritten,
+    /// A leader approved one version of a draft: draft, version.
+    DraftApproved,
+    /// A leader rejected one version of a draft: draft, version, reason.
+    DraftRejected,
+    /// A concern now holds a draft: draft, concern, text.
+    ConcernRaised,
+    /// The person who raised a concern withdrew it: draft, concern.
+    ConcernWithdrawn,
+    /// An approved version went out to the public outlets: draft, version, text, status, outlets.
+    StatementPublished,
 }
 
 impl EventAction {
-    pub const ALL: [EventAction; 17] = [
+    pub const ALL: [EventAction; 23] = [
         EventAction::Opened,
         EventAction::Acknowledged,
         EventAction::Claimed,
@@ -49,6 +61,12 @@ impl EventAction {
         EventAction::WatchStarted,
         EventAction::WatchEnded,
         EventAction::DutySwapped,
+        EventAction::DraftWritten,
+        EventAction::DraftApproved,
+        EventAction::DraftRejected,
+        EventAction::ConcernRaised,
+        EventAction::ConcernWithdrawn,
+        EventAction::StatementPublished,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -70,6 +88,12 @@ impl EventAction {
             EventAction::WatchStarted => "watch_started",
             EventAction::WatchEnded => "watch_ended",
             EventAction::DutySwapped => "duty_swapped",
+            EventAction::DraftWritten => "draft_written",
+            EventAction::DraftApproved => "draft_approved",
+            EventAction::DraftRejected => "draft_rejected",
+            EventAction::ConcernRaised => "concern_raised",
+            EventAction::ConcernWithdrawn => "concern_withdrawn",
+            EventAction::StatementPublished => "statement_published",
         }
     }
 

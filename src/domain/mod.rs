@@ -4,6 +4,7 @@
 //! Nothing in here performs I/O or reads the wall clock; every decision takes `now` from
 //! the caller so that time rules can be tested without sleeping.
 
+pub mod approval;
 pub mod case;
 pub mod clocks;
 pub mod event;

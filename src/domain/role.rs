@@ -93,10 +93,19 @@ pub enum Action {
     Duty,
     DutySwap,
     Watch,
+    Report,
+    Draft,
+    Redraft,
+    Approve,
+    Reject,
+    Concern,
+    Withdraw,
+    Publish,
+    Update,
 }
 
 impl Action {
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 27] = [
         Action::Help,
         Action::WhoAmI,
         Action::Status,
@@ -115,6 +124,15 @@ impl Action {
         Action::Duty,
         Action::DutySwap,
         Action::Watch,
+        Action::Report,
+        Action::Draft,
+        Action::Redraft,
+        Action::Approve,
+        Action::Reject,
+        Action::Concern,
+        Action::Withdraw,
+        Action::Publish,
+        Action::Update,
     ];
 
     /// The roles of which a person needs at least one; empty means anyone who is configured.
@@ -123,14 +141,24 @@ impl Action {
         const ANYONE: &[Role] = &[];
         const WORKERS: &[Role] = &[Role::Member, Role::Leader];
         const LEADERS: &[Role] = &[Role::Leader];
+        const SPOKESPERSONS: &[Role] = &[Role::Spokesperson];
+        const VOICES: &[Role] = &[Role::Member, Role::Leader, Role::Spokesperson];
         match self {
-            Help | WhoAmI | Status | List | Duty => ANYONE,
+            // The report reads what /list and /status already show anyone.
+            Help | WhoAmI | Status | List | Duty | Report => ANYONE,
             New | Ack | Claim | Resolve => WORKERS,
             // Changing who is in charge, how serious it is, whether it is over, and the
             // team chat's language are leaders' decisions (DESIGN.md §1).
             Assign | Grade | Reopen | Dismiss | Close | Lang => LEADERS,
             // Moving deadlines, the roster and the team's state of alert likewise.
             Due | DutySwap | Watch => LEADERS,
+            // Replies are written by the people working the case, approved by leaders, and
+            // spoken by spokespersons only (DESIGN.md §1, rule 4). Anyone who works on the
+            // response may hold a draft with a concern.
+            Draft | Redraft => WORKERS,
+            Approve | Reject => LEADERS,
+            Concern | Withdraw => VOICES,
+            Publish | Update => SPOKESPERSONS,
         }
     }
 

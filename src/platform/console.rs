@@ -33,7 +33,7 @@ impl Sender for ConsoleSender {
     /// The console shows no cards, so only text ever arrives here.
     async fn send(&self, chat: &Chat, message: &Outgoing) -> Result<usize, SendError> {
         let text = match message {
-            Outgoing::Text(text) => text.clone(),
+            Outgoing::Text(text) | Outgoing::Mentioning { text, .. } => text.clone(),
             Outgoing::Card(card) => card.headline.clone(),
         };
         // A closed stdout (the reader of a pipe went away) will not come back.

@@ -13,6 +13,7 @@ pub use sqlite::SqliteStore;
 
 use crate::domain::{Case, CaseId, Event, Locale, NewCase, NewEvent};
 use crate::platform::Platform;
+use crate::text::Sketch;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -147,12 +148,14 @@ pub struct Job {
     pub done_at: Option<DateTime<Utc>>,
 }
 
-/// One stored signal's SimHash, for the in-memory story index.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// One stored signal's SimHash and token sketch, for the in-memory story index.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoryHash {
     pub id: i64,
     pub case: CaseId,
     pub simhash: u64,
+    /// `None` for a signal stored before sketches were kept.
+    pub sketch: Option<Sketch>,
     pub received_at: DateTime<Utc>,
 }
 
@@ -164,6 +167,8 @@ pub struct NewSignal {
     pub url: Option<String>,
     pub fingerprint: Option<String>,
     pub simhash: u64,
+    /// Its content words' sketch (`None` only for signals stored before sketches were kept).
+    pub sketch: Option<Sketch>,
     pub score: f64,
     /// How the grade was reached (`safety ×2 (燃气, 泄漏), ... → II`).
     pub explanation: String,

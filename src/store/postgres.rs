@@ -5,6 +5,7 @@ use sqlx::postgres::PgPoolOptions;
 type Db = sqlx::Postgres;
 type Backend = PgStore;
 include!("queries.rs");
+include!("job_queries.rs");
 
 /// sqlx holds an advisory lock while migrating, so instances starting together are safe.
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
@@ -43,7 +44,7 @@ impl PgStore {
     /// Postgres lets many transactions write at once, so each commit has its own.
     async fn write(&self, commit: Commit) -> Result<Option<CaseId>> {
         let mut tx = self.begin_write().await?;
-        let id = write_commit(&mut tx, commit).await?;
+        let id = write_commit(&mut tx, &commit).await?;
         tx.commit().await?;
         Ok(id)
     }

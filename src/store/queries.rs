@@ -1,6 +1,6 @@
 // Queries both backends share, written once against `Db`.
 //
-// This file is `include!`d by sqlite.rs and postgres.rs, each with its own
+// This file (and job_queries.rs, the scheduler's) is `include!`d by sqlite.rs and postgres.rs, each with its own
 // `type Db = sqlx::Sqlite | sqlx::Postgres;` in scope. sqlx's query types are tied to one
 // database, and the generic alternative needs a dozen trait bounds on every function; the
 // SQL itself is identical (`$n` placeholders work in SQLite too). What differs per backend
@@ -16,6 +16,7 @@ use super::{
 };
 use crate::domain::{Case, CaseId, Event, Locale, NewCase};
 use crate::platform::Platform;
+use crate::text::Sketch;
 use chrono::{DateTime, Utc};
 
 type Tx = sqlx::Transaction<'static, Db>;
@@ -23,7 +24,7 @@ type Pool = sqlx::Pool<Db>;
 /// A connection with a transaction open on it: a pool's `Tx`, or SQLite's writer connection.
 type Conn = <Db as sqlx::Database>::Connection;
 
-async fn write_commit(tx: &mut Conn, commit: Commit) -> Result<Option<CaseId>> {
+async fn write_commit(tx: &mut Conn, commit: &Commit) -> Result<Option<CaseId>> {
     if let Some(key) = &commit.job_done {
         let done = sqlx::query(
             "UPDATE jobs SET state = 'done', done_ms = $2, lease_until_ms = NULL WHERE key = $1 AND state = 'pending'",
@@ -85,8 +86,8 @@ async fn write_commit(tx: &mut Conn, commit: Commit) -> Result<Option<CaseId>> {
     if let Some(case) = case_ref {
         for sig in &commit.signals {
             sqlx::query(
-                "INSERT INTO signals (case_id, source, title, url, fingerprint, simhash, score, explanation, received_ms) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                "INSERT INTO signals (case_id, source, title, url, fingerprint, simhash, sketch, score, explanation, \
+                 received_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             )
             .bind(case)
             .bind(&sig.source)
@@ -94,6 +95,7 @@ async fn write_commit(tx: &mut Conn, commit: Commit) -> Result<Option<CaseId>> {
             .bind(&sig.url)
             .bind(&sig.fingerprint)
             .bind(sig.simhash as i64)
+            .bind(sig.sketch.as_ref().map(Sketch::to_bytes))
             .bind(sig.score)
             .bind(&sig.explanation)
             .bind(ms(sig.received_at))
@@ -101,9 +103,7 @@ async fn write_commit(tx: &mut Conn, commit: Commit) -> Result<Option<CaseId>> {
             .await?;
         }
     }
-    for job in &commit.jobs {
-        write_job(tx, job, case_id).await?;
-    }
+    write_jobs(tx, &commit.jobs, case_id).await?;
     for (key, value) in &commit.settings {
         upsert_setting(tx, key, value, commit.at).await?;
     }
@@ -119,48 +119,6 @@ async fn write_commit(tx: &mut Conn, commit: Commit) -> Result<Option<CaseId>> {
         .await?;
     }
     Ok(case_id)
-}
-
-async fn write_job(tx: &mut Conn, job: &JobWrite, commit_case: Option<CaseId>) -> Result<()> {
-    match job {
-        JobWrite::ScheduleForCase(j) => {
-            let Some(case) = commit_case else {
-                return Err(StoreError::Corrupt("a case's job in a commit without a case".into()));
-            };
-            let key = j.key.replace("{case}", &case.get().to_string());
-            let job = NewJob { key, case: Some(case), ..j.clone() };
-            Box::pin(write_job(tx, &JobWrite::Schedule(job), None)).await?;
-        }
-        JobWrite::Schedule(j) => {
-            sqlx::query(
-                "INSERT INTO jobs (key, kind, case_id, team, due_ms, payload) VALUES ($1, $2, $3, $4, $5, $6) \
-                 ON CONFLICT (key) DO UPDATE SET state = 'pending', due_ms = excluded.due_ms, \
-                 payload = excluded.payload, lease_until_ms = NULL WHERE jobs.state = 'withdrawn'",
-            )
-            .bind(&j.key)
-            .bind(&j.kind)
-            .bind(j.case.map(CaseId::get))
-            .bind(&j.team)
-            .bind(ms(j.due))
-            .bind(&j.payload)
-            .execute(&mut *tx)
-            .await?;
-        }
-        JobWrite::WithdrawCase { case, kind } => {
-            sqlx::query("UPDATE jobs SET state = 'withdrawn' WHERE case_id = $1 AND kind = $2 AND state = 'pending'")
-                .bind(case.get())
-                .bind(kind)
-                .execute(&mut *tx)
-                .await?;
-        }
-        JobWrite::Withdraw(key) => {
-            sqlx::query("UPDATE jobs SET state = 'withdrawn' WHERE key = $1 AND state = 'pending'")
-                .bind(key)
-                .execute(&mut *tx)
-                .await?;
-        }
-    }
-    Ok(())
 }
 
 async fn upsert_setting(tx: &mut Conn, key: &str, value: &str, at: DateTime<Utc>) -> Result<()> {
@@ -372,8 +330,8 @@ async fn put_setting(pool: &Pool, key: &str, value: &str, now: DateTime<Utc>) ->
 /// index), else only those written since the row id `after` (through the primary key; the
 /// caller drops what fell out of the window).
 async fn hashes_after(pool: &Pool, since: DateTime<Utc>, after: Option<i64>) -> Result<Vec<StoryHash>> {
-    const COLUMNS: &str = "SELECT id, case_id, simhash, received_ms FROM signals";
-    let rows: Vec<(i64, i64, i64, i64)> = match after {
+    const COLUMNS: &str = "SELECT id, case_id, simhash, sketch, received_ms FROM signals";
+    let rows: Vec<HashRow> = match after {
         None => {
             let sql = format!("{COLUMNS} WHERE received_ms >= $1 ORDER BY id");
             sqlx::query_as(&sql).bind(ms(since)).fetch_all(pool).await?
@@ -390,18 +348,28 @@ async fn hashes_by_id(pool: &Pool, ids: &[i64]) -> Result<Vec<StoryHash>> {
     if ids.is_empty() {
         return Ok(vec![]);
     }
-    let mut q = sqlx::QueryBuilder::<Db>::new("SELECT id, case_id, simhash, received_ms FROM signals WHERE id IN (");
+    let mut q =
+        sqlx::QueryBuilder::<Db>::new("SELECT id, case_id, simhash, sketch, received_ms FROM signals WHERE id IN (");
     let mut list = q.separated(", ");
     for id in ids {
         list.push_bind(*id);
     }
     q.push(") ORDER BY id");
-    let rows: Vec<(i64, i64, i64, i64)> = q.build_query_as().fetch_all(pool).await?;
+    let rows: Vec<HashRow> = q.build_query_as().fetch_all(pool).await?;
     rows.into_iter().map(story_hash).collect()
 }
 
-fn story_hash((id, case, hash, received): (i64, i64, i64, i64)) -> Result<StoryHash> {
-    Ok(StoryHash { id, case: CaseId::from_db(case), simhash: hash as u64, received_at: rows::time(received)? })
+/// `id, case_id, simhash, sketch, received_ms`.
+type HashRow = (i64, i64, i64, Option<Vec<u8>>, i64);
+
+fn story_hash((id, case, hash, sketch, received): HashRow) -> Result<StoryHash> {
+    Ok(StoryHash {
+        id,
+        case: CaseId::from_db(case),
+        simhash: hash as u64,
+        sketch: sketch.as_deref().map(rows::sketch).transpose()?,
+        received_at: rows::time(received)?,
+    })
 }
 
 async fn sources_since(pool: &Pool, case: CaseId, since: DateTime<Utc>) -> Result<Vec<String>> {
@@ -533,45 +501,23 @@ impl Store for Backend {
     }
 
     async fn claim_jobs(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: i64) -> Result<Vec<Job>> {
-        let mut tx = self.begin_write().await?;
-        let rows: Vec<JobRow> =
-            sqlx::query_as(CLAIM_JOBS_SQL).bind(ms(lease_until)).bind(ms(now)).bind(limit).fetch_all(&mut *tx).await?;
-        tx.commit().await?;
-        let mut jobs = rows.into_iter().map(Job::try_from).collect::<Result<Vec<_>>>()?;
-        jobs.sort_by(|a, b| (a.due, &a.key).cmp(&(b.due, &b.key)));
-        Ok(jobs)
+        claim_due_jobs(self, now, lease_until, limit).await
     }
 
     async fn next_job_due(&self) -> Result<Option<DateTime<Utc>>> {
-        let due: Option<i64> = sqlx::query_scalar(
-            "SELECT MIN(CASE WHEN lease_until_ms IS NOT NULL AND lease_until_ms > due_ms \
-             THEN lease_until_ms ELSE due_ms END) FROM jobs WHERE state = 'pending'",
-        )
-        .fetch_one(&self.pool)
-        .await?;
-        due.map(rows::time).transpose()
+        first_claimable(&self.pool).await
     }
 
     async fn case_jobs(&self, case: CaseId) -> Result<Vec<Job>> {
-        let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE case_id = $1 ORDER BY due_ms, key");
-        let rows: Vec<JobRow> = sqlx::query_as(&sql).bind(case.get()).fetch_all(&self.pool).await?;
-        rows.into_iter().map(Job::try_from).collect()
+        jobs_of_case(&self.pool, case).await
     }
 
     async fn jobs_done_between(&self, kind: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Job>> {
-        let sql = format!(
-            "SELECT {JOB_COLUMNS} FROM jobs WHERE kind = $1 AND state = 'done' AND done_ms >= $2 AND done_ms < $3 \
-             ORDER BY due_ms, key"
-        );
-        let rows: Vec<JobRow> =
-            sqlx::query_as(&sql).bind(kind).bind(ms(from)).bind(ms(to)).fetch_all(&self.pool).await?;
-        rows.into_iter().map(Job::try_from).collect()
+        jobs_done(&self.pool, kind, from, to).await
     }
 
     async fn job(&self, key: &str) -> Result<Option<Job>> {
-        let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE key = $1");
-        let row: Option<JobRow> = sqlx::query_as(&sql).bind(key).fetch_optional(&self.pool).await?;
-        row.map(Job::try_from).transpose()
+        job_by_key(&self.pool, key).await
     }
 
     async fn story_hashes(&self, since: DateTime<Utc>, after: Option<i64>) -> Result<Vec<StoryHash>> {

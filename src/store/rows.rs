@@ -3,6 +3,7 @@
 use super::{Job, JobState, NewSignal, OutboxItem, OutboxState, StoreError, StoredSignal};
 use crate::domain::{Case, CaseId, CaseState, Event, EventAction, Grade};
 use crate::platform::Platform;
+use crate::text::Sketch;
 use chrono::{DateTime, Utc};
 
 pub fn ms(t: DateTime<Utc>) -> i64 {
@@ -11,6 +12,11 @@ pub fn ms(t: DateTime<Utc>) -> i64 {
 
 pub fn time(ms: i64) -> Result<DateTime<Utc>, StoreError> {
     DateTime::from_timestamp_millis(ms).ok_or_else(|| StoreError::Corrupt(format!("time {ms}")))
+}
+
+/// A stored token sketch (`Sketch::to_bytes`).
+pub fn sketch(bytes: &[u8]) -> Result<Sketch, StoreError> {
+    Sketch::from_bytes(bytes).ok_or_else(|| StoreError::Corrupt(format!("token sketch of {} bytes", bytes.len())))
 }
 
 fn opt_time(ms: Option<i64>) -> Result<Option<DateTime<Utc>>, StoreError> {
@@ -140,7 +146,8 @@ pub fn outbox_state(s: &str) -> Result<OutboxState, StoreError> {
     }
 }
 
-pub const SIGNAL_COLUMNS: &str = "case_id, source, title, url, fingerprint, simhash, score, explanation, received_ms";
+pub const SIGNAL_COLUMNS: &str =
+    "case_id, source, title, url, fingerprint, simhash, sketch, score, explanation, received_ms";
 
 #[derive(sqlx::FromRow)]
 pub struct SignalRow {
@@ -150,6 +157,7 @@ pub struct SignalRow {
     url: Option<String>,
     fingerprint: Option<String>,
     simhash: i64,
+    sketch: Option<Vec<u8>>,
     score: f64,
     explanation: String,
     received_ms: i64,
@@ -168,6 +176,7 @@ impl TryFrom<SignalRow> for StoredSignal {
                 fingerprint: r.fingerprint,
                 // Stored as i64 with the same bits: both backends lack unsigned 64-bit integers.
                 simhash: r.simhash as u64,
+                sketch: r.sketch.as_deref().map(sketch).transpose()?,
                 score: r.score,
                 explanation: r.explanation,
                 received_at: time(r.received_ms)?,

@@ -7,6 +7,7 @@ use std::time::Duration;
 type Db = sqlx::Sqlite;
 type Backend = SqliteStore;
 include!("queries.rs");
+include!("job_queries.rs");
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 

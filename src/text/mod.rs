@@ -6,17 +6,20 @@
 //!
 //! ```text
 //! text ──Analyzer::tokens──► tokens ─┬─ Rules::classify ──► Vec<Hit>   (grading)
-//!                                    └─ simhash ──────────► u64        (one case per story)
+//!                                    ├─ simhash ──────────► u64        (one case per story: candidates)
+//!                                    └─ sketch ───────────► Sketch     (… confirmed by shared words)
 //! ```
 
 mod analyzer;
 mod rules;
 mod simhash;
+mod sketch;
 mod table;
 
 pub use analyzer::Analyzer;
 pub use rules::{Category, Hit, Rules};
-pub use simhash::{hamming, simhash};
+pub use simhash::{hamming, near, simhash};
+pub use sketch::{DEFAULT_OVERLAP, SKETCH_SIZE, Sketch, sketch};
 
 /// One analyzer for all unit tests of the module: loading the dictionary is the slow part.
 #[cfg(test)]

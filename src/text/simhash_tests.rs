@@ -3,11 +3,11 @@ use crate::text::test_analyzer;
 
 // Two different stories of about 100 characters, sharing the usual news boilerplate
 // (date, 时许, 事故, 原因正在调查) as real reports do.
-const GAS: &str = "3月12日上午9时许，江北区华新路一居民楼发生燃气泄漏，消防和燃气公司抢修人员迅速赶到现场，疏散居民120余人。目前泄漏点已被封堵，暂无人员伤亡，事故原因正在调查中，相关部门提醒市民注意用气安全。";
-const BUS: &str = "3月12日下午5时许，一辆载有30名乘客的15路公交车在滨江大道与人民路交叉口与一辆货车相撞，造成8人受伤，伤者已被送往市第一人民医院救治。交警部门已对事故现场进行勘查，具体原因正在调查。";
+pub(crate) const GAS: &str = "3月12日上午9时许，江北区华新路一居民楼发生燃气泄漏，消防和燃气公司抢修人员迅速赶到现场，疏散居民120余人。目前泄漏点已被封堵，暂无人员伤亡，事故原因正在调查中，相关部门提醒市民注意用气安全。";
+pub(crate) const BUS: &str = "3月12日下午5时许，一辆载有30名乘客的15路公交车在滨江大道与人民路交叉口与一辆货车相撞，造成8人受伤，伤者已被送往市第一人民医院救治。交警部门已对事故现场进行勘查，具体原因正在调查。";
 
 /// The way ten sources retell one report: a character or two differs.
-const GAS_EDITS: [(&str, &str); 10] = [
+pub(crate) const GAS_EDITS: [(&str, &str); 10] = [
     ("9时", "10时"),
     ("华新路", "华兴路"),
     ("120余人", "100余人"),
@@ -20,15 +20,15 @@ const GAS_EDITS: [(&str, &str); 10] = [
     ("余人。", "多人，"),
 ];
 
-const LEAK_EN: &str = "Breaking: a gas leak was reported in a residential building in Jiangbei District on Tuesday \
+pub(crate) const LEAK_EN: &str = "Breaking: a gas leak was reported in a residential building in Jiangbei District on Tuesday \
     morning. Firefighters evacuated about 120 residents and the leak was sealed within two hours. No injuries were \
     reported, and the cause of the incident is under investigation. The emergency management bureau urged residents \
     to report any smell of gas immediately and to keep windows open.";
-const CRASH_EN: &str = "A city bus carrying 30 passengers collided with a heavy truck at the junction of Riverside \
+pub(crate) const CRASH_EN: &str = "A city bus carrying 30 passengers collided with a heavy truck at the junction of Riverside \
     Avenue and People's Road on Tuesday afternoon, injuring eight people, two of them seriously. The injured were \
     taken to the First People's Hospital. Traffic police are examining the scene and the bus company said it would \
     inspect its whole fleet.";
-const LEAK_EN_EDITS: [(&str, &str); 10] = [
+pub(crate) const LEAK_EN_EDITS: [(&str, &str); 10] = [
     ("Tuesday", "Wednesday"),
     ("about 120", "around 120"),
     ("120", "150"),
@@ -57,7 +57,7 @@ fn hash(text: &str) -> u64 {
     simhash(&test_analyzer().tokens(text))
 }
 
-fn variants(base: &str, edits: &[(&str, &str)]) -> Vec<String> {
+pub(crate) fn variants(base: &str, edits: &[(&str, &str)]) -> Vec<String> {
     edits
         .iter()
         .map(|(from, to)| {
@@ -172,4 +172,24 @@ fn hamming_counts_differing_bits() {
     assert_eq!(hamming(0, 0), 0);
     assert_eq!(hamming(0, u64::MAX), 64);
     assert_eq!(hamming(0b1011, 0b0110), 3);
+}
+
+#[test]
+fn near_finds_every_hash_within_the_distance_in_order() {
+    let hashes: Vec<u64> = (0..1000u64).map(|i| token_hash(&i.to_le_bytes())).collect();
+    let query = hashes[500] ^ 0b111;
+    for max in [0, 3, 12, 32, 64] {
+        let mut found = vec![7, 7];
+        near(&hashes, query, max, 100, &mut found);
+        let want: Vec<usize> = [7, 7]
+            .into_iter()
+            .chain((0..hashes.len()).filter(|&i| hamming(hashes[i], query) <= max).map(|i| i + 100))
+            .collect();
+        assert_eq!(found, want, "within {max}: appended, offset, in order");
+    }
+    let mut found = vec![];
+    near(&hashes, query, 3, 0, &mut found);
+    assert_eq!(found, [500]);
+    near_portable(&hashes, query, 3, 0, &mut found);
+    assert_eq!(found, [500, 500], "the portable loop agrees");
 }

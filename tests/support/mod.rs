@@ -163,3 +163,17 @@ macro_rules! on_both_backends {
         }
     };
 }
+
+/// A chat message as an adapter hands it to `App::handle`: no topic, no bot name, no
+/// redelivery key.
+pub fn says(platform: tocsin::platform::Platform, user: &str, chat: &str, text: &str) -> tocsin::app::Invocation {
+    tocsin::app::Invocation {
+        platform,
+        user_id: user.into(),
+        chat_id: chat.into(),
+        text: text.into(),
+        topic: None,
+        bot_username: None,
+        dedup_key: None,
+    }
+}

@@ -46,9 +46,16 @@ fn an_owner_on_an_acknowledged_case_means_it_is_being_responded_to() {
     c.acknowledge(t(1)).unwrap();
     c.set_owner("bob", t(2)).unwrap();
     assert_eq!(c.state, CaseState::Responding);
+    assert_eq!(c.responded_at, None, "working on it is not yet a public response");
+}
+
+#[test]
+fn the_first_published_statement_is_the_first_response() {
+    let mut c = fresh();
+    c.published(t(2));
     assert_eq!(c.responded_at, Some(t(2)), "the first-response clock stops here");
-    c.set_owner("dana", t(5)).unwrap();
-    assert_eq!(c.responded_at, Some(t(2)), "only the first response counts");
+    c.published(t(5));
+    assert_eq!(c.responded_at, Some(t(2)), "only the first statement counts");
 }
 
 #[test]
@@ -58,7 +65,6 @@ fn acknowledging_an_owned_case_goes_straight_to_responding() {
     assert_eq!(c.state, CaseState::Open);
     c.acknowledge(t(2)).unwrap();
     assert_eq!(c.state, CaseState::Responding);
-    assert_eq!(c.responded_at, Some(t(2)));
 }
 
 #[test]

@@ -284,3 +284,17 @@ fn a_moved_deadline_gives_the_same_stage_a_new_job_key() {
     assert_eq!((before[0].kind, before[0].stage), (after[0].kind, after[0].stage));
     assert_ne!(job_key(case_id, &before[0]), job_key(case_id, &after[0]));
 }
+
+#[test]
+fn after_a_stage_is_sent_the_clock_goes_on_with_the_very_next_one_even_if_it_is_past() {
+    let facts = case(Grade::I);
+    let next =
+        |after, sent: &[(ClockKind, Stage)]| next_stage(&policy(), &facts, Ack, after, sent).map(|d| (d.stage, d.at));
+    assert_eq!(next(R50, &[(Ack, R50)]), Some((R80, m(8))));
+    assert_eq!(next(R80, &[(Ack, R50), (Ack, R80)]), Some((Breach, m(10))));
+    assert_eq!(next(R50, &[(Ack, R50), (Ack, R80)]), Some((Breach, m(10))), "a stage sent before is skipped");
+    assert_eq!(next(Escalate, &[]), None, "nothing comes after the escalation");
+    let mut stopped = facts.clone();
+    stopped.acknowledged_at = Some(m(6));
+    assert_eq!(next_stage(&policy(), &stopped, Ack, R50, &[]), None, "a stopped clock has no next stage");
+}

@@ -7,6 +7,17 @@ use crate::app::card::CardView;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
 /// Makes any text safe to place between tags: shown exactly as written.
+/// Escaped HTML with the last `shown` (a person's display name, which notices put after the
+/// titles they quote) turned into a mention of the Telegram user `user_id`; `None` if the
+/// name is not there or the id is not a number.
+pub fn mention(escaped: &str, shown: &str, user_id: &str) -> Option<String> {
+    let id: i64 = user_id.parse().ok()?;
+    let name = escape(shown);
+    let at = escaped.rfind(&name)?;
+    let end = at + name.len();
+    Some(format!("{}<a href=\"tg://user?id={id}\">{name}</a>{}", &escaped[..at], &escaped[end..]))
+}
+
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     for ch in text.chars() {

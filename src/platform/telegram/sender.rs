@@ -48,7 +48,9 @@ impl TelegramSender {
     /// Edits the case's card in place, or posts it if this chat has none (or lost it).
     async fn show_card(&self, chat: &Chat, view: &CardView) -> Result<(), RequestError> {
         let text = html::card(view);
-        let existing = self.store.card(view.case, &chat.name).await.map_err(store_error)?;
+        // A case has one card per chat, and one more per draft.
+        let key = view.slot.as_ref().map_or_else(|| chat.name.clone(), |slot| format!("{}#{slot}", chat.name));
+        let existing = self.store.card(view.case, &key).await.map_err(store_error)?;
         if let Some(id) = existing.and_then(|m| m.parse::<i32>().ok()) {
             let edit = self
                 .bot
@@ -65,7 +67,7 @@ impl TelegramSender {
             }
         }
         let id = self.post(chat, text, Some(view)).await?;
-        self.store.set_card(view.case, &chat.name, &id.0.to_string(), self.clock.now()).await.map_err(store_error)
+        self.store.set_card(view.case, &key, &id.0.to_string(), self.clock.now()).await.map_err(store_error)
     }
 }
 
@@ -101,6 +103,19 @@ impl Sender for TelegramSender {
                 let pieces = split(text, MAX_TEXT);
                 for piece in &pieces {
                     self.post(chat, html::escape(piece), None).await.map_err(|e| classify(&e))?;
+                }
+                Ok(pieces.len())
+            }
+            Outgoing::Mentioning { text, shown, user_id } => {
+                let pieces = split(text, MAX_TEXT);
+                let mut mentioned = false;
+                for piece in &pieces {
+                    let mut html_text = html::escape(piece);
+                    if !mentioned && let Some(linked) = html::mention(&html_text, shown, user_id) {
+                        html_text = linked;
+                        mentioned = true;
+                    }
+                    self.post(chat, html_text, None).await.map_err(|e| classify(&e))?;
                 }
                 Ok(pieces.len())
             }

@@ -4,6 +4,11 @@
 //! to one task that owns one connection and writes whatever commits are waiting in one
 //! transaction, each under its own savepoint: one sync for the batch, and one commit's
 //! failure (a conflict, a duplicate) rolls back that commit alone.
+//!
+//! Savepoints cost two statements a commit, and every statement is a round trip to sqlx's
+//! worker thread; nearly every commit succeeds. So a batch is first written without them, and
+//! only when one of its commits fails is that transaction rolled back and the batch written
+//! again, each commit under its savepoint.
 
 use super::{Commit, Conn, Result, StoreError, write_commit};
 use crate::domain::CaseId;
@@ -48,6 +53,27 @@ async fn run(mut conn: SqliteConnection, mut queue: mpsc::Receiver<(Commit, Repl
 }
 
 async fn write_batch(conn: &mut Conn, batch: &mut Vec<(Commit, Reply)>) {
+    if let Err(e) = sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await {
+        return fail_all(batch.drain(..).map(|(_, reply)| reply), &e);
+    }
+    let mut results = Vec::with_capacity(batch.len());
+    for (commit, _) in batch.iter() {
+        match write_commit(conn, commit).await {
+            Ok(id) => results.push(Ok(id)),
+            Err(_) => break,
+        }
+    }
+    if results.len() < batch.len() {
+        // A commit failed: none of this transaction is kept; each commit again, on its own.
+        let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+        return write_each(conn, batch).await;
+    }
+    let replies = batch.drain(..).map(|(_, reply)| reply);
+    finish(conn, replies.zip(results).collect()).await;
+}
+
+/// The batch in one transaction, each commit under its own savepoint.
+async fn write_each(conn: &mut Conn, batch: &mut Vec<(Commit, Reply)>) {
     let mut replies = Vec::with_capacity(batch.len());
     if let Err(e) = sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await {
         return fail_all(batch.drain(..).map(|(_, reply)| reply), &e);
@@ -69,17 +95,22 @@ async fn write_batch(conn: &mut Conn, batch: &mut Vec<(Commit, Reply)>) {
         let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
         return fail_all(replies.into_iter(), &e);
     }
+    finish(conn, replies.into_iter().zip(results).collect()).await;
+}
+
+/// Commits the batch's transaction and answers each caller with its commit's result.
+async fn finish(conn: &mut Conn, outcomes: Vec<(Reply, Result<Option<CaseId>>)>) {
     if let Err(e) = sqlx::query("COMMIT").execute(&mut *conn).await {
         let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
         let why = e.to_string();
-        for (reply, result) in replies.into_iter().zip(results) {
+        for (reply, result) in outcomes {
             // A commit that had already failed keeps its own reason; the others learn why
             // they were not kept.
             let _ = reply.send(result.and(Err(StoreError::Write(why.clone()))));
         }
         return;
     }
-    for (reply, result) in replies.into_iter().zip(results) {
+    for (reply, result) in outcomes {
         let _ = reply.send(result);
     }
 }
@@ -88,7 +119,7 @@ async fn write_batch(conn: &mut Conn, batch: &mut Vec<(Commit, Reply)>) {
 /// managed; the inner result is the commit's own outcome.
 async fn one(conn: &mut Conn, commit: Commit) -> Result<Result<Option<CaseId>>, sqlx::Error> {
     sqlx::query("SAVEPOINT one_commit").execute(&mut *conn).await?;
-    let result = write_commit(conn, commit).await;
+    let result = write_commit(conn, &commit).await;
     if result.is_err() {
         sqlx::query("ROLLBACK TO one_commit").execute(&mut *conn).await?;
     }

@@ -1,0 +1,119 @@
+//! What the public may see: published statements, and nothing else (DESIGN.md §1, rule 4).
+//!
+//! Read from the cases' `statement_published` events, the same record the team's timeline
+//! shows. Drafts, owners, internal notes and drills never appear: a public case is a case
+//! that is not a drill and has at least one published statement, and all it shows is those
+//! statements. Even its headline comes from its first statement, not from the case title
+//! (which may quote an internal alert or a member of the public).
+
+use crate::domain::{CaseId, EventAction};
+use crate::store::{CaseFilter, Store, StoreError};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The status a progress update announces (`/update`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UpdateStatus {
+    Investigating,
+    Identified,
+    Monitoring,
+    Resolved,
+}
+
+impl UpdateStatus {
+    pub const ALL: [UpdateStatus; 4] =
+        [UpdateStatus::Investigating, UpdateStatus::Identified, UpdateStatus::Monitoring, UpdateStatus::Resolved];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UpdateStatus::Investigating => "investigating",
+            UpdateStatus::Identified => "identified",
+            UpdateStatus::Monitoring => "monitoring",
+            UpdateStatus::Resolved => "resolved",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<UpdateStatus> {
+        UpdateStatus::ALL.into_iter().find(|u| u.as_str().eq_ignore_ascii_case(s))
+    }
+}
+
+/// One published statement, exactly as it went out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    /// The draft it was (`12.1`): stable, so a feed entry can be named by it.
+    pub draft: String,
+    pub version: i64,
+    /// For progress updates, the status it announced.
+    pub status: Option<UpdateStatus>,
+    pub text: String,
+    pub published_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicCase {
+    pub case: CaseId,
+    /// The first line of its first statement, at most [`HEADLINE`] characters.
+    pub headline: String,
+    /// Oldest first; never empty.
+    pub statements: Vec<Statement>,
+}
+
+pub const HEADLINE: usize = 120;
+
+impl PublicCase {
+    /// The latest status announced, if any update announced one.
+    pub fn status(&self) -> Option<UpdateStatus> {
+        self.statements.iter().rev().find_map(|s| s.status)
+    }
+
+    pub fn updated_at(&self) -> DateTime<Utc> {
+        self.statements.last().map_or(DateTime::UNIX_EPOCH, |s| s.published_at)
+    }
+}
+
+/// The published statements of one case, oldest first (empty for a drill).
+pub async fn of_case(store: &dyn Store, case: CaseId) -> Result<Option<PublicCase>, StoreError> {
+    let Some(c) = store.case(case).await? else { return Ok(None) };
+    if c.drill {
+        return Ok(None);
+    }
+    let statements: Vec<Statement> = store
+        .events(case)
+        .await?
+        .into_iter()
+        .filter(|e| e.action == EventAction::StatementPublished)
+        .filter_map(|e| {
+            Some(Statement {
+                draft: e.details.get("draft")?.as_str()?.to_string(),
+                version: e.details.get("version")?.as_i64()?,
+                status: e.details.get("status").and_then(|s| s.as_str()).and_then(UpdateStatus::parse),
+                text: e.details.get("text")?.as_str()?.to_string(),
+                published_at: e.at,
+            })
+        })
+        .collect();
+    let Some(first) = statements.first() else { return Ok(None) };
+    let line = first.text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+    let headline = match super::format::prefix(line, HEADLINE) {
+        (kept, true) => format!("{kept}…"),
+        (whole, false) => whole.to_string(),
+    };
+    Ok(Some(PublicCase { case, headline, statements }))
+}
+
+/// Every public case, the most recently updated first.
+pub async fn public_cases(store: &dyn Store) -> Result<Vec<PublicCase>, StoreError> {
+    let mut out = vec![];
+    for case in store.cases(&CaseFilter::default()).await? {
+        if case.drill {
+            continue;
+        }
+        if let Some(public) = of_case(store, case.id).await? {
+            out.push(public);
+        }
+    }
+    out.sort_by_key(|c| std::cmp::Reverse((c.updated_at(), c.case)));
+    Ok(out)
+}
