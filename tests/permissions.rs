@@ -2,10 +2,12 @@
 //! through `App::handle` against a real SQLite file, and a refusal must leave the ledger,
 //! the event log, the chat settings and the outbox exactly as they were.
 
+mod support;
+
 use chrono::{Duration, TimeZone, Utc};
 use std::sync::Arc;
 use tempfile::TempDir;
-use tocsin::app::{App, Invocation, Response};
+use tocsin::app::{App, Response};
 use tocsin::clock::ManualClock;
 use tocsin::command::{self, SPECS};
 use tocsin::config::Config;
@@ -201,15 +203,7 @@ impl Harness {
     }
 
     async fn send(&self, user_id: &str, text: &str) -> Response {
-        let inv = Invocation {
-            platform: Platform::Telegram,
-            user_id: user_id.to_string(),
-            chat_id: CHAT_ID.to_string(),
-            text: text.to_string(),
-            topic: None,
-            bot_username: None,
-            dedup_key: None,
-        };
+        let inv = support::says(Platform::Telegram, user_id, CHAT_ID, text);
         self.app.handle(&inv).await
     }
 

@@ -41,57 +41,48 @@
 //! `CLOCKS_LOAD_TRAFFIC_SECS` (default 30; 0 skips it).
 //! Results go to BENCHMARKS.md by hand; nothing here asserts anything.
 
-use chrono::{DateTime, Duration, DurationRound, Utc};
-use serde_json::json;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Instant;
-use tempfile::TempDir;
-use tocsin::app::{App, Invocation, clocks, scheduler};
-use tocsin::clock::SystemClock;
-use tocsin::config::Config;
-use tocsin::domain::{EventAction, Grade, NewCase, NewEvent};
-use tocsin::i18n::I18n;
-use tocsin::platform::Platform;
-use tocsin::store::{CaseWrite, Commit, Store};
+#[path = "../support/mod.rs"]
+mod support;
 
-const BOT_TOML: &str = include_str!("../bot.toml");
-/// Commits in flight at once while seeding: enough to fill the SQLite writer's batches and
-/// Postgres' pool.
-const IN_FLIGHT: usize = 64;
-/// The longest a burst may take to drain before the run gives up on it.
-const DRAIN_LIMIT: std::time::Duration = std::time::Duration::from_secs(600);
+mod cases;
+mod measure;
+
+use cases::{config, console, drained, seed};
+use chrono::{Duration, DurationRound, Utc};
+use measure::{Cpu, pct, rss_kb, wake_cost};
+use std::sync::Arc;
+use std::time::Instant;
+use support::{Backend, Backends, Db, env_num, loadavg};
+use tocsin::app::{App, scheduler};
+use tocsin::clock::SystemClock;
+use tocsin::domain::Grade;
+use tocsin::i18n::I18n;
+
+/// The Postgres databases of this bench are `tocsin_clocks_bench_<pid>_<n>`.
+const DB_PREFIX: &str = "tocsin_clocks_bench";
 
 fn main() {
-    let backends = std::env::var("CLOCKS_LOAD_BACKENDS").unwrap_or_else(|_| "sqlite,postgres".into());
+    let backends = Backends::from_env("CLOCKS_LOAD_BACKENDS");
     let knobs = Knobs {
-        cases: env_usize("CLOCKS_LOAD_CASES", 100_000).max(1),
-        idle_secs: env_usize("CLOCKS_LOAD_IDLE_SECS", 60) as u64,
-        burst: env_usize("CLOCKS_LOAD_BURST", 1000).max(1),
-        lead_secs: env_usize("CLOCKS_LOAD_LEAD_SECS", 10).max(1) as i64,
-        analyze: env_usize("CLOCKS_LOAD_ANALYZE", 1) != 0,
-        traffic_secs: env_usize("CLOCKS_LOAD_TRAFFIC_SECS", 30) as u64,
+        cases: env_num("CLOCKS_LOAD_CASES", 100_000usize).max(1),
+        idle_secs: env_num("CLOCKS_LOAD_IDLE_SECS", 60usize) as u64,
+        burst: env_num("CLOCKS_LOAD_BURST", 1000usize).max(1),
+        lead_secs: env_num("CLOCKS_LOAD_LEAD_SECS", 10usize).max(1) as i64,
+        analyze: env_num("CLOCKS_LOAD_ANALYZE", 1usize) != 0,
+        traffic_secs: env_num("CLOCKS_LOAD_TRAFFIC_SECS", 30usize) as u64,
     };
-    let admin = ["BENCH_DATABASE_URL", "TEST_DATABASE_URL"]
-        .iter()
-        .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()));
-    machine();
+    println!("machine: {}, load average {}", support::machine(), loadavg());
     println!(
         "{} open cases, {} s idle, {} jobs due at once (set up {} s ahead)\n",
         knobs.cases, knobs.idle_secs, knobs.burst, knobs.lead_secs
     );
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime");
     let mut rows = vec![];
-    for backend in [Backend::Sqlite, Backend::Postgres] {
-        if !backends.contains(backend.name()) {
+    for backend in Backend::ALL {
+        if !backends.start(backend) {
             continue;
         }
-        if backend == Backend::Postgres && admin.is_none() {
-            println!("NOTICE: neither BENCH_DATABASE_URL nor TEST_DATABASE_URL is set: Postgres is skipped\n");
-            continue;
-        }
-        println!("=== {} ===", backend.name());
-        match runtime.block_on(run(backend, &knobs, admin.as_deref())) {
+        match runtime.block_on(run(backend, &knobs, backends.admin())) {
             Ok(row) => rows.push(row),
             Err(e) => println!("{} failed: {e:#}\n", backend.name()),
         }
@@ -126,7 +117,7 @@ impl std::fmt::Display for Row {
 }
 
 async fn run(backend: Backend, knobs: &Knobs, admin: Option<&str>) -> anyhow::Result<Row> {
-    let db = Db::fresh(backend, admin).await?;
+    let db = Db::fresh(backend, admin, DB_PREFIX).await?;
     let store = tocsin::store::connect(&db.url).await?;
     store.migrate().await?;
     let config = Arc::new(config());
@@ -173,7 +164,7 @@ async fn run(backend: Backend, knobs: &Knobs, admin: Option<&str>) -> anyhow::Re
          RSS {} → {} MB; on disk {:.1} MB",
         knobs.idle_secs,
         idle_cpu.process(),
-        idle_cpu.backends(backend),
+        idle_cpu.backends(),
         idle_cpu.machine_busy_pct(),
         rss_before / 1024,
         rss_idle / 1024,
@@ -194,7 +185,7 @@ async fn run(backend: Backend, knobs: &Knobs, admin: Option<&str>) -> anyhow::Re
         "one /new a second for {} s: CPU this process {}, Postgres backends {}, machine busy {:.0} %",
         knobs.traffic_secs,
         traffic_cpu.process(),
-        traffic_cpu.backends(backend),
+        traffic_cpu.backends(),
         traffic_cpu.machine_busy_pct()
     );
 
@@ -231,7 +222,7 @@ async fn run(backend: Backend, knobs: &Knobs, admin: Option<&str>) -> anyhow::Re
         late.first().unwrap_or(&0),
         max as f64 / late.len().max(1) as f64,
         burst_cpu.process(),
-        burst_cpu.backends(backend)
+        burst_cpu.backends()
     );
     println!(
         "{} target p99 ≤ 1 s; RSS after burst {} MB; load average {}\n",
@@ -245,9 +236,9 @@ async fn run(backend: Backend, knobs: &Knobs, admin: Option<&str>) -> anyhow::Re
         setup.as_secs_f64(),
         idle_cpu.process(),
         knobs.idle_secs,
-        idle_cpu.backends(backend),
+        idle_cpu.backends(),
         traffic_cpu.process(),
-        traffic_cpu.backends(backend),
+        traffic_cpu.backends(),
         knobs.traffic_secs,
         rss_before / 1024,
         rss_idle / 1024,
@@ -264,350 +255,3 @@ async fn run(backend: Backend, knobs: &Knobs, admin: Option<&str>) -> anyhow::Re
     Ok(row)
 }
 
-/// The committed bot.toml with the leaders' and escalation chats on the console, and the
-/// default clocks (I 10m/1h/24h, II 30m/4h/3d, III 1h/12h/7d, IV 4h/2d/14d; reminders at 50 %
-/// and 80 %, escalation at 150 %).
-fn config() -> Config {
-    let anchor = "team_chat = \"ops\"\n";
-    let text = BOT_TOML.replace(anchor, &format!("{anchor}leaders_chat = \"leads\"\nescalation_chat = \"hq\"\n"))
-        + "\n[chats.leads]\nplatform = \"console\"\n\n[chats.hq]\nplatform = \"console\"\n";
-    Config::parse(&text).unwrap_or_else(|e| panic!("the bench config is invalid:\n{e}"))
-}
-
-/// Alice (leader, console) types `text` in the team chat.
-fn console(text: &str) -> Invocation {
-    Invocation {
-        platform: Platform::Console,
-        user_id: "alice".into(),
-        chat_id: "ops".into(),
-        text: text.into(),
-        topic: None,
-        bot_username: None,
-        dedup_key: None,
-    }
-}
-
-/// Opens `n` cases the way `/new` commits them, `IN_FLIGHT` commits at a time; `case(i)` gives
-/// the i-th one's grade and opening time. Returns how many were committed.
-async fn seed(
-    store: &Arc<dyn Store>,
-    config: &Arc<Config>,
-    n: usize,
-    case: impl Fn(usize) -> (Grade, DateTime<Utc>),
-) -> anyhow::Result<usize> {
-    let mut tasks = tokio::task::JoinSet::new();
-    let mut committed = 0;
-    for i in 0..n {
-        if tasks.len() >= IN_FLIGHT
-            && let Some(r) = tasks.join_next().await
-        {
-            r??;
-            committed += 1;
-        }
-        let (grade, opened_at) = case(i);
-        let (store, config) = (store.clone(), config.clone());
-        tasks.spawn(async move {
-            let title = format!("Water main burst on street {i}");
-            let new = NewCase {
-                team: config.teams[0].name.clone(),
-                title: title.clone(),
-                summary: None,
-                source: "console:ops".into(),
-                grade,
-                owner: None,
-                leader: Some("alice".into()),
-                opened_by: "alice".into(),
-                drill: false,
-                opened_at,
-            };
-            let jobs = clocks::for_new(&config, &new, false);
-            let event = NewEvent {
-                actor: "alice".into(),
-                action: EventAction::Opened,
-                details: json!({ "title": title, "summary": null, "grade": grade.as_str(), "source": "console:ops" }),
-                platform: "console".into(),
-                at: opened_at,
-            };
-            let commit = Commit { events: vec![event], jobs, ..Commit::new(CaseWrite::Insert(new), opened_at) };
-            store.commit(commit).await.map(|_| ())
-        });
-    }
-    while let Some(r) = tasks.join_next().await {
-        r??;
-        committed += 1;
-    }
-    Ok(committed)
-}
-
-/// Waits until `n` clock jobs due at `due` are done; returns them.
-async fn drained(store: &Arc<dyn Store>, due: DateTime<Utc>, n: usize) -> anyhow::Result<Vec<tocsin::store::Job>> {
-    let started = Instant::now();
-    loop {
-        let done: Vec<_> = store
-            .jobs_done_between(clocks::KIND, due, due + Duration::days(1))
-            .await?
-            .into_iter()
-            .filter(|j| j.due == due)
-            .collect();
-        if done.len() >= n {
-            return Ok(done);
-        }
-        if started.elapsed() > DRAIN_LIMIT {
-            anyhow::bail!("only {} of {n} jobs were done after {DRAIN_LIMIT:?}", done.len());
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-    }
-}
-
-/// What one wake-up of the idle loop asks the store: a claim that finds nothing due, and the
-/// time of the next due job. Median of five.
-async fn wake_cost(store: &Arc<dyn Store>) -> anyhow::Result<String> {
-    let mut claim = vec![];
-    let mut next = vec![];
-    for _ in 0..5 {
-        let now = Utc::now();
-        let t = Instant::now();
-        let claimed = store.claim_jobs(now, now + Duration::seconds(60), 100).await?;
-        claim.push(t.elapsed().as_secs_f64() * 1000.0);
-        anyhow::ensure!(claimed.is_empty(), "a job was due during the idle phase");
-        let t = Instant::now();
-        store.next_job_due().await?;
-        next.push(t.elapsed().as_secs_f64() * 1000.0);
-    }
-    claim.sort_by(f64::total_cmp);
-    next.sort_by(f64::total_cmp);
-    Ok(format!("claim_jobs (nothing due) {:.2} ms, next_job_due {:.1} ms", claim[2], next[2]))
-}
-
-fn pct(sorted: &[i64], p: f64) -> i64 {
-    if sorted.is_empty() {
-        return 0;
-    }
-    let i = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-impl Backend {
-    fn name(self) -> &'static str {
-        match self {
-            Backend::Sqlite => "sqlite",
-            Backend::Postgres => "postgres",
-        }
-    }
-}
-
-/// A ledger for one run: a temp dir's SQLite file, or a Postgres database dropped afterwards.
-struct Db {
-    url: String,
-    dir: Option<TempDir>,
-    pg: Option<(String, String)>,
-}
-
-static DB_COUNTER: AtomicUsize = AtomicUsize::new(0);
-
-impl Db {
-    async fn fresh(backend: Backend, admin: Option<&str>) -> anyhow::Result<Db> {
-        match backend {
-            Backend::Sqlite => {
-                let dir = tempfile::tempdir()?;
-                let url = format!("sqlite://{}/tocsin.db", dir.path().display());
-                Ok(Db { url, dir: Some(dir), pg: None })
-            }
-            Backend::Postgres => {
-                let admin = admin.ok_or_else(|| anyhow::anyhow!("no Postgres URL"))?;
-                let name =
-                    format!("tocsin_clocks_bench_{}_{}", std::process::id(), DB_COUNTER.fetch_add(1, Ordering::SeqCst));
-                let pool = sqlx::PgPool::connect(admin).await?;
-                let created = sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await;
-                pool.close().await;
-                created?;
-                Ok(Db { url: with_database(admin, &name), dir: None, pg: Some((admin.to_string(), name)) })
-            }
-        }
-    }
-
-    /// Bytes on disk: the SQLite file with its WAL, or `pg_database_size`.
-    async fn size_on_disk(&self) -> anyhow::Result<u64> {
-        if let Some(dir) = &self.dir {
-            let mut total = 0;
-            for entry in std::fs::read_dir(dir.path())? {
-                total += entry?.metadata()?.len();
-            }
-            return Ok(total);
-        }
-        let pool = sqlx::PgPool::connect(&self.url).await?;
-        let size: i64 = sqlx::query_scalar("SELECT pg_database_size(current_database())").fetch_one(&pool).await?;
-        pool.close().await;
-        Ok(size as u64)
-    }
-
-    /// Gathers the planner's statistics on Postgres; `None` on SQLite.
-    async fn analyze(&self) -> anyhow::Result<Option<std::time::Duration>> {
-        if self.pg.is_none() {
-            return Ok(None);
-        }
-        let started = Instant::now();
-        let pool = sqlx::PgPool::connect(&self.url).await?;
-        sqlx::query("ANALYZE").execute(&pool).await?;
-        pool.close().await;
-        Ok(Some(started.elapsed()))
-    }
-
-    /// The database's name, as its Postgres backends show it in their command line.
-    fn pg_name(&self) -> Option<&str> {
-        self.pg.as_ref().map(|(_, name)| name.as_str())
-    }
-
-    async fn remove(mut self) {
-        if let Some((admin, name)) = self.pg.take() {
-            drop_pg(&admin, &name).await;
-        }
-    }
-}
-
-impl Drop for Db {
-    fn drop(&mut self) {
-        let Some((admin, name)) = self.pg.take() else { return };
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
-            rt.block_on(drop_pg(&admin, &name));
-        })
-        .join();
-    }
-}
-
-async fn drop_pg(admin: &str, name: &str) {
-    if let Ok(pool) = sqlx::PgPool::connect(admin).await {
-        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&pool).await;
-        pool.close().await;
-    }
-}
-
-/// The same server URL with another database name.
-fn with_database(url: &str, db: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let host_part = match base[scheme_end..].find('/') {
-        Some(i) => &base[..scheme_end + i],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{host_part}/{db}?{q}"),
-        None => format!("{host_part}/{db}"),
-    }
-}
-
-/// CPU ticks (1/100 s): this process, the Postgres backends serving the bench database, and
-/// the whole machine.
-struct Cpu {
-    process: u64,
-    backends: u64,
-    machine_busy: u64,
-    machine_total: u64,
-}
-
-impl Cpu {
-    fn take(db: &Db) -> Cpu {
-        let process = stat_ticks(std::path::Path::new("/proc/self/stat")).unwrap_or(0);
-        let mut backends = 0;
-        if let Some(name) = db.pg_name()
-            && let Ok(procs) = std::fs::read_dir("/proc")
-        {
-            for p in procs.flatten() {
-                let cmdline = std::fs::read(p.path().join("cmdline")).unwrap_or_default();
-                if String::from_utf8_lossy(&cmdline).starts_with("postgres:")
-                    && String::from_utf8_lossy(&cmdline).contains(name)
-                {
-                    backends += stat_ticks(&p.path().join("stat")).unwrap_or(0);
-                }
-            }
-        }
-        let (machine_busy, machine_total) = machine_ticks();
-        Cpu { process, backends, machine_busy, machine_total }
-    }
-
-    /// Ticks used since `self` was taken. A backend that exited meanwhile takes its ticks with
-    /// it (the store's pools keep theirs open).
-    fn since(&self, db: &Db) -> Cpu {
-        let now = Cpu::take(db);
-        Cpu {
-            process: now.process.saturating_sub(self.process),
-            backends: now.backends.saturating_sub(self.backends),
-            machine_busy: now.machine_busy.saturating_sub(self.machine_busy),
-            machine_total: now.machine_total.saturating_sub(self.machine_total),
-        }
-    }
-
-    fn process(&self) -> String {
-        format!("{:.2} s", self.process as f64 / 100.0)
-    }
-
-    fn backends(&self, backend: Backend) -> String {
-        match backend {
-            Backend::Sqlite => "–".into(),
-            Backend::Postgres => format!("{:.2} s", self.backends as f64 / 100.0),
-        }
-    }
-
-    fn machine_busy_pct(&self) -> f64 {
-        100.0 * self.machine_busy as f64 / self.machine_total.max(1) as f64
-    }
-}
-
-/// utime + stime from a `/proc/.../stat` file.
-fn stat_ticks(path: &std::path::Path) -> Option<u64> {
-    let s = std::fs::read_to_string(path).ok()?;
-    // The command name may hold spaces and parentheses: the fields start after the last ')'.
-    let fields: Vec<&str> = s[s.rfind(')')? + 2..].split_whitespace().collect();
-    Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
-}
-
-fn machine_ticks() -> (u64, u64) {
-    let Ok(s) = std::fs::read_to_string("/proc/stat") else { return (0, 0) };
-    let Some(line) = s.lines().next() else { return (0, 0) };
-    let v: Vec<u64> = line.split_whitespace().skip(1).filter_map(|x| x.parse().ok()).collect();
-    let total: u64 = v.iter().take(8).sum();
-    let idle = v.get(3).copied().unwrap_or(0) + v.get(4).copied().unwrap_or(0);
-    (total - idle, total)
-}
-
-fn rss_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
-fn loadavg() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "?".into())
-}
-
-fn machine() {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown".into());
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
-    println!("machine: {cores} cores, CPU {cpu}, load average {}", loadavg());
-}
-
-fn env_usize(key: &str, default: usize) -> usize {
-    std::env::var(key).ok().and_then(|v| v.trim().parse().ok()).unwrap_or(default)
-}
