@@ -34,9 +34,12 @@ impl Worker {
             if ready > now {
                 return self.defer_all(&queue, ready).await;
             }
-            let front_alone =
-                queue.front().is_some_and(|i| Notice::from_payload(&i.payload).is_ok_and(|n| n.stands_alone()));
-            let (taken, outgoing) = if limited && queue.len() >= DIGEST_AT && !front_alone {
+            // A statement or a draft card at the front is sent on its own; only look when a
+            // digest is possible at all.
+            let digest = limited
+                && queue.len() >= DIGEST_AT
+                && !queue.front().is_some_and(|i| Notice::from_payload(&i.payload).is_ok_and(|n| n.stands_alone()));
+            let (taken, outgoing) = if digest {
                 self.digest(sender, locale, &mut queue).await?
             } else {
                 let item = queue.pop_front().expect("the queue is not empty");
