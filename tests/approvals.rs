@@ -20,6 +20,7 @@ const BOB: &str = "1002"; // member
 const DANA: &str = "1003"; // spokesperson
 const LEE: &str = "1005"; // leader
 const TEAM: &str = "-100111";
+const PUBLIC: &str = "-100333";
 
 /// bot.toml with the team on Telegram (no Telegram needed: commands go straight to `App`),
 /// a second leader, a public channel, and `extra` appended.
@@ -35,7 +36,7 @@ fn config(extra: &str) -> Config {
         )
         .replace(
             "[chats.ops]\nplatform = \"console\"\n",
-            &format!("[chats.ops]\nplatform = \"telegram\"\nid = {TEAM}\n\n[chats.public]\nplatform = \"telegram\"\nid = -100333\n"),
+            &format!("[chats.ops]\nplatform = \"telegram\"\nid = {TEAM}\n\n[chats.public]\nplatform = \"telegram\"\nid = {PUBLIC}\n"),
         )
         .replace("team_chat = \"ops\"\n", "team_chat = \"ops\"\npublic_outlets = [\"public\"]\n")
         + extra;
@@ -58,8 +59,11 @@ impl Desk {
     }
 
     async fn say(&self, who: &str, text: &str) -> Response {
-        let inv = support::says(Platform::Telegram, who, TEAM, text);
-        self.app.handle(&inv).await
+        self.say_in(TEAM, who, text).await
+    }
+
+    async fn say_in(&self, chat: &str, who: &str, text: &str) -> Response {
+        self.app.handle(&support::says(Platform::Telegram, who, chat, text)).await
     }
 
     /// A command that must commit.
@@ -172,7 +176,7 @@ async fn refusals_speak_the_chats_language() {
     desk.does(ALICE, "/lang zh-CN").await;
     desk.does(BOB, "/draft 1 Water is back by noon.").await;
     desk.refused(DANA, "/publish 1.1", "尚未获批：目前 0/1 位领导批准").await;
-    desk.refused(BOB, "/approve 1.1", "/approve").await;
+    desk.refused(BOB, "/approve 1.1", "抱歉，/approve 需要「负责领导」角色").await;
 }
 
 #[tokio::test]
@@ -201,4 +205,22 @@ async fn where_bot_toml_says_so_approval_publishes_at_once() {
     assert_eq!(desk.public().await, ["Water is back by noon."]);
     let published = desk.events().await.into_iter().find(|e| e.action == EventAction::StatementPublished).unwrap();
     assert_eq!((published.actor.as_str(), published.details["auto"].as_bool()), ("alice", Some(true)));
+}
+
+#[tokio::test]
+async fn a_public_outlet_takes_no_commands_so_nothing_internal_is_posted_there() {
+    let desk = Desk::new("").await;
+    desk.does(BOB, "/new IV Water off on Main Street").await;
+    desk.does(BOB, "/draft 1 Water is back by noon.").await;
+    let before = desk.everything().await;
+    for (who, text) in
+        [(ALICE, "/approve 1.1"), (ALICE, "/status 1"), (BOB, "/draft 1 Another text"), ("4242", "/list")]
+    {
+        let r = desk.say_in(PUBLIC, who, text).await;
+        let reply = r.reply.unwrap_or_default();
+        assert!(!r.committed && reply.contains("public outlet"), "{text:?} in the outlet: {reply:?}");
+        assert!(!reply.contains("Water"), "nothing about the case is said in public: {reply:?}");
+    }
+    assert_eq!(desk.everything().await, before, "nothing was recorded or queued");
+    assert!(desk.public().await.is_empty());
 }

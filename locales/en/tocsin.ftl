@@ -42,6 +42,7 @@ transition-close = closed
 
 refuse-unknown-chat = This chat is not configured for tocsin. Ask a leader to add it to bot.toml: platform { $platform }, chat id { $id }.
 refuse-unknown-person = I don't know you yet, so I can't act for you. Ask a leader to add you to bot.toml: platform { $platform }, id { $id }.
+refuse-public-outlet = This is a public outlet: tocsin posts published statements here and takes no commands.
 refuse-role = Sorry, { $command } needs the { $roles } role.
 command-unknown = There is no command /{ $name }. Send /help for the list.
 usage = Usage: { $usage }

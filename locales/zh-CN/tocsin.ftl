@@ -39,6 +39,7 @@ transition-close = 结案
 
 refuse-unknown-chat = 本群尚未在 tocsin 中配置。请负责领导将其加入 bot.toml：平台 { $platform }，群 ID { $id }。
 refuse-unknown-person = 我还不认识您，无法代您操作。请负责领导将您加入 bot.toml：平台 { $platform }，ID { $id }。
+refuse-public-outlet = 这是对外发布渠道：tocsin 只在此发布已批准的声明，不在此处理命令。
 refuse-role = 抱歉，{ $command } 需要「{ $roles }」角色。
 command-unknown = 没有 /{ $name } 这个命令。发送 /help 查看命令列表。
 usage = 用法：{ $usage }

@@ -203,8 +203,13 @@ impl App {
                 t!("refuse-unknown-chat", "platform" => inv.platform.as_str(), "id" => inv.chat_id.as_str()),
             );
         };
-        let person = self.config.person_by_identity(inv.platform, &inv.user_id);
         let locale = self.locale(chat).await;
+        // The public reads an outlet: no command answers there, so nothing internal (a card,
+        // a status, a draft) can be posted to it by a command typed in the wrong chat.
+        if self.config.is_public_outlet(&chat.name) {
+            return reply(locale, t!("refuse-public-outlet"));
+        }
+        let person = self.config.person_by_identity(inv.platform, &inv.user_id);
         let Some(person) = person else {
             return reply(
                 locale,

@@ -204,6 +204,11 @@ impl Config {
         topic.and_then(|t| find(Some(t))).or_else(|| find(None))
     }
 
+    /// Whether a chat is a public outlet: it carries published statements and nothing else.
+    pub fn is_public_outlet(&self, chat: &str) -> bool {
+        self.teams.iter().any(|t| t.public_outlets.iter().any(|o| o == chat))
+    }
+
     pub fn team(&self, name: &str) -> Option<&Team> {
         self.teams.iter().find(|t| t.name == name)
     }

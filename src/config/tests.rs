@@ -357,6 +357,15 @@ fn the_escalation_chat_is_the_level_above_never_the_team_itself_or_the_public() 
 }
 
 #[test]
+fn a_public_outlet_is_never_also_a_chat_the_team_works_in() {
+    assert_eq!(
+        errors(&team_with("public_outlets = [\"ops\"]")),
+        vec!["teams[0].public_outlets[0]: \"ops\" is this team's own chat; an outlet carries only statements"]
+    );
+    assert_eq!(errors(&with_hq("public_outlets = [\"hq\"]", "")), Vec::<String>::new());
+}
+
+#[test]
 fn approvals_and_the_status_page_are_read_and_every_bad_value_named() {
     let good = format!(
         "{COMMITTED}\n[approvals]\nquorum = {{ I = 3, III = 2 }}\nauto_publish = [\"IV\"]\npreapproved_updates = [\"III\", \"IV\"]\n\n[status_page]\nlisten = \"127.0.0.1:8090\"\ntitle = \"City desk\"\nbase_url = \"https://status.example.org/\"\n"

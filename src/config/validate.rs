@@ -212,6 +212,13 @@ fn teams(p: &mut Problems, raw: &[RawTeam], chats: &[Chat], people: &[Person]) -
         if out.iter().any(|t| t.name == rt.name) {
             p.add(format!("{at}.name"), format!("\"{}\" is already a team", rt.name));
         }
+        for (j, c) in rt.public_outlets.iter().enumerate() {
+            if *c == rt.team_chat || rt.leaders_chat.as_ref() == Some(c) {
+                // Cards, notices and replies go to those chats; the public must never read them.
+                let why = format!("\"{c}\" is this team's own chat; an outlet carries only statements");
+                p.add(format!("{at}.public_outlets[{j}]"), why);
+            }
+        }
         let mut use_chat = |key: &str, chat: &str| {
             if !chats.iter().any(|c| c.name == chat) {
                 p.add(format!("{at}.{key}"), format!("no chat named \"{chat}\" in [chats]"));
