@@ -95,3 +95,28 @@ async fn a_draft_approved_by_two_leaders_is_published_by_the_spokesperson_exactl
     assert_eq!(content, Some(statement), "{feed}");
     tg.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_longest_draft_with_the_longest_title_and_concern_still_fits_its_card() {
+    let tg = start().await;
+    // Emoji are two UTF-16 units each, as Telegram counts: every limit here is reached.
+    let title = "🔥".repeat(100);
+    let statement = "🔥".repeat(1500);
+    tg.say(TEAM, BOB, &format!("/new I {title}"));
+    tg.expect(TEAM, "#1").await;
+    tg.say(TEAM, BOB, &format!("/draft 1 {statement}🔥"));
+    tg.expect(TEAM, "too long (at most 3000 characters)").await;
+    tg.say(TEAM, BOB, &format!("/draft 1 {statement}"));
+    // The fake Bot API refuses a text over 4,096 units as Telegram does, so a card that did
+    // not fit would never arrive.
+    let card = tg.expect(LEADERS, "📝 Reply 1.1").await;
+    assert!(card.text.contains(&statement), "the whole statement is on the card");
+    tg.say(TEAM, ALICE, &format!("/concern 1.1 {}", "⚠".repeat(1000) + &"🔥".repeat(500)));
+    let held = |st: &support::fake_telegram::State| {
+        st.message(LEADERS, card.message_id).is_some_and(|m| m.text.contains("✋ Held: Alice Chen: ⚠⚠"))
+    };
+    assert!(tg.fake.wait_until(held, PATIENCE).await, "{:#?}", texts(&tg.fake.messages(LEADERS)));
+    let edited = tg.fake.message(LEADERS, card.message_id).unwrap();
+    assert!(edited.text.contains(&statement) && edited.text.contains("…"), "the concern is shortened, not the text");
+    tg.shutdown().await;
+}

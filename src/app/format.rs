@@ -78,6 +78,14 @@ pub fn prefix(s: &str, max: usize) -> (&str, bool) {
     }
 }
 
+/// At most `max` characters of `text`, ending in `…` when cut.
+pub fn shorten(text: &str, max: usize) -> String {
+    match prefix(text, max) {
+        (kept, true) => format!("{}…", kept.trim_end()),
+        (whole, false) => whole.to_string(),
+    }
+}
+
 /// A clock's name in the reader's language.
 pub fn clock(kind: crate::domain::clocks::ClockKind) -> Text {
     use crate::domain::clocks::ClockKind;

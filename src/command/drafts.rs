@@ -5,7 +5,8 @@ use crate::app::statements::UpdateStatus;
 use crate::domain::approval::{DraftRef, DraftVersion};
 use crate::domain::{Action, CaseId};
 
-/// Statements must fit one message on every platform, with room to spare.
+/// A statement fits one Telegram message (4,096 UTF-16 units) with room to spare, and its
+/// draft card too (see `app::drafts::card`). Discord, when it comes, splits it (2,000).
 pub const MAX_STATEMENT: usize = 3000;
 
 pub static DRAFT: super::Spec = command_spec!(

@@ -262,12 +262,13 @@ fn case_and_text(args: &str, max: usize) -> Result<(CaseId, String), Problem> {
     bounded(rest, max).map(|text| (id, text))
 }
 
-/// Non-empty text of at most `max` characters.
+/// Non-empty text of at most `max` characters, counted as the platforms count them (UTF-16
+/// units: an emoji is two), so that a limit set to fit a message really does.
 fn bounded(text: &str, max: usize) -> Result<String, Problem> {
     let text = text.trim();
     if text.is_empty() {
         Err(Problem::Usage)
-    } else if text.chars().count() > max {
+    } else if text.encode_utf16().count() > max {
         Err(Problem::TooLong { max })
     } else {
         Ok(text.to_string())

@@ -371,14 +371,7 @@ pub fn escape(s: &str) -> String {
 /// The first non-blank line of a text, at most `max` characters (`…` when cut).
 fn first_line(text: &str, max: usize) -> String {
     let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
-    shorten(line, max)
-}
-
-fn shorten(text: &str, max: usize) -> String {
-    match crate::app::format::prefix(text, max) {
-        (kept, true) => format!("{}…", kept.trim_end()),
-        (whole, false) => whole.to_string(),
-    }
+    crate::app::format::shorten(line, max)
 }
 
 /// A statement's name in links and entry ids: `12.1-v2` (only characters safe anywhere).

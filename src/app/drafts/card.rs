@@ -13,6 +13,11 @@ use crate::store::{Store, StoreError};
 use crate::t;
 use chrono::{DateTime, Utc};
 
+/// Characters of the concerns or of a rejection's reason shown on the card (each may be
+/// 2,000 long). With the longest statement and title this keeps the card within one Telegram
+/// message; the whole text is on the case's timeline.
+const CARD_NOTE: usize = 200;
+
 /// A drawn draft card, and the same as plain text for platforms without cards.
 pub struct Card {
     pub view: CardView,
@@ -72,9 +77,11 @@ fn view(draft: &Draft, title: &str, config: &Config, i18n: &I18n, locale: Locale
         }
         Standing::Held { concerns, .. } => {
             let list = concerns.iter().map(|c| format!("{}: {}", person(&c.by), c.text)).collect::<Vec<_>>().join("; ");
-            t!("draft-card-held", "concerns" => list)
+            t!("draft-card-held", "concerns" => format::shorten(&list, CARD_NOTE))
         }
-        Standing::Rejected { by, reason } => t!("draft-card-rejected", "by" => person(by), "reason" => reason.as_str()),
+        Standing::Rejected { by, reason } => {
+            t!("draft-card-rejected", "by" => person(by), "reason" => format::shorten(reason, CARD_NOTE))
+        }
         Standing::Published { at } => t!("draft-card-published", "time" => format::time(*at)),
         Standing::Superseded { .. } | Standing::Unknown => {
             t!("draft-card-waiting-none", "needed" => policy.needed(draft.record.grade))
