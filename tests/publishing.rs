@@ -120,3 +120,33 @@ async fn the_longest_draft_with_the_longest_title_and_concern_still_fits_its_car
     assert!(edited.text.contains(&statement) && edited.text.contains("…"), "the concern is shortened, not the text");
     tg.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_grade_change_redraws_the_draft_card_with_the_new_quorum() {
+    let tg = start().await;
+    tg.say(TEAM, BOB, "/new I Gas smell on Elm Street");
+    tg.expect(TEAM, "#1 Gas smell").await;
+    tg.say(TEAM, BOB, "/draft 1 We are checking.");
+    let card = tg.expect(LEADERS, "📝 Reply 1.1").await;
+    tg.press(LEADERS, ALICE, card.message_id, "approve:1.1v1");
+    let shows = |needle: &'static str| {
+        let id = card.message_id;
+        move |st: &support::fake_telegram::State| st.message(LEADERS, id).is_some_and(|m| m.text.contains(needle))
+    };
+    assert!(tg.fake.wait_until(shows("1 of 2"), PATIENCE).await);
+
+    // Grade II needs one leader: Alice's approval is enough now.
+    tg.say(TEAM, ALICE, "/grade 1 II");
+    assert!(
+        tg.fake.wait_until(shows("✅ Approved by Alice Chen"), PATIENCE).await,
+        "{:#?}",
+        texts(&tg.fake.messages(LEADERS))
+    );
+    assert!(tg.fake.message(LEADERS, card.message_id).unwrap().buttons().is_empty());
+    // Back to I: one more leader is needed again, and the buttons return.
+    tg.say(TEAM, ALICE, "/grade 1 I");
+    assert!(tg.fake.wait_until(shows("1 of 2"), PATIENCE).await, "{:#?}", texts(&tg.fake.messages(LEADERS)));
+    assert_eq!(tg.fake.message(LEADERS, card.message_id).unwrap().buttons().len(), 2);
+    assert!(tg.fake.messages(CHANNEL).is_empty(), "a regrade publishes nothing");
+    tg.shutdown().await;
+}

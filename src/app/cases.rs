@@ -137,9 +137,13 @@ async fn change(
         } else {
             vec![]
         };
+        let mut outbox = ctx.notices(&decision.notice);
+        if case.grade != before.grade {
+            outbox.extend(super::drafts::redraw_after_regrade(ctx.app.store.as_ref(), &ctx.app.config, &case).await?);
+        }
         let commit = Commit {
             events: vec![ctx.event(decision.action, decision.details)],
-            outbox: ctx.notices(&decision.notice),
+            outbox,
             handled: ctx.handled.clone(),
             jobs,
             ..Commit::new(CaseWrite::Update(case), ctx.now)

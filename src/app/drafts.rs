@@ -158,6 +158,32 @@ async fn decide(
     Err(Failure::Internal(anyhow::anyhow!("case {id} kept changing while deciding about a draft")))
 }
 
+/// After a grade change, every unpublished draft's card is drawn again in the leaders' chat
+/// and the team chat: the quorum is the grade's, so an "approved" card may need one more
+/// leader now, or a waiting one may be approved. A lowered grade publishes nothing by
+/// itself, even where bot.toml auto-publishes: publication follows a person's decision.
+pub(crate) async fn redraw_after_regrade(
+    store: &dyn crate::store::Store,
+    config: &crate::config::Config,
+    case: &Case,
+) -> Result<Vec<NewOutbox>, StoreError> {
+    let Some(team) = config.team(&case.team) else { return Ok(vec![]) };
+    let leaders = team.leaders_chat.as_deref().unwrap_or(&team.team_chat);
+    let mut chats = vec![leaders];
+    if leaders != team.team_chat {
+        chats.push(&team.team_chat);
+    }
+    let events = store.events(case.id).await?;
+    let mut out = vec![];
+    for draft in drafts(case, &events).values().filter(|d| d.record.published.is_none()) {
+        let payload = Notice::DraftCard { draft: draft.reference.to_string() }.to_payload();
+        for c in chats.iter().filter_map(|name| config.chat(name)) {
+            out.push(NewOutbox { chat: c.name.clone(), platform: c.platform, payload: payload.clone() });
+        }
+    }
+    Ok(out)
+}
+
 /// The draft card goes to the leaders (who approve) and to the chat the command came from.
 fn card_notices(ctx: &Ctx<'_>, draft: DraftRef) -> Vec<NewOutbox> {
     let payload = Notice::DraftCard { draft: draft.to_string() }.to_payload();

@@ -314,6 +314,7 @@ impl Pipeline {
             ));
             let notice = Notice::Regraded { title: case.title.clone(), from, to: e.grade, by: SYSTEM.into() };
             outbox = self.notice(&case.team, &notice);
+            outbox.extend(super::drafts::redraw_after_regrade(self.store.as_ref(), &self.config, &case).await?);
             // A more severe grade has shorter clocks.
             jobs = super::clocks::reschedule(self.store.as_ref(), &self.config, &case, now).await?;
         }
