@@ -94,7 +94,7 @@ impl Site {
     async fn publish(&self, case: CaseId, draft: u32, status: Option<&str>, text: &str, when: DateTime<Utc>) {
         let details = json!({
             "draft": format!("{}.{draft}", case.get()), "version": 1, "text": text,
-            "status": status, "outlets": ["ops"],
+            "status": status, "outlets": ["public"], "auto": false, "drill": false,
         });
         self.record(case, EventAction::StatementPublished, details, when).await;
     }
@@ -205,7 +205,8 @@ async fn the_front_page_lists_public_cases_with_their_latest_status_and_nothing_
     assert!(body.contains("<html lang=\"en\">"));
     assert!(body.contains("<title>Status updates</title>"), "the default title: {body}");
     let in_progress = body.split("<h2>In progress</h2>").nth(1).expect("a section of cases in progress");
-    let (in_progress, resolved) = in_progress.split_once("<h2>Recently resolved</h2>").expect("and a resolved one");
+    let (in_progress, resolved) =
+        in_progress.split_once("<h2>Recently resolved or closed</h2>").expect("and a resolved one");
     assert!(in_progress.contains("Gas smell near Elm Street school"), "the headline is the first statement's: {body}");
     assert!(in_progress.contains("<span class=\"status status-monitoring\">Monitoring</span>"), "{body}");
     assert!(in_progress.contains("The leak was sealed."), "the latest statement is quoted: {body}");
@@ -219,6 +220,31 @@ async fn the_front_page_lists_public_cases_with_their_latest_status_and_nothing_
     assert_private_stays_private(&body);
     assert!(body.contains("All times are in UTC."));
     assert!(!body.contains("<script"), "the page runs no script");
+    site.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_the_team_finished_without_a_resolved_update_is_shown_as_closed_not_in_progress() {
+    let site = Site::start().await;
+    let d = desk(&site).await;
+    let before = site.get(&format!("/cases/{}", d.gas.get()), &[]).await;
+    let modified = before.headers()["last-modified"].to_str().unwrap().to_string();
+    // HTTP dates count whole seconds: finish the case in a later one than the page was served.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let reply = site.say(&format!("/resolve {} Leak sealed by the gas company", d.gas.get())).await;
+    assert!(reply.is_empty(), "the case is resolved: {reply}");
+    tokio::time::sleep(tocsin::status_page::FRESH).await;
+
+    let body = site.ok("/", &[]).await;
+    let (in_progress, over) = body.split_once("<h2>Recently resolved or closed</h2>").expect("a section for it");
+    assert!(!in_progress.contains("Gas smell near Elm Street school"), "not in progress any more: {body}");
+    assert!(over.contains("Gas smell near Elm Street school"), "{body}");
+    assert!(over.contains("<span class=\"status status-closed\">Closed</span>"), "{body}");
+    assert!(!body.contains("Leak sealed by the gas company"), "the internal summary stays internal");
+    let page = site.get(&format!("/cases/{}", d.gas.get()), &[("if-modified-since", &modified)]).await;
+    assert_eq!(page.status().as_u16(), 200, "the page changed, so a cached copy is not current");
+    let zh = site.ok(&format!("/cases/{}?lang=zh-CN", d.gas.get()), &[]).await;
+    assert!(zh.contains("<span class=\"status status-closed\">已结束</span>"), "{zh}");
     site.shutdown().await;
 }
 

@@ -58,6 +58,9 @@ pub struct PublicCase {
     pub headline: String,
     /// Oldest first; never empty.
     pub statements: Vec<Statement>,
+    /// When the team finished the case (resolved, closed or dismissed it), whether or not a
+    /// statement said so: the page must not call it in progress for ever.
+    pub finished_at: Option<DateTime<Utc>>,
 }
 
 pub const HEADLINE: usize = 120;
@@ -68,8 +71,20 @@ impl PublicCase {
         self.statements.iter().rev().find_map(|s| s.status)
     }
 
+    /// Over for the public: a published `resolved` update said so, or the team finished it.
+    pub fn is_over(&self) -> bool {
+        self.finished_at.is_some() || self.status() == Some(UpdateStatus::Resolved)
+    }
+
+    /// Finished by the team without a published `resolved` update: shown as "closed".
+    pub fn closed_quietly(&self) -> bool {
+        self.finished_at.is_some() && self.status() != Some(UpdateStatus::Resolved)
+    }
+
+    /// Its last statement, or its finishing if that came later (the page changed then).
     pub fn updated_at(&self) -> DateTime<Utc> {
-        self.statements.last().map_or(DateTime::UNIX_EPOCH, |s| s.published_at)
+        let said = self.statements.last().map_or(DateTime::UNIX_EPOCH, |s| s.published_at);
+        self.finished_at.map_or(said, |f| f.max(said))
     }
 }
 
@@ -100,7 +115,8 @@ pub async fn of_case(store: &dyn Store, case: CaseId) -> Result<Option<PublicCas
         (kept, true) => format!("{kept}…"),
         (whole, false) => whole.to_string(),
     };
-    Ok(Some(PublicCase { case, headline, statements }))
+    let finished_at = (!c.state.is_active()).then(|| c.closed_at.or(c.resolved_at).unwrap_or(c.updated_at));
+    Ok(Some(PublicCase { case, headline, statements, finished_at }))
 }
 
 /// Every public case, the most recently updated first.

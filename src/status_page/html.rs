@@ -73,6 +73,15 @@ impl View<'_> {
         )
     }
 
+    /// The case's status as the public sees it: its last announced status, or "closed" if
+    /// the team finished it without announcing that it was resolved.
+    fn case_status(&self, case: &PublicCase) -> String {
+        if case.closed_quietly() {
+            return format!("<span class=\"status status-closed\">{}</span>", self.t(&t!("page-status-closed")));
+        }
+        self.status(case.status())
+    }
+
     fn status(&self, status: Option<UpdateStatus>) -> String {
         let class = status.map_or("statement", UpdateStatus::as_str);
         format!("<span class=\"status status-{class}\">{}</span>", self.t(&status_label(status)))
@@ -128,7 +137,7 @@ impl View<'_> {
             "<li id=\"case-{n}\">\n<p class=\"meta\">{status} {label}</p>\n\
              <h3><a href=\"{href}\">{headline}</a></h3>\n<p class=\"text\">{excerpt}</p>\n\
              <p class=\"meta\">{updated}</p>\n</li>\n",
-            status = self.status(case.status()),
+            status = self.case_status(case),
             label = self.t(&t!("page-case", "case" => case.case.to_string())),
             href = self.href(&format!("/cases/{n}")),
             headline = escape(&case.headline),
@@ -152,7 +161,7 @@ impl View<'_> {
 /// `GET /`: cases in progress, then the recently resolved.
 pub(crate) fn index(view: &View, cases: &[PublicCase]) -> String {
     let (resolved, current): (Vec<&PublicCase>, Vec<&PublicCase>) =
-        cases.iter().partition(|c| c.status() == Some(UpdateStatus::Resolved));
+        cases.iter().partition(|c| c.is_over());
     let mut main = format!(
         "<h1>{}</h1>\n<p class=\"note\">{}</p>\n<h2>{}</h2>\n",
         escape(&view.title),
@@ -183,7 +192,7 @@ pub(crate) fn case(view: &View, case: &PublicCase) -> String {
         back = view.href("/"),
         back_label = view.t(&t!("page-back")),
         headline = escape(&case.headline),
-        status = view.status(case.status()),
+        status = view.case_status(case),
         label = view.t(&t!("page-case", "case" => case.case.to_string())),
         updated = view.t_with(t!("page-updated"), "time", &view.time(case.updated_at())),
         timeline = view.t(&t!("page-timeline", "count" => case.statements.len())),
