@@ -150,3 +150,24 @@ async fn a_grade_change_redraws_the_draft_card_with_the_new_quorum() {
     assert!(tg.fake.messages(CHANNEL).is_empty(), "a regrade publishes nothing");
     tg.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reject_button_rejects_that_version_and_the_card_says_so_in_words() {
+    let tg = start().await;
+    tg.say(TEAM, BOB, "/new II Gas smell on Elm Street");
+    tg.expect(TEAM, "#1 Gas smell").await;
+    tg.say(TEAM, DANA, "/update 1 investigating We are checking.");
+    let card = tg.expect(LEADERS, "📝 Update (Investigating) 1.1").await;
+    tg.press(LEADERS, ALICE, card.message_id, "reject:1.1v1");
+    let rejected = |st: &support::fake_telegram::State| {
+        st.message(LEADERS, card.message_id).is_some_and(|m| {
+            m.text.contains("❌ Rejected by Alice Chen: with the Reject button, no reason given")
+                && m.buttons().is_empty()
+        })
+    };
+    assert!(tg.fake.wait_until(rejected, PATIENCE).await, "{:#?}", texts(&tg.fake.messages(LEADERS)));
+    tg.say(TEAM, DANA, "/publish 1.1");
+    tg.expect(TEAM, "was rejected").await;
+    assert!(tg.fake.messages(CHANNEL).is_empty());
+    tg.shutdown().await;
+}

@@ -246,6 +246,7 @@ draft-card-held = ✋ Held: { $concerns }
 draft-card-rejected = ❌ Rejected by { $by }: { $reason }
 draft-card-published = 📣 Published { $time }.
 draft-card-last-rejected = rejected it
+draft-rejected-on-card = with the Reject button, no reason given
 draft-card-last-concern = raised a concern
 button-approve = ✅ Approve
 button-reject = ❌ Reject

@@ -269,6 +269,7 @@ draft-card-approved = ✅ 已由 { $people } 批准。发言人可以 /publish {
 draft-card-held = ✋ 暂停：{ $concerns }
 draft-card-rejected = ❌ 已被 { $by } 驳回：{ $reason }
 draft-card-published = 📣 已于 { $time } 发布。
+draft-rejected-on-card = 通过“驳回”按钮，未说明理由
 draft-card-last-rejected = 驳回了它
 draft-card-last-concern = 提出了异议
 button-approve = ✅ 批准

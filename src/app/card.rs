@@ -77,8 +77,15 @@ impl Press {
     }
 }
 
-/// The reason recorded for a rejection by button.
+/// The reason recorded for a rejection by button: a fixed mark, shown in the reader's
+/// language by [`rejection_reason`].
 pub const REJECTED_ON_CARD: &str = "(rejected with the button on the draft card)";
+
+/// A rejection's reason as the reader sees it: a person's words as written, the button's
+/// mark in the reader's language.
+pub fn rejection_reason(i18n: &I18n, locale: Locale, reason: &str) -> String {
+    if reason == REJECTED_ON_CARD { i18n.render(locale, &t!("draft-rejected-on-card")) } else { reason.to_string() }
+}
 
 /// Cards keep the summary short so the whole card stays well inside one message.
 const CARD_SUMMARY: usize = 1000;

@@ -171,7 +171,8 @@ fn history_line(ctx: &Ctx<'_>, e: &Event) -> String {
             t!("event-draft-approved", "draft" => detail("draft"), "version" => number(e, "version"))
         }
         EventAction::DraftRejected => t!("event-draft-rejected",
-            "draft" => detail("draft"), "version" => number(e, "version"), "reason" => detail("reason")),
+            "draft" => detail("draft"), "version" => number(e, "version"),
+            "reason" => super::card::rejection_reason(&ctx.app.i18n, ctx.locale, &detail("reason"))),
         EventAction::ConcernRaised => t!("event-concern-raised", "draft" => detail("draft"), "text" => detail("text")),
         EventAction::ConcernWithdrawn => t!("event-concern-withdrawn", "draft" => detail("draft")),
         EventAction::StatementPublished => {

@@ -34,6 +34,16 @@ impl UpdateStatus {
         }
     }
 
+    /// Its name in the reader's language (as the status page shows it).
+    pub fn label(self) -> crate::i18n::Text {
+        match self {
+            UpdateStatus::Investigating => crate::t!("page-status-investigating"),
+            UpdateStatus::Identified => crate::t!("page-status-identified"),
+            UpdateStatus::Monitoring => crate::t!("page-status-monitoring"),
+            UpdateStatus::Resolved => crate::t!("page-status-resolved"),
+        }
+    }
+
     pub fn parse(s: &str) -> Option<UpdateStatus> {
         UpdateStatus::ALL.into_iter().find(|u| u.as_str().eq_ignore_ascii_case(s))
     }

@@ -160,8 +160,7 @@ impl View<'_> {
 
 /// `GET /`: cases in progress, then the recently resolved.
 pub(crate) fn index(view: &View, cases: &[PublicCase]) -> String {
-    let (resolved, current): (Vec<&PublicCase>, Vec<&PublicCase>) =
-        cases.iter().partition(|c| c.is_over());
+    let (resolved, current): (Vec<&PublicCase>, Vec<&PublicCase>) = cases.iter().partition(|c| c.is_over());
     let mut main = format!(
         "<h1>{}</h1>\n<p class=\"note\">{}</p>\n<h2>{}</h2>\n",
         escape(&view.title),

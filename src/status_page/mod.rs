@@ -327,13 +327,7 @@ async fn not_found(
 
 /// A status's name in the reader's language; a statement without one is a "statement".
 fn status_label(status: Option<UpdateStatus>) -> Text {
-    match status {
-        None => crate::t!("page-status-none"),
-        Some(UpdateStatus::Investigating) => crate::t!("page-status-investigating"),
-        Some(UpdateStatus::Identified) => crate::t!("page-status-identified"),
-        Some(UpdateStatus::Monitoring) => crate::t!("page-status-monitoring"),
-        Some(UpdateStatus::Resolved) => crate::t!("page-status-resolved"),
-    }
+    status.map_or_else(|| crate::t!("page-status-none"), UpdateStatus::label)
 }
 
 /// A time as the reader's language writes it, in UTC: the pattern is the locale's

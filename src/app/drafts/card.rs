@@ -56,7 +56,7 @@ fn view(draft: &Draft, title: &str, config: &Config, i18n: &I18n, locale: Locale
     let d = draft.reference.to_string();
     let v = draft.latest();
     let kind = match draft.status {
-        Some(s) => r(t!("draft-card-update", "status" => s.as_str())),
+        Some(s) => r(t!("draft-card-update", "status" => r(s.label()))),
         None => r(t!("draft-card-reply")),
     };
     let headline = r(t!("draft-card-head", "kind" => kind, "draft" => d.as_str(), "version" => v,
@@ -80,7 +80,7 @@ fn view(draft: &Draft, title: &str, config: &Config, i18n: &I18n, locale: Locale
             t!("draft-card-held", "concerns" => format::shorten(&list, CARD_NOTE))
         }
         Standing::Rejected { by, reason } => {
-            t!("draft-card-rejected", "by" => person(by), "reason" => format::shorten(reason, CARD_NOTE))
+            t!("draft-card-rejected", "by" => person(by), "reason" => format::shorten(&crate::app::card::rejection_reason(i18n, locale, reason), CARD_NOTE))
         }
         Standing::Published { at } => t!("draft-card-published", "time" => format::time(*at)),
         Standing::Superseded { .. } | Standing::Unknown => {
