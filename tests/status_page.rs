@@ -542,6 +542,11 @@ async fn unknown_drill_and_unpublished_cases_are_a_localised_404() {
     let (status, body) = site.page(&format!("/cases/{}", d.drill.get()), &[("accept-language", "zh-CN")]).await;
     assert_eq!(status, 404);
     assert!(body.contains("<html lang=\"zh-CN\">") && body.contains("<h1>未找到</h1>"), "{body}");
+    // A path that starts with `//` must not become a link to another site.
+    let (status, body) = site.page("//evil.example/x", &[]).await;
+    assert_eq!(status, 404);
+    assert!(!body.contains("\"//evil.example"), "{body}");
+    assert!(body.contains("href=\"/evil.example/x?lang=zh-CN\""), "the language link stays on this site: {body}");
     site.shutdown().await;
 }
 

@@ -322,7 +322,9 @@ async fn not_found(
     headers: HeaderMap,
 ) -> Response {
     let req = page.request(query.as_deref(), &headers);
-    missing(&page, &req, &headers, uri.path())
+    // The page links to itself in the other language: `//host` would be another site.
+    let path = format!("/{}", uri.path().trim_start_matches('/'));
+    missing(&page, &req, &headers, &path)
 }
 
 /// A status's name in the reader's language; a statement without one is a "statement".
