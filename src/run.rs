@@ -108,6 +108,12 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>, secrets: Secrets) -> a
         );
     }
 
+    for (grade, needed, leaders) in config.unreachable_quorums() {
+        tracing::warn!(
+            %grade, needed, leaders,
+            "[approvals] quorum asks more leaders than bot.toml has: drafts of this grade can never be approved"
+        );
+    }
     app.queue_reports().await.context("queueing the daily reports")?;
     let scheduler = app.clone();
     let until_stopped = stopped.clone();

@@ -111,6 +111,11 @@ async fn the_longest_draft_with_the_longest_title_and_concern_still_fits_its_car
     // not fit would never arrive.
     let card = tg.expect(LEADERS, "📝 Reply 1.1").await;
     assert!(card.text.contains(&statement), "the whole statement is on the card");
+    tg.say(LEADERS, LEE, "/approve 1.1");
+    let approved = |st: &support::fake_telegram::State| {
+        st.message(LEADERS, card.message_id).is_some_and(|m| m.text.contains("Approved by Lee Ming: 1 of 2."))
+    };
+    assert!(tg.fake.wait_until(approved, PATIENCE).await, "{:#?}", texts(&tg.fake.messages(LEADERS)));
     tg.say(TEAM, ALICE, &format!("/concern 1.1 {}", "⚠".repeat(1000) + &"🔥".repeat(500)));
     let held = |st: &support::fake_telegram::State| {
         st.message(LEADERS, card.message_id).is_some_and(|m| m.text.contains("✋ Held: Alice Chen: ⚠⚠"))
@@ -118,6 +123,7 @@ async fn the_longest_draft_with_the_longest_title_and_concern_still_fits_its_car
     assert!(tg.fake.wait_until(held, PATIENCE).await, "{:#?}", texts(&tg.fake.messages(LEADERS)));
     let edited = tg.fake.message(LEADERS, card.message_id).unwrap();
     assert!(edited.text.contains(&statement) && edited.text.contains("…"), "the concern is shortened, not the text");
+    assert!(edited.text.contains("Approved by Lee Ming: 1 of 2."), "a held card still shows who approved");
     tg.shutdown().await;
 }
 

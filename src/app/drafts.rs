@@ -43,7 +43,7 @@ impl Draft {
     }
 
     pub fn text(&self, version: u32) -> &str {
-        self.texts.get(version as usize - 1).map_or("", String::as_str)
+        (version as usize).checked_sub(1).and_then(|i| self.texts.get(i)).map_or("", String::as_str)
     }
 }
 
@@ -226,8 +226,12 @@ fn refusal(ctx: &Ctx<'_>, draft: &Draft, version: u32, why: NotNow) -> Failure {
         NotNow::Superseded { latest } => t!("draft-superseded", "draft" => d, "version" => version, "latest" => latest),
         NotNow::Rejected { by } => t!("draft-rejected", "draft" => d, "version" => version, "by" => name(&by)),
         NotNow::Held { concerns } => {
-            let mut people: Vec<String> = concerns.iter().map(|c| name(&c.by)).collect();
-            people.dedup();
+            let mut people: Vec<String> = vec![];
+            for person in concerns.iter().map(|c| name(&c.by)) {
+                if !people.contains(&person) {
+                    people.push(person);
+                }
+            }
             t!("draft-held", "draft" => d, "people" => people.join(", "))
         }
         NotNow::AlreadyApproved => t!("draft-approved-already", "draft" => d),

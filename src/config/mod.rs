@@ -204,6 +204,21 @@ impl Config {
         topic.and_then(|t| find(Some(t))).or_else(|| find(None))
     }
 
+    /// Grades whose quorum is more leaders than bot.toml names, for a team that publishes:
+    /// their drafts could never be approved (pre-approved updates aside). `(grade, needed,
+    /// leaders)`; a warning at start, not an error, since a roster may be filled in later.
+    pub fn unreachable_quorums(&self) -> Vec<(Grade, usize, usize)> {
+        if self.teams.iter().all(|t| t.public_outlets.is_empty()) {
+            return vec![];
+        }
+        let leaders = self.people.iter().filter(|p| p.roles.contains(crate::domain::Role::Leader)).count();
+        Grade::ALL
+            .into_iter()
+            .map(|g| (g, self.approvals.policy.needed(g), leaders))
+            .filter(|(_, needed, leaders)| needed > leaders)
+            .collect()
+    }
+
     /// Whether a chat is a public outlet: it carries published statements and nothing else.
     pub fn is_public_outlet(&self, chat: &str) -> bool {
         self.teams.iter().any(|t| t.public_outlets.iter().any(|o| o == chat))

@@ -366,6 +366,14 @@ fn a_public_outlet_is_never_also_a_chat_the_team_works_in() {
 }
 
 #[test]
+fn a_quorum_more_leaders_than_there_are_is_reported_for_teams_that_publish() {
+    let one_leader = Config::parse(&with_hq("public_outlets = [\"hq\"]", "")).unwrap();
+    // The committed bot.toml has one leader; grade I needs two by default.
+    assert_eq!(one_leader.unreachable_quorums(), vec![(Grade::I, 2, 1)]);
+    assert_eq!(Config::parse(COMMITTED).unwrap().unreachable_quorums(), vec![], "no outlet, nothing to approve for");
+}
+
+#[test]
 fn approvals_and_the_status_page_are_read_and_every_bad_value_named() {
     let good = format!(
         "{COMMITTED}\n[approvals]\nquorum = {{ I = 3, III = 2 }}\nauto_publish = [\"IV\"]\npreapproved_updates = [\"III\", \"IV\"]\n\n[status_page]\nlisten = \"127.0.0.1:8090\"\ntitle = \"City desk\"\nbase_url = \"https://status.example.org/\"\n"

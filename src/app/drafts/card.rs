@@ -65,6 +65,13 @@ fn view(draft: &Draft, title: &str, config: &Config, i18n: &I18n, locale: Locale
     let mut facts = vec![r(t!("draft-card-author", "author" => person(author)))];
     let policy = &config.approvals.policy;
     let standing = approval::evaluate(&draft.record, v, policy, now);
+    // A held draft still shows who approved it: what is missing is the concern's withdrawal.
+    let held_approvals = match &standing {
+        Standing::Held { approvals, needed, .. } if !approvals.is_empty() => Some(r(
+            t!("draft-card-waiting", "have" => approvals.len(), "needed" => *needed, "people" => names(approvals)),
+        )),
+        _ => None,
+    };
     facts.push(r(match &standing {
         Standing::Waiting { approvals, needed } if approvals.is_empty() => {
             t!("draft-card-waiting-none", "needed" => *needed)
@@ -87,6 +94,7 @@ fn view(draft: &Draft, title: &str, config: &Config, i18n: &I18n, locale: Locale
             t!("draft-card-waiting-none", "needed" => policy.needed(draft.record.grade))
         }
     }));
+    facts.extend(held_approvals);
     let last = match &draft.last {
         Some((actor, action, _)) => {
             let what = match action {
