@@ -143,6 +143,13 @@ impl DraftRecord {
     pub fn author(&self, version: u32) -> Option<&str> {
         self.authors.get(usize::try_from(version).ok()?.checked_sub(1)?).map(String::as_str)
     }
+
+    /// Whether `who` wrote any version up to `version`: a redraft of someone's text is still
+    /// partly theirs, so neither may approve it (four eyes, not two).
+    pub fn wrote(&self, who: &str, version: u32) -> bool {
+        let upto = usize::try_from(version).unwrap_or(usize::MAX).min(self.authors.len());
+        self.authors[..upto].iter().any(|a| a == who)
+    }
 }
 
 /// Where one version of a draft stands.
@@ -179,7 +186,9 @@ pub enum Standing {
 
 /// The rule: where `version` of a draft stands at `now`.
 pub fn evaluate(record: &DraftRecord, version: u32, policy: &ApprovalPolicy, now: DateTime<Utc>) -> Standing {
-    let Some(author) = record.author(version) else { return Standing::Unknown };
+    if record.author(version).is_none() {
+        return Standing::Unknown;
+    }
     if let Some((published, at)) = record.published
         && published == version
     {
@@ -188,7 +197,8 @@ pub fn evaluate(record: &DraftRecord, version: u32, policy: &ApprovalPolicy, now
     if version < record.latest() {
         return Standing::Superseded { latest: record.latest() };
     }
-    let ballots = record.ballots.iter().filter(|b| b.version == version && b.at <= now && b.by != author);
+    let ballots =
+        record.ballots.iter().filter(|b| b.version == version && b.at <= now && !record.wrote(&b.by, version));
     let mut approvals: Vec<String> = vec![];
     for b in ballots {
         match &b.vote {
@@ -246,7 +256,7 @@ pub fn can_vote(
         Standing::Approved { .. } => return Err(NotNow::AlreadyApproved),
         Standing::Waiting { .. } => {}
     }
-    if record.author(version) == Some(who) {
+    if record.wrote(who, version) {
         return Err(NotNow::OwnDraft);
     }
     if record.ballots.iter().any(|b| b.version == version && b.by == who) {
