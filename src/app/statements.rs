@@ -52,6 +52,9 @@ impl UpdateStatus {
 /// One published statement, exactly as it went out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Statement {
+    /// Its place among the case's published statements (1, 2, …): its public name, which
+    /// says nothing of drafts that were never published.
+    pub number: usize,
     /// The draft it was (`12.1`): stable, so a feed entry can be named by it.
     pub draft: String,
     pub version: i64,
@@ -111,6 +114,7 @@ pub async fn of_case(store: &dyn Store, case: CaseId) -> Result<Option<PublicCas
         .filter(|e| e.action == EventAction::StatementPublished)
         .filter_map(|e| {
             Some(Statement {
+                number: 0,
                 draft: e.details.get("draft")?.as_str()?.to_string(),
                 version: e.details.get("version")?.as_i64()?,
                 status: e.details.get("status").and_then(|s| s.as_str()).and_then(UpdateStatus::parse),
@@ -118,6 +122,8 @@ pub async fn of_case(store: &dyn Store, case: CaseId) -> Result<Option<PublicCas
                 published_at: e.at,
             })
         })
+        .enumerate()
+        .map(|(i, s)| Statement { number: i + 1, ..s })
         .collect();
     let Some(first) = statements.first() else { return Ok(None) };
     let line = first.text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();

@@ -1,9 +1,9 @@
 //! Atom feeds (RFC 4287) of published statements: one entry per statement.
 //!
 //! An entry's id is a `tag:` URI (RFC 4151) made of the site's host, the day the statement
-//! was published and its case, draft and version
-//! (`tag:status.example.org,2026-11-21:case-12/statement-12.1-v1`): it never changes, so a
-//! reader shows each statement once. Set `base_url` in bot.toml so that the host part does
+//! was published, its case and its place among the case's published statements
+//! (`tag:status.example.org,2026-11-21:case-12/statement-2`): statements are only ever
+//! added, so it never changes and a reader shows each statement once. It names no draft. Set `base_url` in bot.toml so that the host part does
 //! not depend on how a reader reached the page.
 
 use super::{Request, escape, first_line, status_label};
@@ -36,12 +36,7 @@ fn date(t: DateTime<Utc>) -> String {
 
 /// The entry id of a statement; see the module's documentation.
 pub(crate) fn entry_id(authority: &str, case: &PublicCase, s: &Statement) -> String {
-    format!(
-        "tag:{authority},{}:case-{}/statement-{}",
-        s.published_at.format("%Y-%m-%d"),
-        case.case.get(),
-        super::statement_slug(&s.draft, s.version)
-    )
+    format!("tag:{authority},{}:case-{}/statement-{}", s.published_at.format("%Y-%m-%d"), case.case.get(), s.number)
 }
 
 pub(crate) fn render(i18n: &I18n, req: &Request, feed: &Feed, entries: &[Entry]) -> String {
@@ -72,9 +67,7 @@ pub(crate) fn render(i18n: &I18n, req: &Request, feed: &Feed, entries: &[Entry])
             Some(_) => i18n.render(locale, &t!("page-entry-title", "status" => status.clone(), "line" => line)),
             None => line,
         };
-        let link = format!("{}#statement-{}", req.absolute(&format!("cases/{}", case.case.get())), {
-            super::statement_slug(&s.draft, s.version)
-        });
+        let link = format!("{}#statement-{}", req.absolute(&format!("cases/{}", case.case.get())), s.number);
         let _ = write!(
             out,
             "<entry>\n<id>{id}</id>\n<title type=\"text\">{title}</title>\n<updated>{at}</updated>\n\

@@ -3,7 +3,7 @@
 //! Every text that is not markup goes through [`escape`], whoever wrote it. Statements keep
 //! their line breaks through CSS (`white-space: pre-wrap`), not through inserted `<br>`s.
 
-use super::{RESOLVED_LISTED, Request, escape, first_line, local_time, statement_slug, status_label};
+use super::{RESOLVED_LISTED, Request, escape, first_line, local_time, status_label};
 use crate::app::format::shorten;
 use crate::app::statements::{PublicCase, Statement, UpdateStatus};
 use crate::domain::Locale;
@@ -150,7 +150,7 @@ impl View<'_> {
         format!(
             "<li id=\"statement-{slug}\">\n<p class=\"meta\">{status} {published}</p>\n\
              <div class=\"text\">{text}</div>\n</li>\n",
-            slug = escape(&statement_slug(&s.draft, s.version)),
+            slug = s.number,
             status = self.status(s.status),
             published = self.t_with(t!("page-published"), "time", &self.time(s.published_at)),
             text = escape(s.text.trim_end()),

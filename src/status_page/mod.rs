@@ -370,12 +370,6 @@ fn first_line(text: &str, max: usize) -> String {
     crate::app::format::shorten(line, max)
 }
 
-/// A statement's name in links and entry ids: `12.1-v2` (only characters safe anywhere).
-fn statement_slug(draft: &str, version: i64) -> String {
-    let draft: String = draft.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-')).collect();
-    format!("{draft}-v{version}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -388,11 +382,5 @@ mod tests {
         );
         assert_eq!(escape("a\r\nb\u{7}c\u{FFFF}"), "a\nb\u{FFFD}c\u{FFFD}");
         assert_eq!(escape("燃气泄漏\t已处置"), "燃气泄漏\t已处置");
-    }
-
-    #[test]
-    fn statement_slugs_keep_only_safe_characters() {
-        assert_eq!(statement_slug("12.1", 2), "12.1-v2");
-        assert_eq!(statement_slug("12.1\"><b>", 1), "12.1b-v1");
     }
 }
