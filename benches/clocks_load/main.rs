@@ -254,4 +254,3 @@ async fn run(backend: Backend, knobs: &Knobs, admin: Option<&str>) -> anyhow::Re
     db.remove().await;
     Ok(row)
 }
-
