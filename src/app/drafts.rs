@@ -306,7 +306,8 @@ pub(super) async fn vote(ctx: &Ctx<'_>, asked: DraftVersion, reject: Option<Stri
         let mut outbox = vec![];
         draft.record.ballots.push(Ballot { by: ctx.person.name.clone(), version: v, vote, at: ctx.now });
         let approved = matches!(approval::evaluate(&draft.record, v, policy, ctx.now), Standing::Approved { .. });
-        if approved && ctx.app.config.approvals.auto_publish(case.grade) {
+        // Without an outlet there is nowhere to publish: the approval still counts.
+        if approved && ctx.app.config.approvals.auto_publish(case.grade) && !ctx.team.public_outlets.is_empty() {
             let (e, o) = publication(ctx, case, &draft, v, true)?;
             events.extend(e);
             outbox.extend(o);
