@@ -6,10 +6,11 @@
 //! statements. Even its headline comes from its first statement, not from the case title
 //! (which may quote an internal alert or a member of the public).
 
-use crate::domain::{CaseId, EventAction};
-use crate::store::{CaseFilter, Store, StoreError};
+use crate::domain::{Case, CaseId, Event, EventAction};
+use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// The status a progress update announces (`/update`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -101,17 +102,41 @@ impl PublicCase {
     }
 }
 
-/// The published statements of one case, oldest first (empty for a drill).
+/// The published statements of one case, oldest first; `None` for a drill or a case that
+/// has published nothing.
 pub async fn of_case(store: &dyn Store, case: CaseId) -> Result<Option<PublicCase>, StoreError> {
     let Some(c) = store.case(case).await? else { return Ok(None) };
-    if c.drill {
-        return Ok(None);
+    let events = store.events(case).await?;
+    Ok(public(&c, events.iter().filter(|e| e.action == EventAction::StatementPublished)))
+}
+
+/// Every public case, the most recently updated first: one read of the published
+/// statements, then only the cases that have any.
+pub async fn public_cases(store: &dyn Store) -> Result<Vec<PublicCase>, StoreError> {
+    let mut by_case: BTreeMap<CaseId, Vec<Event>> = BTreeMap::new();
+    for e in store.events_of_kind(EventAction::StatementPublished).await? {
+        if let Some(case) = e.case {
+            by_case.entry(case).or_default().push(e);
+        }
     }
-    let statements: Vec<Statement> = store
-        .events(case)
-        .await?
-        .into_iter()
-        .filter(|e| e.action == EventAction::StatementPublished)
+    let mut out = vec![];
+    for (id, events) in by_case {
+        if let Some(c) = store.case(id).await?
+            && let Some(public) = public(&c, events.iter())
+        {
+            out.push(public);
+        }
+    }
+    out.sort_by_key(|c| std::cmp::Reverse((c.updated_at(), c.case)));
+    Ok(out)
+}
+
+/// A case as the public sees it, from its `statement_published` events (oldest first).
+fn public<'a>(c: &Case, published: impl Iterator<Item = &'a Event>) -> Option<PublicCase> {
+    if c.drill {
+        return None;
+    }
+    let statements: Vec<Statement> = published
         .filter_map(|e| {
             Some(Statement {
                 number: 0,
@@ -125,27 +150,9 @@ pub async fn of_case(store: &dyn Store, case: CaseId) -> Result<Option<PublicCas
         .enumerate()
         .map(|(i, s)| Statement { number: i + 1, ..s })
         .collect();
-    let Some(first) = statements.first() else { return Ok(None) };
+    let first = statements.first()?;
     let line = first.text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
-    let headline = match super::format::prefix(line, HEADLINE) {
-        (kept, true) => format!("{kept}…"),
-        (whole, false) => whole.to_string(),
-    };
+    let headline = super::format::shorten(line, HEADLINE);
     let finished_at = (!c.state.is_active()).then(|| c.closed_at.or(c.resolved_at).unwrap_or(c.updated_at));
-    Ok(Some(PublicCase { case, headline, statements, finished_at }))
-}
-
-/// Every public case, the most recently updated first.
-pub async fn public_cases(store: &dyn Store) -> Result<Vec<PublicCase>, StoreError> {
-    let mut out = vec![];
-    for case in store.cases(&CaseFilter::default()).await? {
-        if case.drill {
-            continue;
-        }
-        if let Some(public) = of_case(store, case.id).await? {
-            out.push(public);
-        }
-    }
-    out.sort_by_key(|c| std::cmp::Reverse((c.updated_at(), c.case)));
-    Ok(out)
+    Some(PublicCase { case: c.id, headline, statements, finished_at })
 }

@@ -218,6 +218,9 @@ pub trait Store: Send + Sync + 'static {
     async fn case(&self, id: CaseId) -> Result<Option<Case>>;
     async fn cases(&self, filter: &CaseFilter) -> Result<Vec<Case>>;
     async fn events(&self, case: CaseId) -> Result<Vec<Event>>;
+    /// Every event of one kind, of every case, oldest first (the status page reads the
+    /// published statements this way: one indexed read, not one per case).
+    async fn events_of_kind(&self, action: crate::domain::EventAction) -> Result<Vec<Event>>;
     async fn chat_locale(&self, chat: &str) -> Result<Option<Locale>>;
 
     /// Leases up to `limit` due messages for one platform until `lease_until`, oldest first.

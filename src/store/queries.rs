@@ -216,6 +216,16 @@ async fn list_events(pool: &Pool, case: CaseId) -> Result<Vec<Event>> {
     rows.into_iter().map(Event::try_from).collect()
 }
 
+async fn list_events_of_kind(pool: &Pool, action: crate::domain::EventAction) -> Result<Vec<Event>> {
+    let rows: Vec<EventRow> = sqlx::query_as(
+        "SELECT id, case_id, actor, action, details, platform, at_ms FROM events WHERE action = $1 ORDER BY id",
+    )
+    .bind(action.as_str())
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(Event::try_from).collect()
+}
+
 async fn get_chat_locale(pool: &Pool, chat: &str) -> Result<Option<Locale>> {
     let tag: Option<String> =
         sqlx::query_scalar("SELECT locale FROM chat_settings WHERE chat = $1").bind(chat).fetch_optional(pool).await?;
@@ -420,6 +430,10 @@ impl Store for Backend {
 
     async fn events(&self, case: CaseId) -> Result<Vec<Event>> {
         list_events(&self.pool, case).await
+    }
+
+    async fn events_of_kind(&self, action: crate::domain::EventAction) -> Result<Vec<Event>> {
+        list_events_of_kind(&self.pool, action).await
     }
 
     async fn chat_locale(&self, chat: &str) -> Result<Option<Locale>> {

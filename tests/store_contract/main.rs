@@ -156,6 +156,19 @@ async fn events_come_back_in_order_with_their_details(db: TestDb) {
     assert_eq!((events[0].case, events[0].at, events[0].platform.as_str()), (Some(id), t(0), "console"));
 }
 
+async fn events_of_one_kind_come_from_every_case_oldest_first(db: TestDb) {
+    let store = db.store().await;
+    let a = open(&store, "a", t(0), vec![]).await;
+    let b = open(&store, "b", t(1), vec![]).await;
+    let case_a = store.case(a).await.unwrap().unwrap();
+    update(&store, case_a, EventAction::Acknowledged, vec![]).await.unwrap();
+    let opened = store.events_of_kind(EventAction::Opened).await.unwrap();
+    assert_eq!(opened.iter().map(|e| e.case).collect::<Vec<_>>(), [Some(a), Some(b)]);
+    let acked = store.events_of_kind(EventAction::Acknowledged).await.unwrap();
+    assert_eq!((acked.len(), acked[0].case), (1, Some(a)));
+    assert!(store.events_of_kind(EventAction::StatementPublished).await.unwrap().is_empty());
+}
+
 async fn the_event_log_refuses_edits_and_deletions(db: TestDb) {
     let store = db.store().await;
     open(&store, "x", t(0), vec![]).await;
@@ -437,6 +450,7 @@ on_both_backends!(
     a_stale_update_is_a_conflict_and_writes_nothing_at_all,
     updating_a_case_that_does_not_exist_says_so,
     events_come_back_in_order_with_their_details,
+    events_of_one_kind_come_from_every_case_oldest_first,
     the_event_log_refuses_edits_and_deletions,
     queued_messages_are_claimed_in_order_and_marked_delivered,
     a_leased_message_is_handed_out_again_only_after_its_lease_runs_out,
