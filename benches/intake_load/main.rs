@@ -9,7 +9,7 @@
 //! signal, wait for the whole answer, POST the next. A run is a warm-up (not measured, but its
 //! signals stay in the ledger) then a measured period; every loop is bounded in time and count.
 //!
-//! Signals are made from templates (70 % Chinese, 30 % English; 12 kinds of incident, sentences
+//! Signals are made from templates (70 % Chinese, 30 % English; 10 kinds of incident, sentences
 //! drawn from pools, place names, agencies and numbers varied), 200-400 bytes of title and body,
 //! so most are different stories and open a new case. In the "repeats" runs 20 % of requests
 //! re-send a recent story from another source, which must join its case. The URL of each signal
