@@ -56,9 +56,6 @@ pub struct Statement {
     /// Its place among the case's published statements (1, 2, …): its public name, which
     /// says nothing of drafts that were never published.
     pub number: usize,
-    /// The draft it was (`12.1`): stable, so a feed entry can be named by it.
-    pub draft: String,
-    pub version: i64,
     /// For progress updates, the status it announced.
     pub status: Option<UpdateStatus>,
     pub text: String,
@@ -140,8 +137,6 @@ fn public<'a>(c: &Case, published: impl Iterator<Item = &'a Event>) -> Option<Pu
         .filter_map(|e| {
             Some(Statement {
                 number: 0,
-                draft: e.details.get("draft")?.as_str()?.to_string(),
-                version: e.details.get("version")?.as_i64()?,
                 status: e.details.get("status").and_then(|s| s.as_str()).and_then(UpdateStatus::parse),
                 text: e.details.get("text")?.as_str()?.to_string(),
                 published_at: e.at,

@@ -87,7 +87,8 @@ fn view(draft: &Draft, title: &str, config: &Config, i18n: &I18n, locale: Locale
             t!("draft-card-held", "concerns" => format::shorten(&list, CARD_NOTE))
         }
         Standing::Rejected { by, reason } => {
-            t!("draft-card-rejected", "by" => person(by), "reason" => format::shorten(&crate::app::card::rejection_reason(i18n, locale, reason), CARD_NOTE))
+            let reason = crate::app::card::rejection_reason(i18n, locale, reason);
+            t!("draft-card-rejected", "by" => person(by), "reason" => format::shorten(&reason, CARD_NOTE))
         }
         Standing::Published { at } => t!("draft-card-published", "time" => format::time(*at)),
         Standing::Superseded { .. } | Standing::Unknown => {
