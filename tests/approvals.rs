@@ -25,6 +25,16 @@ const PUBLIC: &str = "-100333";
 /// bot.toml with the team on Telegram (no Telegram needed: commands go straight to `App`),
 /// a second leader, a public channel, and `extra` appended.
 fn config(extra: &str) -> Config {
+    config_with(extra, true)
+}
+
+/// The same, with or without the team's public outlet.
+fn config_with(extra: &str, outlet: bool) -> Config {
+    let (outlets, channel) = if outlet {
+        ("public_outlets = [\"public\"]\n", format!("\n[chats.public]\nplatform = \"telegram\"\nid = {PUBLIC}\n"))
+    } else {
+        ("", String::new())
+    };
     let text = support::BOT_TOML
         .replace("[console]\nchat = \"ops\"\n", "[telegram]\n")
         .replace("console = true\n", &format!("telegram = {ALICE}\n"))
@@ -36,9 +46,9 @@ fn config(extra: &str) -> Config {
         )
         .replace(
             "[chats.ops]\nplatform = \"console\"\n",
-            &format!("[chats.ops]\nplatform = \"telegram\"\nid = {TEAM}\n\n[chats.public]\nplatform = \"telegram\"\nid = {PUBLIC}\n"),
+            &format!("[chats.ops]\nplatform = \"telegram\"\nid = {TEAM}\n{channel}"),
         )
-        .replace("team_chat = \"ops\"\n", "team_chat = \"ops\"\npublic_outlets = [\"public\"]\n")
+        .replace("team_chat = \"ops\"\n", &format!("team_chat = \"ops\"\n{outlets}"))
         + extra;
     Config::parse(&text).unwrap_or_else(|e| panic!("test config is invalid:\n{e}"))
 }
@@ -51,10 +61,14 @@ struct Desk {
 
 impl Desk {
     async fn new(extra: &str) -> Desk {
+        Desk::with(config(extra)).await
+    }
+
+    async fn with(config: Config) -> Desk {
         let db = TestDb::sqlite();
         let store = db.store().await;
         let clock = Arc::new(ManualClock::at(Utc.with_ymd_and_hms(2026, 11, 21, 9, 0, 0).unwrap()));
-        let app = App::new(store.clone(), Arc::new(config(extra)), Arc::new(I18n::new().unwrap()), clock);
+        let app = App::new(store.clone(), Arc::new(config), Arc::new(I18n::new().unwrap()), clock);
         Desk { _db: db, store, app }
     }
 
@@ -223,4 +237,15 @@ async fn a_public_outlet_takes_no_commands_so_nothing_internal_is_posted_there()
     }
     assert_eq!(desk.everything().await, before, "nothing was recorded or queued");
     assert!(desk.public().await.is_empty());
+}
+
+#[tokio::test]
+async fn without_an_outlet_auto_publish_leaves_the_approval_standing_and_publish_says_why() {
+    let desk = Desk::with(config_with("\n[approvals]\nauto_publish = [\"IV\"]\n", false)).await;
+    desk.does(BOB, "/new IV Water off on Main Street").await;
+    desk.does(BOB, "/draft 1 Water is back by noon.").await;
+    desk.does(ALICE, "/approve 1.1").await;
+    let actions: Vec<EventAction> = desk.events().await.into_iter().map(|e| e.action).collect();
+    assert!(actions.contains(&EventAction::DraftApproved) && !actions.contains(&EventAction::StatementPublished));
+    desk.refused(DANA, "/publish 1.1", "no public outlets to publish to").await;
 }
