@@ -117,3 +117,26 @@ async fn two_instances_on_one_postgres_database_keep_one_case_per_story() {
     b.shutdown().await;
     a.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_reports_raise_the_grade_a_waiting_drafts_card_is_drawn_again() {
+    let intake = Intake::start("").await;
+    let report =
+        |i: usize| json!({ "source": format!("outlet-{i}"), "title": "建国路居民楼燃气泄漏", "body": gas_report(i) });
+    assert_eq!(intake.signal(report(0)).await.0, 202);
+    assert_eq!(intake.store.case(id(1)).await.unwrap().unwrap().grade, Grade::II);
+    assert_eq!(intake.ask("/draft 1 We are checking the building.").await, "", "the draft is written");
+    for i in 1..10 {
+        assert_eq!(intake.signal(report(i)).await.0, 202);
+    }
+    assert_eq!(intake.store.case(id(1)).await.unwrap().unwrap().grade, Grade::I, "diffusion raised it");
+    // Grade I needs two leaders: the card must say so again, not stay as drawn for grade II.
+    let now = chrono::Utc::now() + chrono::Duration::hours(1);
+    let queued = intake.store.claim_outbox(tocsin::platform::Platform::Discord, now, now, 1000).await.unwrap();
+    let cards = queued
+        .iter()
+        .filter(|i| matches!(tocsin::app::Notice::from_payload(&i.payload), Ok(tocsin::app::Notice::DraftCard { .. })))
+        .count();
+    assert_eq!(cards, 2, "drawn when written, and again after the regrade");
+    intake.shutdown().await;
+}
