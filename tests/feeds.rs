@@ -55,18 +55,7 @@ impl SignalSink for RecordingSink {
             *left -= 1;
         }
         let at = self.clock.now();
-        let commit = Commit {
-            case: CaseWrite::None,
-            events: vec![],
-            outbox: vec![],
-            chat_locale: None,
-            handled: signal.dedup_key.clone(),
-            signals: vec![],
-            jobs: vec![],
-            job_done: None,
-            settings: vec![],
-            at,
-        };
+        let commit = Commit { handled: signal.dedup_key.clone(), ..Commit::new(CaseWrite::None, at) };
         match self.store.commit(commit).await {
             Ok(_) => {}
             Err(StoreError::Duplicate) => return Ok(Intake::Duplicate),

@@ -55,19 +55,19 @@ pub fn prepare(seed: u64, analyzer: &Analyzer, rules: &Rules) -> Prepared {
 impl Prepared {
     pub fn commit(&self) -> Commit {
         let now = Utc::now();
+        let case = CaseWrite::Insert(NewCase {
+            team: "city-desk".into(),
+            title: self.title.clone(),
+            summary: Some(self.body.clone()),
+            source: self.source.clone(),
+            grade: self.grade,
+            owner: None,
+            leader: Some("alice".into()),
+            opened_by: "tocsin".into(),
+            drill: false,
+            opened_at: now,
+        });
         Commit {
-            case: CaseWrite::Insert(NewCase {
-                team: "city-desk".into(),
-                title: self.title.clone(),
-                summary: Some(self.body.clone()),
-                source: self.source.clone(),
-                grade: self.grade,
-                owner: None,
-                leader: Some("alice".into()),
-                opened_by: "tocsin".into(),
-                drill: false,
-                opened_at: now,
-            }),
             events: vec![NewEvent {
                 actor: "tocsin".into(),
                 action: EventAction::Opened,
@@ -76,8 +76,6 @@ impl Prepared {
                 at: now,
             }],
             outbox: vec![NewOutbox { chat: "ops".into(), platform: Platform::Discord, payload: self.payload.clone() }],
-            chat_locale: None,
-            handled: None,
             signals: vec![NewSignal {
                 source: "news-wire".into(),
                 title: self.title.clone(),
@@ -89,10 +87,7 @@ impl Prepared {
                 explanation: self.explanation.clone(),
                 received_at: now,
             }],
-            jobs: vec![],
-            job_done: None,
-            settings: vec![],
-            at: now,
+            ..Commit::new(case, now)
         }
     }
 }

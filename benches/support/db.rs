@@ -1,6 +1,6 @@
 //! The throwaway ledger of one run.
 
-use super::Backend;
+use super::{Backend, pg_url};
 use std::sync::atomic::{AtomicU64, Ordering};
 use tempfile::TempDir;
 
@@ -32,7 +32,7 @@ impl Db {
                 let created = sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await;
                 pool.close().await;
                 created?;
-                let url = with_database(admin, &name);
+                let url = pg_url::with_database(admin, &name);
                 Ok(Db { backend, url, dir: None, pg: Some((admin.to_string(), name)) })
             }
         }
@@ -64,22 +64,5 @@ async fn drop_pg(admin: &str, name: &str) {
     if let Ok(pool) = sqlx::PgPool::connect(admin).await {
         let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&pool).await;
         pool.close().await;
-    }
-}
-
-/// The same server URL with another database name.
-fn with_database(url: &str, db: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let host_part = match base[scheme_end..].find('/') {
-        Some(i) => &base[..scheme_end + i],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{host_part}/{db}?{q}"),
-        None => format!("{host_part}/{db}"),
     }
 }

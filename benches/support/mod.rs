@@ -4,6 +4,8 @@
 
 mod db;
 mod machine;
+#[path = "../../tests/support/pg_url.rs"]
+mod pg_url;
 
 pub use db::Db;
 pub use machine::{MachineTicks, loadavg, machine, stat};

@@ -227,18 +227,13 @@ pub(super) async fn lang(ctx: &Ctx<'_>, locale: Locale) -> Result<Done, Failure>
     ctx.app
         .store
         .commit(Commit {
-            case: CaseWrite::None,
             events: vec![
                 ctx.event(EventAction::LanguageChanged, json!({ "chat": chat.name, "locale": locale.as_str() })),
             ],
             outbox,
             chat_locale: Some((chat.name.clone(), locale)),
             handled: ctx.handled.clone(),
-            signals: vec![],
-            jobs: vec![],
-            job_done: None,
-            settings: vec![],
-            at: ctx.now,
+            ..Commit::new(CaseWrite::None, ctx.now)
         })
         .await?;
     Ok(Done::Committed)

@@ -257,16 +257,12 @@ impl Pipeline {
             outbox.extend(self.notice(&team, &duty));
         }
         let commit = Commit {
-            case: CaseWrite::Insert(new),
             events: vec![self.event(EventAction::Opened, details, now)],
             outbox,
-            chat_locale: None,
             handled: a.signal.dedup_key.clone(),
             signals: vec![self.stored(a, &e, now)],
             jobs,
-            job_done: None,
-            settings: vec![],
-            at: now,
+            ..Commit::new(CaseWrite::Insert(new), now)
         };
         Ok((self.store.commit(commit).await?.expect("an insert returns its case"), wake))
     }
@@ -320,16 +316,12 @@ impl Pipeline {
         }
         let wake = wakes_scheduler(&jobs, now);
         let commit = Commit {
-            case: CaseWrite::Update(case),
             events,
             outbox,
-            chat_locale: None,
             handled: a.signal.dedup_key.clone(),
             signals: vec![self.stored(a, &e, now)],
             jobs,
-            job_done: None,
-            settings: vec![],
-            at: now,
+            ..Commit::new(CaseWrite::Update(case), now)
         };
         self.store.commit(commit).await.map(|_| Some(wake))
     }
@@ -366,18 +358,7 @@ impl Pipeline {
             } else {
                 super::clocks::reschedule(self.store.as_ref(), &self.config, &case, now).await?
             };
-            let commit = Commit {
-                case: CaseWrite::Update(case),
-                events,
-                outbox,
-                chat_locale: None,
-                handled: None,
-                signals: vec![],
-                jobs,
-                job_done: None,
-                settings: vec![],
-                at: now,
-            };
+            let commit = Commit { events, outbox, jobs, ..Commit::new(CaseWrite::Update(case), now) };
             match self.store.commit(commit).await {
                 Ok(_) => {
                     self.outbox_signal.notify_one();

@@ -264,16 +264,9 @@ impl App {
     pub async fn enqueue_reply(&self, chat: &Chat, text: String, dedup_key: Option<String>) -> anyhow::Result<()> {
         let payload = Notice::Reply { text }.to_payload();
         let commit = crate::store::Commit {
-            case: crate::store::CaseWrite::None,
-            events: vec![],
             outbox: vec![NewOutbox { chat: chat.name.clone(), platform: chat.platform, payload }],
-            chat_locale: None,
             handled: dedup_key,
-            signals: vec![],
-            jobs: vec![],
-            job_done: None,
-            settings: vec![],
-            at: self.clock.now(),
+            ..crate::store::Commit::new(crate::store::CaseWrite::None, self.clock.now())
         };
         match self.store.commit(commit).await {
             Ok(_) => {
@@ -288,16 +281,8 @@ impl App {
     /// Records an event key without anything else (an event that needed no answer).
     pub async fn mark_handled(&self, key: String) -> anyhow::Result<()> {
         let commit = crate::store::Commit {
-            case: crate::store::CaseWrite::None,
-            events: vec![],
-            outbox: vec![],
-            chat_locale: None,
             handled: Some(key),
-            signals: vec![],
-            jobs: vec![],
-            job_done: None,
-            settings: vec![],
-            at: self.clock.now(),
+            ..crate::store::Commit::new(crate::store::CaseWrite::None, self.clock.now())
         };
         match self.store.commit(commit).await {
             Ok(_) | Err(StoreError::Duplicate) => Ok(()),

@@ -229,20 +229,12 @@ impl Worker {
         let at = self.clock.now();
         self.store
             .commit(Commit {
-                case: CaseWrite::None,
-                events: vec![],
                 outbox: vec![NewOutbox {
                     chat: leaders.name.clone(),
                     platform: leaders.platform,
                     payload: notice.to_payload(),
                 }],
-                chat_locale: None,
-                handled: None,
-                signals: vec![],
-                jobs: vec![],
-                job_done: None,
-                settings: vec![],
-                at,
+                ..Commit::new(CaseWrite::None, at)
             })
             .await?;
         self.wake.notify_one();

@@ -53,16 +53,9 @@ fn post(chat: &str, platform: Platform, payload: &str) -> NewOutbox {
 async fn open(store: &Arc<dyn Store>, title: &str, at: DateTime<Utc>, outbox: Vec<NewOutbox>) -> CaseId {
     store
         .commit(Commit {
-            case: CaseWrite::Insert(new_case(title, at)),
             events: vec![event(EventAction::Opened, at)],
             outbox,
-            chat_locale: None,
-            handled: None,
-            signals: vec![],
-            jobs: vec![],
-            job_done: None,
-            settings: vec![],
-            at,
+            ..Commit::new(CaseWrite::Insert(new_case(title, at)), at)
         })
         .await
         .unwrap()
@@ -76,20 +69,7 @@ async fn update(
     outbox: Vec<NewOutbox>,
 ) -> Result<Option<CaseId>, StoreError> {
     let at = case.updated_at;
-    store
-        .commit(Commit {
-            case: CaseWrite::Update(case),
-            events: vec![event(action, at)],
-            outbox,
-            chat_locale: None,
-            handled: None,
-            signals: vec![],
-            jobs: vec![],
-            job_done: None,
-            settings: vec![],
-            at,
-        })
-        .await
+    store.commit(Commit { events: vec![event(action, at)], outbox, ..Commit::new(CaseWrite::Update(case), at) }).await
 }
 
 async fn a_new_case_reads_back_exactly_as_written(db: TestDb) {
@@ -320,16 +300,9 @@ async fn a_chat_language_is_stored_and_can_be_changed(db: TestDb) {
     for locale in [Locale::ZhCn, Locale::En] {
         store
             .commit(Commit {
-                case: CaseWrite::None,
                 events: vec![event(EventAction::LanguageChanged, t(1))],
-                outbox: vec![],
                 chat_locale: Some(("ops".into(), locale)),
-                handled: None,
-                signals: vec![],
-                jobs: vec![],
-                job_done: None,
-                settings: vec![],
-                at: t(1),
+                ..Commit::new(CaseWrite::None, t(1))
             })
             .await
             .unwrap();
@@ -348,16 +321,10 @@ async fn migrating_twice_changes_nothing(db: TestDb) {
 async fn an_event_key_is_acted_on_once_and_a_repeat_writes_nothing(db: TestDb) {
     let store = db.store().await;
     let commit = |title: &str| Commit {
-        case: CaseWrite::Insert(new_case(title, t(0))),
         events: vec![event(EventAction::Opened, t(0))],
         outbox: vec![post("ops", Platform::Console, "m")],
-        chat_locale: None,
         handled: Some("telegram:update:7".into()),
-        signals: vec![],
-        jobs: vec![],
-        job_done: None,
-        settings: vec![],
-        at: t(0),
+        ..Commit::new(CaseWrite::Insert(new_case(title, t(0))), t(0))
     };
     assert!(!store.was_handled("telegram:update:7").await.unwrap());
     store.commit(commit("first")).await.unwrap();
@@ -373,17 +340,11 @@ async fn concurrent_commits_succeed_or_fail_each_on_its_own(db: TestDb) {
     let store = db.store().await;
     let stale = store.case(open(&store, "contested", t(0), vec![]).await).await.unwrap().unwrap();
     let commit = |i: usize| Commit {
-        case: CaseWrite::Insert(new_case(&format!("case {i}"), t(1))),
         events: vec![event(EventAction::Opened, t(1))],
         outbox: vec![post("ops", Platform::Console, "m")],
-        chat_locale: None,
         // Every pair shares an event key: one of each pair must be refused as a duplicate.
         handled: Some(format!("key:{}", i / 2)),
-        signals: vec![],
-        jobs: vec![],
-        job_done: None,
-        settings: vec![],
-        at: t(1),
+        ..Commit::new(CaseWrite::Insert(new_case(&format!("case {i}"), t(1))), t(1))
     };
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..40 {

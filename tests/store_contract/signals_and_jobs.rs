@@ -19,18 +19,8 @@ fn signal(source: &str, fingerprint: Option<&str>, simhash: u64, at: DateTime<Ut
 
 async fn signals_travel_with_their_case_and_stories_are_found_by_time_and_fingerprint(db: TestDb) {
     let store = db.store().await;
-    let commit = |title: &str, sigs| Commit {
-        case: CaseWrite::Insert(new_case(title, t(0))),
-        events: vec![],
-        outbox: vec![],
-        chat_locale: None,
-        handled: None,
-        signals: sigs,
-        jobs: vec![],
-        job_done: None,
-        settings: vec![],
-        at: t(0),
-    };
+    let commit =
+        |title: &str, sigs| Commit { signals: sigs, ..Commit::new(CaseWrite::Insert(new_case(title, t(0))), t(0)) };
     // u64::MAX has the top bit set: it must survive the signed 64-bit column.
     let a = store.commit(commit("a", vec![signal("xinhua", Some("am:1"), u64::MAX, t(0))])).await.unwrap().unwrap();
     let b = store.commit(commit("b", vec![signal("weibo", None, 42, t(100))])).await.unwrap().unwrap();
@@ -67,18 +57,7 @@ async fn signals_travel_with_their_case_and_stories_are_found_by_time_and_finger
 async fn a_case_counts_its_distinct_sources_within_the_window(db: TestDb) {
     let store = db.store().await;
     let sigs = vec![signal("weibo", None, 1, t(0)), signal("xinhua", None, 2, t(10)), signal("weibo", None, 3, t(20))];
-    let commit = Commit {
-        case: CaseWrite::Insert(new_case("gas", t(0))),
-        events: vec![],
-        outbox: vec![],
-        chat_locale: None,
-        handled: None,
-        signals: sigs,
-        jobs: vec![],
-        job_done: None,
-        settings: vec![],
-        at: t(0),
-    };
+    let commit = Commit { signals: sigs, ..Commit::new(CaseWrite::Insert(new_case("gas", t(0))), t(0)) };
     let id = store.commit(commit).await.unwrap().unwrap();
     assert_eq!(store.case_sources(id, t(0)).await.unwrap(), ["weibo", "xinhua"]);
     assert_eq!(store.case_sources(id, t(15)).await.unwrap(), ["weibo"]);

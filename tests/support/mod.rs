@@ -7,6 +7,7 @@
 
 pub mod fake_telegram;
 pub mod intake;
+mod pg_url;
 pub mod process;
 pub mod telegram;
 
@@ -61,7 +62,7 @@ impl TestDb {
         let pool = sqlx::PgPool::connect(&admin).await.expect("connect to TEST_DATABASE_URL");
         sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await.expect("create test database");
         pool.close().await;
-        let url = with_database(&admin, &name);
+        let url = pg_url::with_database(&admin, &name);
         Some(TestDb { backend: Backend::Postgres, url, _dir: None, pg: Some((admin, name)) })
     }
 
@@ -119,23 +120,6 @@ impl Drop for TestDb {
             });
         })
         .join();
-    }
-}
-
-/// The same server URL with another database name.
-fn with_database(url: &str, db: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let host_part = match base[scheme_end..].find('/') {
-        Some(i) => &base[..scheme_end + i],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{host_part}/{db}?{q}"),
-        None => format!("{host_part}/{db}"),
     }
 }
 
