@@ -6,7 +6,7 @@
 
 use crate::config::Config;
 use crate::domain::clocks::{self, ClockFacts, ClockKind, ClockStatus, Due, Stage};
-use crate::domain::{Case, CaseId, EventAction, NewCase};
+use crate::domain::{Case, CaseId, Event, EventAction, NewCase};
 use crate::store::{JobState, JobWrite, NewJob, Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -55,8 +55,13 @@ pub async fn watch_of(store: &dyn Store, team: &str, now: DateTime<Utc>) -> Resu
 
 /// The sum of `/due` extensions per clock, from the case's events.
 pub async fn extensions(store: &dyn Store, case: CaseId) -> Result<[Duration; 3], StoreError> {
+    Ok(extensions_in(&store.events(case).await?))
+}
+
+/// The sum of `/due` extensions per clock in a case's events (read once by the caller).
+pub fn extensions_in(events: &[Event]) -> [Duration; 3] {
     let mut sum = [Duration::zero(); 3];
-    for e in store.events(case).await? {
+    for e in events {
         if e.action != EventAction::ClockExtended {
             continue;
         }
@@ -65,7 +70,7 @@ pub async fn extensions(store: &dyn Store, case: CaseId) -> Result<[Duration; 3]
             sum[clock.index()] += Duration::seconds(secs);
         }
     }
-    Ok(sum)
+    sum
 }
 
 pub fn facts_of(case: &Case, extensions: [Duration; 3], watch: bool) -> ClockFacts {

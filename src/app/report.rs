@@ -20,12 +20,12 @@ use crate::config::{Config, Team};
 use crate::domain::approval::Standing;
 use crate::domain::clocks::{ClockKind, ClockStatus, Stage};
 use crate::domain::roster;
-use crate::domain::{CaseState, EventAction, Grade};
+use crate::domain::{CaseId, CaseState, Event, EventAction, Grade};
 use crate::store::{CaseFilter, CaseWrite, Commit, Job, JobWrite, NewJob, NewOutbox, Store, StoreError};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 pub const KIND: &str = "report";
 
@@ -155,9 +155,35 @@ pub async fn gather(
     let mut open: Vec<_> = active.iter().map(|c| line(c)).collect();
     open.sort_by_key(|l| (l.grade, l.case));
 
+    // Breach jobs done in the period point at the cases; their events say what was recorded
+    // (a breach job that found its clock stopped meanwhile recorded nothing).
+    let breached: BTreeSet<i64> = store
+        .jobs_done_between(clocks::KIND, from, to)
+        .await?
+        .into_iter()
+        .filter(|j| j.team.as_deref() == Some(team.name.as_str()))
+        // An escalation run first (after a pause) records the breach it implies.
+        .filter(|j| {
+            crate::domain::clocks::parse_job_key(&j.key)
+                .is_some_and(|(_, s)| matches!(s, Stage::Breach | Stage::Escalate))
+        })
+        .filter_map(|j| j.case.map(|c| c.get()))
+        .collect();
+    // Each case's log is read once, and only for the cases a section below looks into: the
+    // cases still on the ledger (clocks, drafts), the breached ones, and those changed since
+    // `from` (statements of the period).
+    let mut logs: HashMap<CaseId, Vec<Event>> = HashMap::new();
+    for case in &cases {
+        if case.state.is_on_ledger() || breached.contains(&case.id.get()) || case.updated_at >= from {
+            logs.insert(case.id, store.events(case.id).await?);
+        }
+    }
+    let log = |case: &crate::domain::Case| logs.get(&case.id).map_or(&[][..], Vec::as_slice);
+    let watch = clocks::watch_of(store, &team.name, to).await?.is_some();
+
     let mut overdue = vec![];
     for case in &active {
-        let facts = clocks::facts(store, case, to).await?;
+        let facts = clocks::facts_of(case, clocks::extensions_in(log(case)), watch);
         for kind in ClockKind::ALL {
             if let ClockStatus::Overdue { .. } = crate::domain::clocks::status(&config.clocks, &facts, kind, to) {
                 overdue.push(ClockLine {
@@ -174,23 +200,9 @@ pub async fn gather(
     }
     overdue.sort_by_key(|l| (l.deadline, l.case));
 
-    // Breach jobs done in the period point at the cases; their events say what was recorded
-    // (a breach job that found its clock stopped meanwhile recorded nothing).
-    let breached: BTreeSet<i64> = store
-        .jobs_done_between(clocks::KIND, from, to)
-        .await?
-        .into_iter()
-        .filter(|j| j.team.as_deref() == Some(team.name.as_str()))
-        // An escalation run first (after a pause) records the breach it implies.
-        .filter(|j| {
-            crate::domain::clocks::parse_job_key(&j.key)
-                .is_some_and(|(_, s)| matches!(s, Stage::Breach | Stage::Escalate))
-        })
-        .filter_map(|j| j.case.map(|c| c.get()))
-        .collect();
     let mut breaches = vec![];
     for case in cases.iter().filter(|c| breached.contains(&c.id.get())) {
-        for e in store.events(case.id).await? {
+        for e in log(case) {
             if e.action != EventAction::ClockBreached || e.at < from || e.at >= to {
                 continue;
             }
@@ -214,7 +226,7 @@ pub async fn gather(
     let (mut published, mut pending) = (vec![], vec![]);
     let policy = &config.approvals.policy;
     for case in cases.iter().filter(|c| c.state.is_on_ledger() || c.updated_at >= from) {
-        let events = store.events(case.id).await?;
+        let events = log(case);
         let line = |draft: String, version: u32, by: &str, at| DraftLine {
             case: case.id.get(),
             title: case.title.clone(),
@@ -231,7 +243,7 @@ pub async fn gather(
             let version = e.details["version"].as_u64().and_then(|v| u32::try_from(v).ok()).unwrap_or(0);
             published.push(line(draft, version, &e.actor, e.at));
         }
-        for d in super::drafts::drafts(case, &events).into_values() {
+        for d in super::drafts::drafts(case, events).into_values() {
             let v = d.latest();
             let (approvals, needed, held) = match crate::domain::approval::evaluate(&d.record, v, policy, to) {
                 Standing::Waiting { approvals, needed } => (approvals.len(), needed, false),
