@@ -38,6 +38,23 @@ pub struct Draft {
 }
 
 impl Draft {
+    /// A draft with no version yet, of a case now at `grade`.
+    fn empty(reference: DraftRef, grade: crate::domain::Grade, status: Option<UpdateStatus>) -> Draft {
+        Draft {
+            reference,
+            texts: vec![],
+            status,
+            record: DraftRecord { grade, authors: vec![], ballots: vec![], concerns: vec![], published: None },
+            last: None,
+        }
+    }
+
+    /// Adds a version.
+    fn written(&mut self, author: &str, text: &str) {
+        self.texts.push(text.to_string());
+        self.record.authors.push(author.to_string());
+    }
+
     pub fn latest(&self) -> u32 {
         self.record.latest()
     }
@@ -62,22 +79,11 @@ pub fn drafts(case: &Case, events: &[Event]) -> BTreeMap<u32, Draft> {
     for e in events {
         let Some(n) = n_of(e) else { continue };
         if e.action == EventAction::DraftWritten {
-            let text = e.details.get("text").and_then(|t| t.as_str()).unwrap_or("").to_string();
-            let d = out.entry(n).or_insert_with(|| Draft {
-                reference: DraftRef { case: case.id, n },
-                texts: vec![],
-                status: e.details.get("status").and_then(|s| s.as_str()).and_then(UpdateStatus::parse),
-                record: DraftRecord {
-                    grade: case.grade,
-                    authors: vec![],
-                    ballots: vec![],
-                    concerns: vec![],
-                    published: None,
-                },
-                last: None,
-            });
-            d.texts.push(text);
-            d.record.authors.push(e.actor.clone());
+            let text = e.details.get("text").and_then(|t| t.as_str()).unwrap_or("");
+            let status = e.details.get("status").and_then(|s| s.as_str()).and_then(UpdateStatus::parse);
+            out.entry(n)
+                .or_insert_with(|| Draft::empty(DraftRef { case: case.id, n }, case.grade, status))
+                .written(&e.actor, text);
         }
         let Some(d) = out.get_mut(&n) else { continue };
         let reason = || e.details.get("reason").and_then(|r| r.as_str()).unwrap_or("").to_string();
@@ -365,19 +371,8 @@ pub(super) async fn update(ctx: &Ctx<'_>, id: CaseId, status: UpdateStatus, text
         let mut events = vec![written(ctx, d, 1, &text, Some(status))];
         let mut outbox = vec![];
         if ctx.app.config.approvals.preapproved_update(case.grade) {
-            let draft = Draft {
-                reference: d,
-                texts: vec![text.clone()],
-                status: Some(status),
-                record: DraftRecord {
-                    grade: case.grade,
-                    authors: vec![ctx.person.name.clone()],
-                    ballots: vec![],
-                    concerns: vec![],
-                    published: None,
-                },
-                last: None,
-            };
+            let mut draft = Draft::empty(d, case.grade, Some(status));
+            draft.written(&ctx.person.name, &text);
             let (e, o) = publication(ctx, case, &draft, 1, false)?;
             events.extend(e);
             outbox.extend(o);
