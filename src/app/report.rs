@@ -343,7 +343,7 @@ impl super::App {
         let next = next_job(team, job.due.max(now)).map(JobWrite::Schedule).into_iter().collect();
         let Some(from) = daily_period(team, job.due) else { return Ok(Commit { jobs: next, ..nothing }) };
         let report = gather(self.store.as_ref(), &self.config, team, from, now).await?;
-        let late = (now - job.due > chrono::Duration::seconds(super::scheduler::LATE_AFTER_SECS)).then_some(job.due);
+        let late = super::scheduler::late(job, now);
         let notice = super::Notice::Report { report: Box::new(report), late };
         let chat = team.leaders_chat.as_deref().unwrap_or(&team.team_chat);
         let outbox = self

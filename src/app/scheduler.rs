@@ -21,7 +21,12 @@ use tokio::sync::watch;
 const LEASE_SECS: i64 = 60;
 const BATCH: i64 = 100;
 /// A job run this long after its time says that it is late.
-pub(super) const LATE_AFTER_SECS: i64 = 60;
+const LATE_AFTER_SECS: i64 = 60;
+
+/// When a job was due, if it runs late enough that its message should say so.
+pub(super) fn late(job: &Job, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    (now - job.due > Duration::seconds(LATE_AFTER_SECS)).then_some(job.due)
+}
 /// Even with nothing due, look again this often: another instance may have scheduled work
 /// due sooner, and instances do not tell each other about their commits.
 pub(crate) const MAX_NAP: std::time::Duration = std::time::Duration::from_secs(30);
@@ -115,7 +120,7 @@ impl App {
         if !case.state.is_active() || facts.stopped_at(kind).is_some() || current != deadline {
             return Ok(nothing);
         }
-        let late = (now - job.due > Duration::seconds(LATE_AFTER_SECS)).then_some(job.due);
+        let late = late(job, now);
         let Some(team) = self.config.team(&case.team) else { return Ok(nothing) };
         let name = |who: &Option<String>| who.as_deref().map(|n| super::format::person(&self.config, n));
         let leaders = team.leaders_chat.clone().unwrap_or_else(|| team.team_chat.clone());
