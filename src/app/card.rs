@@ -129,7 +129,7 @@ pub fn card(
         case: case.id,
         slot: None,
         headline: format!("{} {} {}", config.grade(case.grade).emoji, case.id, case.title),
-        summary: case.summary.as_ref().map(|s| truncate(s, CARD_SUMMARY)),
+        summary: case.summary.as_ref().map(|s| format::shorten(s, CARD_SUMMARY)),
         facts,
         last,
         buttons,
@@ -151,13 +151,6 @@ pub fn clocks_line(clocks: &[(ClockKind, ClockStatus)], i18n: &I18n, locale: Loc
         })
         .collect();
     (!parts.is_empty()).then(|| format!("⏱ {}", parts.join(" · ")))
-}
-
-fn truncate(s: &str, max: usize) -> String {
-    match format::prefix(s, max) {
-        (kept, true) => format!("{kept}…"),
-        (whole, false) => whole.to_string(),
-    }
 }
 
 #[cfg(test)]
@@ -184,7 +177,7 @@ mod tests {
 
     #[test]
     fn long_summaries_are_cut_on_a_character_boundary() {
-        assert_eq!(truncate("燃气泄漏", 2), "燃气…");
-        assert_eq!(truncate("ok", 5), "ok");
+        assert_eq!(format::shorten("燃气泄漏", 2), "燃气…");
+        assert_eq!(format::shorten("ok", 5), "ok");
     }
 }
