@@ -78,6 +78,12 @@ pub fn prefix(s: &str, max: usize) -> (&str, bool) {
     }
 }
 
+/// The first non-blank line of a text, at most `max` characters (`…` when cut).
+pub fn first_line(text: &str, max: usize) -> String {
+    let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+    shorten(line, max)
+}
+
 /// At most `max` characters of `text`, ending in `…` when cut.
 pub fn shorten(text: &str, max: usize) -> String {
     match prefix(text, max) {

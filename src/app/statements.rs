@@ -146,8 +146,7 @@ fn public<'a>(c: &Case, published: impl Iterator<Item = &'a Event>) -> Option<Pu
         .map(|(i, s)| Statement { number: i + 1, ..s })
         .collect();
     let first = statements.first()?;
-    let line = first.text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
-    let headline = super::format::shorten(line, HEADLINE);
+    let headline = super::format::first_line(&first.text, HEADLINE);
     let finished_at = (!c.state.is_active()).then(|| c.closed_at.or(c.resolved_at).unwrap_or(c.updated_at));
     Some(PublicCase { case: c.id, headline, statements, finished_at })
 }

@@ -6,7 +6,8 @@
 //! added, so it never changes and a reader shows each statement once. It names no draft. Set `base_url` in bot.toml so that the host part does
 //! not depend on how a reader reached the page.
 
-use super::{Request, escape, first_line, status_label};
+use super::{Request, escape, status_label};
+use crate::app::format::first_line;
 use crate::app::statements::{PublicCase, Statement};
 use crate::i18n::I18n;
 use crate::t;

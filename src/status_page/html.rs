@@ -3,8 +3,8 @@
 //! Every text that is not markup goes through [`escape`], whoever wrote it. Statements keep
 //! their line breaks through CSS (`white-space: pre-wrap`), not through inserted `<br>`s.
 
-use super::{RESOLVED_LISTED, Request, escape, first_line, local_time, status_label};
-use crate::app::format::shorten;
+use super::{RESOLVED_LISTED, Request, escape, local_time, status_label};
+use crate::app::format::{first_line, shorten};
 use crate::app::statements::{PublicCase, Statement, UpdateStatus};
 use crate::domain::Locale;
 use crate::i18n::{I18n, Text};

@@ -364,12 +364,6 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-/// The first non-blank line of a text, at most `max` characters (`…` when cut).
-fn first_line(text: &str, max: usize) -> String {
-    let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
-    crate::app::format::shorten(line, max)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
