@@ -1,6 +1,6 @@
 //! Commands of the one public voice: drafts, approval, concerns, publishing, progress updates.
 
-use super::{Command, Problem, bounded, command_spec, first_word};
+use super::{Command, Problem, bounded, command_spec, first_word, only, with_text};
 use crate::app::statements::UpdateStatus;
 use crate::domain::approval::{DraftRef, DraftVersion};
 use crate::domain::{Action, CaseId};
@@ -76,31 +76,20 @@ fn parse_update(args: &str) -> Result<Command, Problem> {
 }
 
 fn parse_reject(args: &str) -> Result<Command, Problem> {
-    let (word, rest) = first_word(args);
-    let draft = DraftVersion::parse(word).ok_or(Problem::Usage)?;
-    Ok(Command::Reject { draft, reason: bounded(rest, super::cases::MAX_TEXT)? })
+    let (draft, reason) = with_text(args, super::cases::MAX_TEXT, DraftVersion::parse)?;
+    Ok(Command::Reject { draft, reason })
 }
 
 fn version_only(args: &str) -> Result<DraftVersion, Problem> {
-    let (word, rest) = first_word(args);
-    match DraftVersion::parse(word) {
-        Some(d) if rest.is_empty() => Ok(d),
-        _ => Err(Problem::Usage),
-    }
+    only(args, DraftVersion::parse)
 }
 
 fn draft_only(args: &str) -> Result<DraftRef, Problem> {
-    let (word, rest) = first_word(args);
-    match DraftRef::parse(word) {
-        Some(d) if rest.is_empty() => Ok(d),
-        _ => Err(Problem::Usage),
-    }
+    only(args, DraftRef::parse)
 }
 
 fn draft_and_text(args: &str, max: usize) -> Result<(DraftRef, String), Problem> {
-    let (word, rest) = first_word(args);
-    let draft = DraftRef::parse(word).ok_or(Problem::Usage)?;
-    bounded(rest, max).map(|text| (draft, text))
+    with_text(args, max, DraftRef::parse)
 }
 
 #[cfg(test)]

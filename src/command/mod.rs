@@ -247,19 +247,30 @@ fn first_word(s: &str) -> (&str, &str) {
     }
 }
 
-fn case_only(args: &str) -> Result<CaseId, Problem> {
+/// Exactly one argument, read by `parse` (a case number, a draft, a version).
+fn only<T>(args: &str, parse: impl Fn(&str) -> Option<T>) -> Result<T, Problem> {
     let (word, rest) = first_word(args);
-    match CaseId::parse(word) {
-        Some(id) if rest.is_empty() => Ok(id),
+    match parse(word) {
+        Some(v) if rest.is_empty() => Ok(v),
         _ => Err(Problem::Usage),
     }
 }
 
-/// A case followed by free text (a summary, a reason) of at most `max` characters.
-fn case_and_text(args: &str, max: usize) -> Result<(CaseId, String), Problem> {
+/// One argument read by `parse`, then free text (a summary, a reason) of at most `max`
+/// characters.
+fn with_text<T>(args: &str, max: usize, parse: impl Fn(&str) -> Option<T>) -> Result<(T, String), Problem> {
     let (word, rest) = first_word(args);
-    let id = CaseId::parse(word).ok_or(Problem::Usage)?;
-    bounded(rest, max).map(|text| (id, text))
+    let v = parse(word).ok_or(Problem::Usage)?;
+    bounded(rest, max).map(|text| (v, text))
+}
+
+fn case_only(args: &str) -> Result<CaseId, Problem> {
+    only(args, CaseId::parse)
+}
+
+/// A case followed by free text of at most `max` characters.
+fn case_and_text(args: &str, max: usize) -> Result<(CaseId, String), Problem> {
+    with_text(args, max, CaseId::parse)
 }
 
 /// Non-empty text of at most `max` characters, counted as the platforms count them (UTF-16
