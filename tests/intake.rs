@@ -9,8 +9,8 @@ use support::intake::{AM_TOKEN, GRAFANA_KEY, Intake, SIGNED_KEY, WIRE_TOKEN, bea
 use tocsin::domain::{CaseId, CaseState, EventAction, Grade};
 use tocsin::platform::Platform;
 
-const FIRING: &str = include_str!("../../shared/fixtures/alertmanager/firing.json");
-const RESOLVED: &str = include_str!("../../shared/fixtures/alertmanager/resolved.json");
+const FIRING: &str = include_str!("fixtures/alertmanager/firing.json");
+const RESOLVED: &str = include_str!("fixtures/alertmanager/resolved.json");
 
 fn id(n: i64) -> CaseId {
     CaseId::parse(&n.to_string()).unwrap()

@@ -48,6 +48,8 @@ command-unknown = There is no command /{ $name }. Send /help for the list.
 usage = Usage: { $usage }
 too-long = That text is too long (at most { $max } characters).
     Usage: { $usage }
+span-too-long = That is too long a time: at most { $days } days (for example 30m, 2h or 7d).
+    Usage: { $usage }
 error-internal = Something went wrong on my side; nothing was changed. Please try again, and tell an administrator if it keeps happening.
 hint-commands = Commands start with / — send /help for the list.
 case-not-found = There is no case { $case }.

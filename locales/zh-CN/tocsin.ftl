@@ -45,6 +45,8 @@ command-unknown = 没有 /{ $name } 这个命令。发送 /help 查看命令列�
 usage = 用法：{ $usage }
 too-long = 文字太长（最多 { $max } 个字符）。
     用法：{ $usage }
+span-too-long = 时间太长：最多 { $days } 天（例如 30m、2h 或 7d）。
+    用法：{ $usage }
 error-internal = 系统内部出错，未做任何更改。请重试；如果反复出现，请告知管理员。
 hint-commands = 命令以 / 开头——发送 /help 查看命令列表。
 case-not-found = 不存在案件 { $case }。

@@ -26,10 +26,10 @@ pub(super) async fn due(
     ctx: &Ctx<'_>,
     id: CaseId,
     clock: ClockKind,
-    seconds: i64,
+    span: crate::domain::Span,
     reason: String,
 ) -> Result<Done, Failure> {
-    let extra = chrono::Duration::seconds(seconds);
+    let (extra, seconds) = (span.delta(), span.seconds());
     for _ in 0..ATTEMPTS {
         let mut case = ctx.app.store.case(id).await?.ok_or_else(|| not_found(id))?;
         let store = ctx.app.store.as_ref();

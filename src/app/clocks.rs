@@ -67,7 +67,9 @@ pub fn extensions_in(events: &[Event]) -> [Duration; 3] {
         }
         let clock = e.details["clock"].as_str().and_then(ClockKind::parse);
         if let (Some(clock), Some(secs)) = (clock, e.details["seconds"].as_i64()) {
-            sum[clock.index()] += Duration::seconds(secs);
+            // Saturating: the ledger is read back, not trusted to be within range.
+            let extra = crate::domain::Span::from_stored_seconds(secs).delta();
+            sum[clock.index()] = sum[clock.index()].checked_add(&extra).unwrap_or(Duration::MAX);
         }
     }
     sum

@@ -7,7 +7,7 @@ use crate::domain::roster::{self, NewCaseDuty, Swap};
 use crate::domain::{EventAction, NewCase};
 use crate::store::{CaseWrite, Commit, JobWrite, Store, StoreError};
 use crate::t;
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 use serde_json::json;
 
 fn swap_prefix(team: &str) -> String {
@@ -103,13 +103,13 @@ pub(super) async fn swap(ctx: &Ctx<'_>, name: &str, date: NaiveDate) -> Result<D
 
 /// `/watch on` and `/watch off`: the team's clocks are scaled (or back to normal) at once,
 /// every active case rescheduled in the same commit as the announcement.
-pub(super) async fn watch(ctx: &Ctx<'_>, on: Option<(String, Option<i64>)>) -> Result<Done, Failure> {
+pub(super) async fn watch(ctx: &Ctx<'_>, on: Option<(String, Option<crate::domain::Span>)>) -> Result<Done, Failure> {
     let store = ctx.app.store.as_ref();
     let key = clocks::watch_key(&ctx.team.name);
     let watching = on.is_some();
     let (value, event, notice, mut jobs) = match on {
-        Some((reason, seconds)) => {
-            let until = seconds.map(|s| ctx.now + Duration::seconds(s));
+        Some((reason, span)) => {
+            let until = span.map(|s| ctx.now + s.delta());
             let watch = Watch { reason: reason.clone(), by: ctx.person.name.clone(), since: ctx.now, until };
             let value = serde_json::to_string(&watch).expect("a watch serialises");
             let event = ctx

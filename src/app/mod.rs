@@ -8,6 +8,7 @@
 pub mod card;
 mod cases;
 pub mod clocks;
+pub mod contain;
 pub mod drafts;
 mod duty;
 pub mod format;
@@ -183,6 +184,23 @@ impl App {
     }
 
     pub async fn handle(&self, inv: &Invocation) -> Response {
+        match contain::contained("handling a command", self.respond(inv)).await {
+            Ok(response) => response,
+            Err(_) => {
+                // Logged by `contained`; the chat learns its command did not go through. The
+                // adapter records the event key with this reply, so it is not handled again.
+                let chat = self.config.chat_for(inv.platform, &inv.chat_id, inv.topic);
+                let locale = match chat {
+                    Some(chat) => self.locale(chat).await,
+                    None => self.config.default_locale,
+                };
+                tracing::error!(platform = inv.platform.as_str(), chat = %inv.chat_id, user = %inv.user_id, "a command failed with a panic");
+                Response { reply: Some(self.i18n.render(locale, &t!("error-internal"))), ..Response::default() }
+            }
+        }
+    }
+
+    async fn respond(&self, inv: &Invocation) -> Response {
         let parsed = command::parse(&inv.text, inv.bot_username.as_deref());
         if matches!(parsed, Err(ParseError::NotACommand | ParseError::NotForThisBot)) {
             return Response::default();
@@ -320,10 +338,10 @@ impl App {
             Command::Reopen { case } => cases::reopen(ctx, case).await,
             Command::Dismiss { case, reason } => cases::dismiss(ctx, case, reason).await,
             Command::Close { case } => cases::close(ctx, case).await,
-            Command::Due { case, clock, seconds, reason } => cases::due(ctx, case, clock, seconds, reason).await,
+            Command::Due { case, clock, extra, reason } => cases::due(ctx, case, clock, extra, reason).await,
             Command::Duty => duty::show(ctx).await,
             Command::DutySwap { person, date } => duty::swap(ctx, &person, date).await,
-            Command::WatchOn { reason, seconds } => duty::watch(ctx, Some((reason, seconds))).await,
+            Command::WatchOn { reason, span } => duty::watch(ctx, Some((reason, span))).await,
             Command::WatchOff => duty::watch(ctx, None).await,
             Command::Report { period } => report_reply(ctx, period).await,
             Command::Draft { case, text } => drafts::draft(ctx, case, text).await,
@@ -366,5 +384,6 @@ fn usage_text(spec: &command::Spec, problem: Problem) -> Text {
     match problem {
         Problem::Usage => t!("usage", "usage" => usage),
         Problem::TooLong { max } => t!("too-long", "max" => max, "usage" => usage),
+        Problem::SpanTooLong => t!("span-too-long", "days" => crate::domain::Span::MAX_DAYS, "usage" => usage),
     }
 }

@@ -2,7 +2,7 @@
 
 use super::{Command, Problem, bounded, command_spec, first_word};
 use crate::domain::clocks::ClockKind;
-use crate::domain::{Action, CaseId};
+use crate::domain::{Action, CaseId, Span, SpanError};
 
 pub static DUE: super::Spec = command_spec!(
     /// /due <case> <ack|respond|resolve> <duration> <reason>
@@ -43,9 +43,9 @@ fn parse_due(args: &str) -> Result<Command, Problem> {
     let (extra, reason) = first_word(rest);
     let case = CaseId::parse(case).ok_or(Problem::Usage)?;
     let clock = ClockKind::parse(clock).ok_or(Problem::Usage)?;
-    let extra = crate::config::intake::duration(extra).ok_or(Problem::Usage)?;
+    let extra = span(extra)?;
     let reason = bounded(reason, super::cases::MAX_TEXT)?;
-    Ok(Command::Due { case, clock, seconds: extra.as_secs() as i64, reason })
+    Ok(Command::Due { case, clock, extra, reason })
 }
 
 fn parse_duty(args: &str) -> Result<Command, Problem> {
@@ -75,14 +75,23 @@ fn parse_watch(args: &str) -> Result<Command, Problem> {
         return Err(Problem::Usage);
     }
     // `for <duration>` at the end bounds the watch; everything before it is the reason.
-    let (reason, seconds) = match rest.rsplit_once(" for ") {
-        Some((reason, d)) => match crate::config::intake::duration(d) {
-            Some(d) => (reason, Some(d.as_secs() as i64)),
-            None => (rest, None),
+    // A last word that is not a length at all ("typhoon for the coast") belongs to the reason.
+    let (reason, span) = match rest.rsplit_once(" for ") {
+        Some((reason, d)) => match Span::parse(d) {
+            Ok(d) => (reason, Some(d)),
+            Err(SpanError::TooLong) => return Err(Problem::SpanTooLong),
+            Err(SpanError::Malformed) => (rest, None),
         },
         None => (rest, None),
     };
-    Ok(Command::WatchOn { reason: bounded(reason, super::cases::MAX_TEXT)?, seconds })
+    Ok(Command::WatchOn { reason: bounded(reason, super::cases::MAX_TEXT)?, span })
+}
+
+fn span(word: &str) -> Result<Span, Problem> {
+    Span::parse(word).map_err(|e| match e {
+        SpanError::TooLong => Problem::SpanTooLong,
+        SpanError::Malformed => Problem::Usage,
+    })
 }
 
 #[cfg(test)]
@@ -101,10 +110,19 @@ mod tests {
             Command::Due {
                 case: CaseId::parse("4").unwrap(),
                 clock: ClockKind::Acknowledge,
-                seconds: 1800,
+                extra: Span::parse("30m").unwrap(),
                 reason: "waiting for the utility".into()
             }
         );
+        for huge in ["/due 1 resolve 99999999d x", "/due 1 respond 9223372036854775807s x", "/due 1 ack 367d x"] {
+            assert!(
+                matches!(
+                    parse(huge, None),
+                    Err(crate::command::ParseError::BadArguments { problem: Problem::SpanTooLong, .. })
+                ),
+                "{huge}"
+            );
+        }
         for bad in ["/due", "/due 4", "/due 4 lunch 30m x", "/due 4 ack soon x", "/due 4 ack 30m", "/due x ack 30m y"] {
             assert!(parse(bad, None).is_err(), "{bad}");
         }
@@ -124,14 +142,15 @@ mod tests {
 
     #[test]
     fn watch_goes_on_with_a_reason_and_maybe_an_end() {
-        assert_eq!(
-            ok("/watch on typhoon warning"),
-            Command::WatchOn { reason: "typhoon warning".into(), seconds: None }
-        );
+        assert_eq!(ok("/watch on typhoon warning"), Command::WatchOn { reason: "typhoon warning".into(), span: None });
         assert_eq!(
             ok("/watch on typhoon for the coast for 12h"),
-            Command::WatchOn { reason: "typhoon for the coast".into(), seconds: Some(43_200) }
+            Command::WatchOn { reason: "typhoon for the coast".into(), span: Some(Span::parse("12h").unwrap()) }
         );
+        assert!(matches!(
+            parse("/watch on x for 99999999d", None),
+            Err(crate::command::ParseError::BadArguments { problem: Problem::SpanTooLong, .. })
+        ));
         assert_eq!(ok("/watch off"), Command::WatchOff);
         for bad in ["/watch", "/watch on", "/watch maybe", "/watch off now"] {
             assert!(parse(bad, None).is_err(), "{bad}");

@@ -145,10 +145,10 @@ pub enum Command {
     Dismiss { case: CaseId, reason: String },
     Close { case: CaseId },
     Lang { locale: Locale },
-    Due { case: CaseId, clock: crate::domain::clocks::ClockKind, seconds: i64, reason: String },
+    Due { case: CaseId, clock: crate::domain::clocks::ClockKind, extra: crate::domain::Span, reason: String },
     Duty,
     DutySwap { person: String, date: chrono::NaiveDate },
-    WatchOn { reason: String, seconds: Option<i64> },
+    WatchOn { reason: String, span: Option<crate::domain::Span> },
     WatchOff,
     Report { period: crate::app::report::Period },
     Draft { case: CaseId, text: String },
@@ -202,6 +202,8 @@ pub enum Problem {
     Usage,
     /// A text argument is longer than tocsin keeps.
     TooLong { max: usize },
+    /// A length of time past [`crate::domain::Span::MAX_DAYS`].
+    SpanTooLong,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

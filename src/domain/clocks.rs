@@ -263,9 +263,20 @@ pub struct Due {
     pub deadline: DateTime<Utc>,
 }
 
-/// `d × factor`, to the millisecond.
+/// `d × factor`, to the millisecond, saturating at the ends of `Duration`'s range.
 fn scale(d: Duration, factor: f64) -> Duration {
-    Duration::milliseconds((d.num_milliseconds() as f64 * factor).round() as i64)
+    let ms = (d.num_milliseconds() as f64 * factor).round() as i64; // `as` saturates
+    Duration::try_milliseconds(ms).unwrap_or(if ms < 0 { Duration::MIN } else { Duration::MAX })
+}
+
+/// `at + d`, saturating: no stored length or extension can make date arithmetic panic (a
+/// leader's typo once took the whole process down here).
+fn shifted(at: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
+    at.checked_add_signed(d).unwrap_or(if d < Duration::zero() {
+        DateTime::<Utc>::MIN_UTC
+    } else {
+        DateTime::<Utc>::MAX_UTC
+    })
 }
 
 /// How long a clock runs in total: base × watch factor (on watch) + extensions, never less
@@ -273,17 +284,17 @@ fn scale(d: Duration, factor: f64) -> Duration {
 pub fn length(policy: &ClockPolicy, facts: &ClockFacts, kind: ClockKind) -> Duration {
     let base = policy.base(facts.grade, kind);
     let base = if facts.watch { scale(base, policy.watch_factor) } else { base };
-    (base + facts.extensions[kind.index()]).max(Duration::zero())
+    base.checked_add(&facts.extensions[kind.index()]).unwrap_or(Duration::MAX).max(Duration::zero())
 }
 
 pub fn deadline(policy: &ClockPolicy, facts: &ClockFacts, kind: ClockKind) -> DateTime<Utc> {
-    facts.opened_at + length(policy, facts, kind)
+    shifted(facts.opened_at, length(policy, facts, kind))
 }
 
 /// When a stage of a clock falls, or `None` if the policy has no such stage.
 pub fn stage_at(policy: &ClockPolicy, facts: &ClockFacts, kind: ClockKind, stage: Stage) -> Option<DateTime<Utc>> {
     let fraction = policy.fraction(stage)?;
-    Some(facts.opened_at + scale(length(policy, facts, kind), fraction))
+    Some(shifted(facts.opened_at, scale(length(policy, facts, kind), fraction)))
 }
 
 pub fn status(policy: &ClockPolicy, facts: &ClockFacts, kind: ClockKind, now: DateTime<Utc>) -> ClockStatus {
@@ -320,7 +331,12 @@ pub fn schedule(
         let total = length(policy, facts, kind);
         let timed: Vec<Due> = stages
             .iter()
-            .map(|&(stage, fraction)| Due { kind, stage, at: facts.opened_at + scale(total, fraction), deadline })
+            .map(|&(stage, fraction)| Due {
+                kind,
+                stage,
+                at: shifted(facts.opened_at, scale(total, fraction)),
+                deadline,
+            })
             .collect();
         if let Some(latest_past) = timed.iter().rfind(|d| d.at <= now)
             && !already_sent.contains(&(kind, latest_past.stage))
@@ -354,7 +370,7 @@ pub fn next_stage(
         .stages()
         .into_iter()
         .find(|&(stage, _)| stage > after && !already_sent.contains(&(kind, stage)))
-        .map(|(stage, fraction)| Due { kind, stage, at: facts.opened_at + scale(total, fraction), deadline })
+        .map(|(stage, fraction)| Due { kind, stage, at: shifted(facts.opened_at, scale(total, fraction)), deadline })
 }
 
 /// The name of the job that announces one stage: `clock:42:ack:remind50:<deadline in unix

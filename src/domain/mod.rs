@@ -13,6 +13,7 @@ pub mod grading;
 pub mod locale;
 pub mod role;
 pub mod roster;
+pub mod span;
 
 pub use case::{Case, CaseId, CaseState, NewCase, TransitionError};
 pub use clocks::{ClockDurations, ClockFacts, ClockKind, ClockPolicy, ClockStatus, Due, Stage};
@@ -21,3 +22,4 @@ pub use grade::Grade;
 pub use locale::Locale;
 pub use role::{Action, Refusal, Role, Roles};
 pub use roster::{Duty, Every, NewCaseDuty, Rotation, Shift, Swap};
+pub use span::{Span, SpanError};

@@ -33,7 +33,8 @@ pub async fn run(inbound: Inbound, timeout: u32, mut shutdown: watch::Receiver<b
             Ok(updates) => {
                 failures = 0;
                 for update in &updates {
-                    inbound.handle(update).await;
+                    // The core contains its own panics; this covers the adapter around it.
+                    let _ = crate::app::contain::contained("handling a Telegram update", inbound.handle(update)).await;
                     offset = offset.max(i32::try_from(update.id.0).unwrap_or(i32::MAX).saturating_add(1));
                 }
                 if !updates.is_empty() {

@@ -74,6 +74,8 @@ async fn receive(State(hook): State<Hook>, headers: HeaderMap, body: axum::body:
         Ok(u) => u,
         Err(e) => return (StatusCode::BAD_REQUEST, format!("not a Telegram update: {e}")),
     };
-    hook.inbound.handle(&update).await;
+    // A panic is logged and contained; answering 200 keeps Telegram from redelivering an
+    // update that would only fail again.
+    let _ = crate::app::contain::contained("handling a Telegram update", hook.inbound.handle(&update)).await;
     (StatusCode::OK, "ok".into())
 }
