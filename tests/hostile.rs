@@ -36,3 +36,31 @@ async fn a_leaders_typo_of_an_enormous_duration_gets_a_usage_line_and_the_bot_ca
     assert!(!after.iter().any(|m| m.text.contains("at most 366 days")), "{:#?}", texts(&after));
     tg.shutdown().await;
 }
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sqlite_ledger_and_its_wal_are_readable_by_tocsin_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let tg = Tg::start().await;
+    tg.say(LEADERS, ALICE, "/new Gas leak at Elm Street");
+    tg.expect(TEAM, "#1 Gas leak").await;
+    let path = tg.db.url.strip_prefix("sqlite://").unwrap().to_string();
+    for file in [path.clone(), format!("{path}-wal"), format!("{path}-shm")] {
+        let mode = std::fs::metadata(&file).unwrap_or_else(|e| panic!("{file}: {e}")).permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{file}: {mode:o}");
+    }
+    tg.shutdown().await;
+}
+
+#[test]
+fn a_line_that_is_not_utf8_on_the_console_is_refused_and_the_console_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bot.toml"), support::BOT_TOML).unwrap();
+    let mut tocsin = support::process::Tocsin::start(dir.path(), &["run"], &[]);
+    tocsin.send_bytes(b"/new Gas \xff\xfe leak\n");
+    tocsin.expect("[ops] That line was not UTF-8 text, so it was ignored.");
+    tocsin.send("/new Gas leak at Elm Street");
+    tocsin.expect("[ops] 🆕 #1 Gas leak at Elm Street");
+    let (status, out, err) = tocsin.finish();
+    assert!(status.success(), "exit {status}; stderr:\n{err}\n{out}");
+}

@@ -300,6 +300,8 @@ async fn html_in_a_statement_is_shown_as_text_on_the_page_and_in_the_feeds() {
     let response = site.get("/", &[]).await;
     let csp = response.headers()["content-security-policy"].to_str().unwrap().to_string();
     assert!(csp.contains("default-src 'none'"), "no script may run even if escaping failed: {csp}");
+    assert!(csp.contains("frame-ancestors 'none'"), "no other site may frame the page: {csp}");
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
     site.shutdown().await;
 }
 
@@ -545,6 +547,11 @@ async fn unknown_drill_and_unpublished_cases_are_a_localised_404() {
     assert_eq!(status, 404);
     assert!(!body.contains("\"//evil.example"), "{body}");
     assert!(body.contains("href=\"/evil.example/x?lang=zh-CN\""), "the language link stays on this site: {body}");
+    // Nor one with a backslash, which browsers read as a slash (sent raw: HTTP clients fix it).
+    let body = raw_get(site.addr, "/\\evil.example/x").await;
+    assert!(body.starts_with("HTTP/1.1 404"), "{body}");
+    assert!(!body.contains("\"/\\evil.example") && !body.contains("\"//evil.example"), "{body}");
+    assert!(body.contains("href=\"/evil.example/x?lang=zh-CN\""), "the language link stays on this site: {body}");
     site.shutdown().await;
 }
 
@@ -622,4 +629,15 @@ async fn headless_chromium_shows_the_published_statement_and_the_injection_as_te
     assert!(case.contains("Beware of fake notices like &lt;script&gt;alert(1)&lt;/script&gt;"), "{case}");
     assert!(!case.contains("<script") && !case.contains("<img"), "{case}");
     site.shutdown().await;
+}
+
+/// A GET with the path exactly as given, for paths an HTTP client would normalise.
+async fn raw_get(addr: std::net::SocketAddr, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    stream.read_to_end(&mut out).await.unwrap();
+    String::from_utf8_lossy(&out).into_owned()
 }

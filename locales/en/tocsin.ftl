@@ -50,6 +50,7 @@ too-long = That text is too long (at most { $max } characters).
     Usage: { $usage }
 span-too-long = That is too long a time: at most { $days } days (for example 30m, 2h or 7d).
     Usage: { $usage }
+console-not-utf8 = That line was not UTF-8 text, so it was ignored.
 error-internal = Something went wrong on my side; nothing was changed. Please try again, and tell an administrator if it keeps happening.
 hint-commands = Commands start with / — send /help for the list.
 case-not-found = There is no case { $case }.

@@ -179,6 +179,12 @@ impl App {
         self.i18n.render(locale, &t!("hint-commands"))
     }
 
+    /// A line that is not UTF-8 was typed on the console: it is refused, the console goes on.
+    pub async fn not_utf8(&self, chat: &Chat) -> String {
+        let locale = self.locale(chat).await;
+        self.i18n.render(locale, &t!("console-not-utf8"))
+    }
+
     async fn locale(&self, chat: &Chat) -> Locale {
         chat_locale(self.store.as_ref(), &self.config, chat).await
     }

@@ -218,6 +218,17 @@ pub(super) fn sources(p: &mut Problems, raw: &[RawSource]) -> Vec<SourceConfig> 
         if r.token_env.is_none() && r.hmac_env.is_none() {
             p.add(&at, "needs token_env or hmac_env: the name of the environment variable holding its credential");
         }
+        for (key, name) in [("token_env", &r.token_env), ("hmac_env", &r.hmac_env)] {
+            if let Some(name) = name
+                && !is_env_name(name)
+            {
+                // Never echo the value: a secret pasted here by mistake must not reach the logs.
+                p.add(
+                    format!("{at}.{key}"),
+                    "must be the NAME of an environment variable (letters, digits and _), not the secret itself; put the secret in that variable",
+                );
+            }
+        }
         weight(p, &format!("{at}.weight"), r.weight);
         out.push(SourceConfig {
             name: r.name.clone(),
@@ -230,6 +241,14 @@ pub(super) fn sources(p: &mut Problems, raw: &[RawSource]) -> Vec<SourceConfig> 
         });
     }
     out
+}
+
+/// `HOTLINE_TOKEN`: what a shell accepts as a variable name, and not longer than any sane one.
+fn is_env_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    name.len() <= 64
+        && chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn weight(p: &mut Problems, at: &str, w: f64) {

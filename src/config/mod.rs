@@ -178,8 +178,15 @@ impl Config {
         let de = toml::Deserializer::new(text);
         let raw: raw::RawConfig = serde_path_to_error::deserialize(de).map_err(|e| {
             let path = e.path().to_string();
-            let message = e.inner().message().replace('`', "\"");
-            ConfigErrors(vec![ConfigError { path: if path == "." { String::new() } else { path }, message }])
+            let message = e.inner().message().trim().replace('`', "\"").replace('\n', "; ");
+            // Syntax errors have no key path yet: the line and column are all a person has to go on.
+            let path = if path == "." { String::new() } else { path };
+            let message = match (e.inner().span(), path.is_empty()) {
+                (Some(span), true) => format!("{}: {message}", position(text, span.start)),
+                (Some(span), false) => format!("{message} ({})", position(text, span.start)),
+                (None, _) => message,
+            };
+            ConfigErrors(vec![ConfigError { path, message }])
         })?;
         validate::validate(raw)
     }
@@ -256,6 +263,14 @@ fn sqlite_next_to(url: &str, dir: &Path) -> String {
         Some(q) => format!("sqlite://{}?{q}", joined.display()),
         None => format!("sqlite://{}", joined.display()),
     }
+}
+
+/// "line 3, column 9" for a byte offset into the file (both counted from 1, columns in characters).
+fn position(text: &str, offset: usize) -> String {
+    let before = text.get(..offset.min(text.len())).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    format!("line {line}, column {column}")
 }
 
 #[cfg(test)]

@@ -46,6 +46,17 @@ fn an_unknown_key_is_an_error_that_names_it() {
 }
 
 #[test]
+fn a_syntax_error_says_on_which_line_and_column() {
+    let text = COMMITTED.replacen("[console]\n", "[console\n", 1);
+    let line = COMMITTED.lines().position(|l| l == "[console]").unwrap() + 1;
+    let errs = errors(&text);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert!(errs[0].starts_with(&format!("line {line}, column 9: invalid table header")), "{errs:?}");
+    let errs = errors("database = \"x.db\"\npeople = 3 3\n");
+    assert!(errs[0].starts_with("line 2, column 12: "), "{errs:?}");
+}
+
+#[test]
 fn every_problem_is_reported_at_once() {
     let text = COMMITTED
         .replace("team_chat = \"ops\"", "team_chat = \"opz\"")
@@ -399,4 +410,19 @@ fn approvals_and_the_status_page_are_read_and_every_bad_value_named() {
     ] {
         assert!(errs.iter().any(|e| e.starts_with(path)), "{path} in {errs:?}");
     }
+}
+
+#[test]
+fn a_secret_pasted_into_token_env_is_refused_without_being_echoed() {
+    let secret = "123456789:AAHsecretsecretsecretsecretsecret12";
+    let text = format!(
+        "{COMMITTED}\n[http]\nlisten = \"127.0.0.1:0\"\n[[sources]]\nname = \"hotline\"\nkind = \"generic\"\ntoken_env = \"{secret}\"\n"
+    );
+    let errs = errors(&text);
+    assert!(
+        errs.iter().any(|e| e.starts_with("sources[0].token_env: must be the NAME of an environment variable")),
+        "{errs:?}"
+    );
+    assert!(!errs.iter().any(|e| e.contains("secretsecret")), "{errs:?}");
+    assert!(errors(&text.replace(secret, "HOTLINE_TOKEN")).is_empty());
 }

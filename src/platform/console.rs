@@ -8,6 +8,7 @@ use super::Platform;
 use crate::app::{App, Invocation};
 use crate::config::{Chat, ConsoleConfig};
 use crate::delivery::{Outgoing, SendError, Sender, Worker};
+use anyhow::Context as _;
 use async_trait::async_trait;
 use std::io::Write;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
@@ -50,8 +51,19 @@ pub async fn run(
     input: impl AsyncBufRead + Unpin,
 ) -> anyhow::Result<()> {
     let chat = app.config().chat(&console.chat).expect("checked config names a console chat");
-    let mut lines = input.lines();
-    while let Some(line) = lines.next_line().await? {
+    let mut input = input;
+    let mut bytes = Vec::new();
+    loop {
+        bytes.clear();
+        if input.read_until(b'\n', &mut bytes).await.context("reading the console")? == 0 {
+            break;
+        }
+        // A line that is not UTF-8 (a binary pasted or piped in) is refused on its own; the
+        // console, and the intake and status page running beside it, go on.
+        let Ok(line) = std::str::from_utf8(&bytes) else {
+            print(&chat.name, &app.not_utf8(chat).await)?;
+            continue;
+        };
         let line = line.trim();
         if line.is_empty() {
             continue;

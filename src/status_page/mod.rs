@@ -322,9 +322,27 @@ async fn not_found(
     headers: HeaderMap,
 ) -> Response {
     let req = page.request(query.as_deref(), &headers);
-    // The page links to itself in the other language: `//host` would be another site.
-    let path = format!("/{}", uri.path().trim_start_matches('/'));
+    let path = same_site_path(uri.path());
     missing(&page, &req, &headers, &path)
+}
+
+/// The 404 page links to itself in the other language, so the path it was asked for becomes a
+/// link: `//host` or `/\host` (browsers read a backslash as a slash) would lead to another site.
+/// Leading slashes and backslashes collapse into one `/`, and anything but plain path
+/// characters is percent-encoded.
+fn same_site_path(raw: &str) -> String {
+    let mut out = String::from("/");
+    for c in raw.trim_start_matches(['/', '\\']).chars() {
+        if c.is_ascii_alphanumeric() || "-._~/%!$&'()*+,;=:@".contains(c) {
+            out.push(c);
+        } else {
+            let mut buf = [0; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    out
 }
 
 /// A status's name in the reader's language; a statement without one is a "statement".
@@ -376,5 +394,14 @@ mod tests {
         );
         assert_eq!(escape("a\r\nb\u{7}c\u{FFFF}"), "a\nb\u{FFFD}c\u{FFFD}");
         assert_eq!(escape("燃气泄漏\t已处置"), "燃气泄漏\t已处置");
+    }
+
+    #[test]
+    fn a_404_links_only_to_paths_of_this_site() {
+        assert_eq!(same_site_path("/\\evil.example/x"), "/evil.example/x");
+        assert_eq!(same_site_path("//\\/evil.example"), "/evil.example");
+        assert_eq!(same_site_path("/a\\b c\"<"), "/a%5Cb%20c%22%3C");
+        assert_eq!(same_site_path("/cases/%E7%87%83"), "/cases/%E7%87%83");
+        assert_eq!(same_site_path("/燃"), "/%E7%87%83");
     }
 }

@@ -46,6 +46,9 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(5))
             .foreign_keys(true);
+        if !(url.contains(":memory:") || url.contains("mode=memory")) {
+            private_files(options.get_filename())?;
+        }
         let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options.clone()).await?;
         let writer = writer::Writer::start(&options).await?;
         Ok(SqliteStore { pool, writer })
@@ -60,4 +63,28 @@ impl SqliteStore {
     async fn write(&self, commit: Commit) -> Result<Option<CaseId>> {
         self.writer.write(commit).await
     }
+}
+
+/// The ledger holds third-party reports and who decided what: readable by tocsin's user only.
+/// SQLite creates the `-wal` and `-shm` files with the database file's own mode, so creating
+/// the file 0600 first covers them; an existing file (or its WAL) that others can read is
+/// tightened.
+fn private_files(path: &std::path::Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let io = |e: std::io::Error| sqlx::Error::Io(e);
+        if !path.exists() {
+            std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(io)?;
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+            if let Ok(meta) = std::fs::metadata(&file)
+                && meta.permissions().mode() & 0o077 != 0
+            {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+            }
+        }
+    }
+    Ok(())
 }

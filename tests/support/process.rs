@@ -38,6 +38,12 @@ impl Tocsin {
         writeln!(stdin, "{line}").and_then(|_| stdin.flush()).expect("write to tocsin");
     }
 
+    /// Writes bytes as they are, for input that is not text.
+    pub fn send_bytes(&mut self, bytes: &[u8]) {
+        let stdin = self.stdin.as_mut().expect("stdin still open");
+        stdin.write_all(bytes).and_then(|_| stdin.flush()).expect("write to tocsin");
+    }
+
     /// Waits for a stdout line containing `needle`, and returns it.
     pub fn expect(&mut self, needle: &str) -> String {
         if let Some(line) = self.seen.iter().find(|l| l.contains(needle)) {
