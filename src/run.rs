@@ -197,8 +197,9 @@ async fn start_intake(
         let listener = tokio::net::TcpListener::bind(http.listen)
             .await
             .with_context(|| format!("listening for intake webhooks on {}", http.listen))?;
-        addr = Some(listener.local_addr()?);
-        tracing::info!(addr = ?addr, "intake webhooks listening");
+        let local = listener.local_addr()?;
+        addr = Some(local);
+        tracing::info!(addr = %local, "intake webhooks listening");
         tasks.spawn(serve(listener, router, stopped.clone(), "serving the intake webhooks"));
     }
     if !config.feeds.is_empty() {

@@ -3,6 +3,7 @@
 
 mod support;
 
+use support::fake_telegram::{Failure, Scope};
 use support::telegram::{ALICE, LEADERS, PATIENCE, TEAM, Tg, texts};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -63,4 +64,79 @@ fn a_line_that_is_not_utf8_on_the_console_is_refused_and_the_console_goes_on() {
     tocsin.expect("[ops] 🆕 #1 Gas leak at Elm Street");
     let (status, out, err) = tocsin.finish();
     assert!(status.success(), "exit {status}; stderr:\n{err}\n{out}");
+}
+
+/// Every secret tocsin is given, in a whole run at the most verbose log level: the Telegram
+/// token (polling the fake Bot API, sending a card), the bearer token and the HMAC key of two
+/// webhook sources (each used), and the password of the Postgres URL. None may appear in
+/// anything the process prints.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_secret_appears_in_a_whole_run_logged_at_trace() {
+    use support::intake::{bearer, signature};
+    let Some(db) = support::TestDb::postgres().await else { return };
+    db.store().await; // migrated here, so the process only connects
+    const TOKEN: &str = "4242:SECRET-telegram-token-Zq9";
+    const BEARER: &str = "SECRET-bearer-token-Wx4";
+    const HMAC_KEY: &str = "SECRET-hmac-key-Vy7";
+    const PASSWORD: &str = "SECRET-pg-password-Ut2";
+    const WEBHOOK_SECRET: &str = "SECRET-webhook-secret-Rs3";
+    let url = with_password(&db.url, PASSWORD);
+    let fake = support::fake_telegram::FakeTelegram::start().await;
+    fake.set_chat(TEAM, "supergroup", Some("Ops"));
+    fake.set_chat(LEADERS, "supergroup", Some("Leaders"));
+    let config = format!(
+        "{}\n[http]\nlisten = \"127.0.0.1:0\"\n\n[[sources]]\nname = \"wire\"\nkind = \"generic\"\ntoken_env = \"WIRE_TOKEN\"\n\n\
+         [[sources]]\nname = \"signed\"\nkind = \"generic\"\nhmac_env = \"SIGNED_KEY\"\n",
+        support::telegram::config(&fake, "")
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bot.toml"), config).unwrap();
+    let env = [
+        ("RUST_LOG", "trace"),
+        ("TELOXIDE_TOKEN", TOKEN),
+        ("TELEGRAM_WEBHOOK_SECRET", WEBHOOK_SECRET),
+        ("WIRE_TOKEN", BEARER),
+        ("SIGNED_KEY", HMAC_KEY),
+        ("TOCSIN_DATABASE_URL", url.as_str()),
+    ];
+    let mut tocsin = support::process::Tocsin::start(dir.path(), &["run"], &env);
+    let line = tocsin.expect_log("intake webhooks listening");
+    let addr = line.split("addr=").nth(1).and_then(|a| a.split_whitespace().next()).expect("the address is logged");
+    // Failed calls are logged with their error, whose URL would hold the token.
+    fake.fail(Failure::Disconnect, Scope::method("sendMessage").once());
+    fake.fail(Failure::Disconnect, Scope::method("getUpdates").once());
+    fake.push_update(fake.text_update(LEADERS, "supergroup", ALICE, "/new II Gas leak at Elm Street", None));
+    assert!(fake.wait_until(|st| st.messages(TEAM).iter().any(|m| m.text.contains("#1 Gas leak")), PATIENCE).await);
+    let client = reqwest::Client::new();
+    let body = br#"{"source": "wire", "title": "Water main burst on 5th Avenue"}"#.to_vec();
+    let signed = br#"{"source": "signed", "title": "Power cut in district 4"}"#.to_vec();
+    for (headers, body) in
+        [(vec![bearer(BEARER)], body), (vec![signature("x-tocsin-signature", HMAC_KEY, &signed)], signed)]
+    {
+        let mut req = client.post(format!("http://{addr}/api/v1/signals")).body(body);
+        for (k, v) in headers {
+            req = req.header(k, v);
+        }
+        assert_eq!(req.send().await.unwrap().status().as_u16(), 202);
+    }
+    assert!(fake.wait_until(|st| st.messages(TEAM).iter().any(|m| m.text.contains("Power cut")), PATIENCE).await);
+    let (_, out, err) = tocsin.terminate();
+    assert!(err.contains("getUpdates failed"), "the failed poll is logged: {err}");
+    assert!(err.lines().count() > 100, "a trace-level run logs plenty: {err}");
+    let secret_part = TOKEN.split(':').nth(1).unwrap();
+    for secret in [TOKEN, secret_part, BEARER, HMAC_KEY, PASSWORD, WEBHOOK_SECRET] {
+        for (name, text) in [("stdout", &out), ("stderr", &err)] {
+            let leaks: Vec<&str> = text.lines().filter(|l| l.contains(secret)).take(3).collect();
+            assert!(leaks.is_empty(), "{secret} appears in {name}:\n{}", leaks.join("\n"));
+        }
+    }
+}
+
+/// `postgres://user@host/db` with a password added (trust auth ignores it; the test is
+/// whether it is ever printed).
+fn with_password(url: &str, password: &str) -> String {
+    let (scheme, rest) = url.split_once("://").expect("a URL");
+    let (userinfo, host) = rest.split_once('@').expect("a user in TEST_DATABASE_URL");
+    let user = userinfo.split(':').next().unwrap_or(userinfo);
+    format!("{scheme}://{user}:{password}@{host}")
 }

@@ -15,6 +15,8 @@ pub struct Tocsin {
     errors: Receiver<String>,
     /// Every stdout line seen so far, in order.
     pub seen: Vec<String>,
+    /// Every stderr line read by [`Tocsin::expect_log`] so far.
+    logged: Vec<String>,
 }
 
 impl Tocsin {
@@ -30,7 +32,7 @@ impl Tocsin {
         let stdin = child.stdin.take();
         let lines = pump(child.stdout.take().expect("stdout"));
         let errors = pump(child.stderr.take().expect("stderr"));
-        Tocsin { child, stdin, lines, errors, seen: Vec::new() }
+        Tocsin { child, stdin, lines, errors, seen: Vec::new(), logged: Vec::new() }
     }
 
     pub fn send(&mut self, line: &str) {
@@ -65,6 +67,25 @@ impl Tocsin {
         }
     }
 
+    /// Waits for a stderr (log) line containing `needle`, and returns it. Lines read past are
+    /// kept for [`Tocsin::finish`].
+    pub fn expect_log(&mut self, needle: &str) -> String {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            match self.errors.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(line) => {
+                    self.logged.push(line.clone());
+                    if line.contains(needle) {
+                        return line;
+                    }
+                }
+                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {
+                    panic!("tocsin never logged {needle:?}; it logged:\n{}", self.logged.join("\n"))
+                }
+            }
+        }
+    }
+
     /// Closes stdin (Ctrl-D) and waits for a clean exit; returns status, stdout, stderr.
     pub fn finish(mut self) -> (ExitStatus, String, String) {
         drop(self.stdin.take());
@@ -91,7 +112,7 @@ impl Tocsin {
             std::thread::sleep(Duration::from_millis(20));
         };
         self.seen.extend(self.lines.iter());
-        let stderr: Vec<String> = self.errors.iter().collect();
+        let stderr: Vec<String> = self.logged.drain(..).chain(self.errors.iter()).collect();
         (status, self.seen.join("\n"), stderr.join("\n"))
     }
 }
