@@ -47,6 +47,18 @@ enum Cmd {
         #[arg(long, default_value = "bot.toml")]
         config: PathBuf,
     },
+    /// Clear third-party signal text older than `[retention] signal_text` (tocsin also does this
+    /// hourly while it runs).
+    Purge {
+        /// Only count what would be cleared.
+        #[arg(long)]
+        dry_run: bool,
+        /// Database URL; defaults to $TOCSIN_DATABASE_URL, then to bot.toml's `database`.
+        #[arg(long, env = DATABASE_ENV, hide_env_values = true)]
+        database: Option<String>,
+        #[arg(long, default_value = "bot.toml")]
+        config: PathBuf,
+    },
     /// Apply database migrations and exit.
     Migrate {
         /// Database URL; defaults to $TOCSIN_DATABASE_URL, then to bot.toml's `database`.
@@ -116,6 +128,22 @@ async fn dispatch(cmd: Cmd) -> anyhow::Result<()> {
             let req = report::Request { team, since, until, format, locale };
             let i18n = tocsin::i18n::I18n::new()?;
             print!("{}", report::for_command_line(store.as_ref(), &config, &i18n, &req, chrono::Utc::now()).await?);
+            Ok(())
+        }
+        Cmd::Purge { dry_run, database, config } => {
+            let config = Config::load(&config)?;
+            let retention =
+                config.retention.clone().context("bot.toml has no [retention] section: nothing is cleared")?;
+            let store = tocsin::store::connect(&database.unwrap_or_else(|| config.database_url.clone())).await?;
+            store.migrate().await.context("migrating the database")?;
+            let p = tocsin::app::retention::purge(store.as_ref(), &retention, chrono::Utc::now(), dry_run).await?;
+            let before = p.before.format("%Y-%m-%d %H:%M UTC");
+            match dry_run {
+                true => {
+                    println!("{} signals received before {before} would have their text cleared (dry run)", p.signals)
+                }
+                false => println!("cleared the text of {} signals received before {before}", p.signals),
+            }
             Ok(())
         }
         Cmd::Migrate { database, config } => {

@@ -121,6 +121,9 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>, secrets: Secrets) -> a
         crate::app::scheduler::run(scheduler, until_stopped).await;
         Ok(())
     });
+    if let Some(retention) = config.retention.clone() {
+        tasks.spawn(crate::app::retention::keep_purging(store.clone(), clock.clone(), retention, stopped.clone()));
+    }
     let worker = Arc::new(Worker::new(store, config.clone(), i18n, clock, senders, app.outbox_signal()));
     let w = worker.clone();
     tasks.spawn(async move {

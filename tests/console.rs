@@ -237,3 +237,60 @@ async fn the_sqlite_file_is_created_next_to_bot_toml_wherever_tocsin_is_started(
     assert!(conf.join("tocsin.db").exists());
     assert!(!dir.path().join("tocsin.db").exists());
 }
+
+#[tokio::test]
+async fn purge_clears_signal_text_past_the_retention_and_a_dry_run_only_counts() {
+    use tocsin::store::{CaseWrite, Commit, NewSignal};
+    let dir = project_with(&format!("{BOT_TOML}\n[retention]\nsignal_text = \"30d\"\n"));
+    let store = ledger(dir.path()).await;
+    store.migrate().await.unwrap();
+    let now = chrono::Utc::now();
+    let signal = |title: &str, days: i64| NewSignal {
+        source: "hotline".into(),
+        title: title.into(),
+        url: Some("https://example.org/report".into()),
+        fingerprint: None,
+        simhash: 7,
+        sketch: None,
+        score: 1.0,
+        explanation: "→ IV".into(),
+        received_at: now - chrono::Duration::days(days),
+    };
+    let case = tocsin::domain::NewCase {
+        team: "city-desk".into(),
+        title: "Gas leak".into(),
+        summary: None,
+        source: "hotline".into(),
+        grade: tocsin::domain::Grade::IV,
+        owner: None,
+        leader: None,
+        opened_by: "hotline".into(),
+        drill: false,
+        opened_at: now - chrono::Duration::days(40),
+    };
+    let signals = vec![signal("a resident's words, 40 days old", 40), signal("yesterday's report", 1)];
+    let commit = Commit { signals, ..Commit::new(CaseWrite::Insert(case), now) };
+    let id = store.commit(commit).await.unwrap().unwrap();
+    let titles =
+        || async { store.case_signals(id).await.unwrap().into_iter().map(|s| s.signal.title).collect::<Vec<_>>() };
+
+    let (status, out, err) = Tocsin::start(dir.path(), &["purge", "--dry-run"], &[]).finish();
+    assert!(status.success(), "{err}");
+    assert!(out.starts_with("1 signals received before ") && out.contains("would have their text cleared"), "{out}");
+    assert_eq!(titles().await, ["a resident's words, 40 days old", "yesterday's report"]);
+
+    let (status, out, err) = Tocsin::start(dir.path(), &["purge"], &[]).finish();
+    assert!(status.success(), "{err}");
+    assert!(out.starts_with("cleared the text of 1 signals"), "{out}");
+    assert_eq!(titles().await, ["", "yesterday's report"]);
+    let kept = store.case_signals(id).await.unwrap();
+    assert_eq!((kept[0].signal.url.as_deref(), kept[0].signal.source.as_str()), (None, "hotline"));
+}
+
+#[test]
+fn purge_without_a_retention_section_says_so() {
+    let dir = project_with(BOT_TOML);
+    let (status, _, err) = Tocsin::start(dir.path(), &["purge"], &[]).finish();
+    assert!(!status.success());
+    assert!(err.contains("no [retention] section"), "{err}");
+}

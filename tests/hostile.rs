@@ -94,7 +94,7 @@ async fn no_secret_appears_in_a_whole_run_logged_at_trace() {
     let env = [
         ("RUST_LOG", "trace"),
         ("TELOXIDE_TOKEN", TOKEN),
-        ("TELEGRAM_WEBHOOK_SECRET", WEBHOOK_SECRET),
+        ("TOCSIN_TELEGRAM_WEBHOOK_SECRET", WEBHOOK_SECRET),
         ("WIRE_TOKEN", BEARER),
         ("SIGNED_KEY", HMAC_KEY),
         ("TOCSIN_DATABASE_URL", url.as_str()),

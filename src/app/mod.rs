@@ -16,6 +16,7 @@ mod info;
 pub mod intake;
 mod notice;
 pub mod report;
+pub mod retention;
 pub mod scheduler;
 pub mod statements;
 mod stories;

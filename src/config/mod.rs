@@ -7,6 +7,7 @@ pub mod intake;
 pub mod publishing;
 mod raw;
 mod response;
+pub mod retention;
 mod validate;
 
 use validate::Problems;
@@ -48,6 +49,8 @@ pub struct Config {
     pub approvals: publishing::Approvals,
     /// The public status page (`[status_page]`); off without it.
     pub status_page: Option<publishing::StatusPage>,
+    /// How long third-party signal text is kept (`[retention]`); for ever without it.
+    pub retention: Option<retention::Retention>,
 }
 
 #[derive(Debug, Clone)]

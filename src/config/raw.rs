@@ -48,6 +48,7 @@ pub struct RawConfig {
     pub watch: Option<super::response::RawWatch>,
     pub approvals: Option<super::publishing::RawApprovals>,
     pub status_page: Option<super::publishing::RawStatusPage>,
+    pub retention: Option<super::retention::RawRetention>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -426,3 +426,17 @@ fn a_secret_pasted_into_token_env_is_refused_without_being_echoed() {
     assert!(!errs.iter().any(|e| e.contains("secretsecret")), "{errs:?}");
     assert!(errors(&text.replace(secret, "HOTLINE_TOKEN")).is_empty());
 }
+
+#[test]
+fn retention_takes_a_length_of_days_and_names_a_bad_one() {
+    let with = |section: &str| Config::parse(&format!("{COMMITTED}\n[retention]\n{section}\n"));
+    let kept = with("signal_text = \"90d\"").unwrap().retention.unwrap().signal_text;
+    assert_eq!(kept, chrono::TimeDelta::days(90));
+    assert_eq!(Config::parse(COMMITTED).unwrap().retention, None, "kept for ever without the section");
+    for (bad, why) in
+        [("signal_text = \"soon\"", "not a duration"), ("signal_text = \"1h\"", "between 1d"), ("", "is missing")]
+    {
+        let err = with(bad).unwrap_err().to_string();
+        assert!(err.contains("retention.signal_text") && err.contains(why), "{bad}: {err}");
+    }
+}

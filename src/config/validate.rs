@@ -64,6 +64,7 @@ pub(super) fn validate(raw: RawConfig) -> Result<Config, ConfigErrors> {
     let clocks = response::clocks(&mut p, raw.clocks.as_ref(), raw.watch.as_ref());
     let approvals = super::publishing::approvals(&mut p, raw.approvals.as_ref());
     let status_page = super::publishing::status_page(&mut p, raw.status_page.as_ref());
+    let retention = super::retention::retention(&mut p, raw.retention.as_ref());
     let user_dict = raw.text.and_then(|t| t.user_dict).map(std::path::PathBuf::from);
     if telegram.is_none() && raw.telegram.is_none() && chats.values().any(|c| c.platform == Platform::Telegram) {
         p.add("telegram", "Telegram chats are configured but there is no [telegram] section");
@@ -90,6 +91,7 @@ pub(super) fn validate(raw: RawConfig) -> Result<Config, ConfigErrors> {
             clocks,
             approvals,
             status_page,
+            retention,
         })
     } else {
         Err(ConfigErrors(p.0))

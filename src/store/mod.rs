@@ -265,6 +265,9 @@ pub trait Store: Send + Sync + 'static {
     /// Every signal of a case, oldest first.
     async fn case_signals(&self, case: CaseId) -> Result<Vec<StoredSignal>>;
     async fn set_setting(&self, key: &str, value: &str, now: DateTime<Utc>) -> Result<()>;
+    /// Clears the third-party text (title, URL) of signals received before `before` and not
+    /// cleared yet, marking them cleared at `now`; with `dry_run`, only counts them.
+    async fn purge_signal_text(&self, before: DateTime<Utc>, now: DateTime<Utc>, dry_run: bool) -> Result<u64>;
     /// Every setting whose key starts with `prefix`, by key.
     async fn settings_with_prefix(&self, prefix: &str) -> Result<Vec<(String, String)>>;
 

@@ -553,4 +553,32 @@ impl Store for Backend {
     async fn case_signals(&self, case: CaseId) -> Result<Vec<StoredSignal>> {
         signals_of(&self.pool, case).await
     }
+
+    async fn purge_signal_text(&self, before: DateTime<Utc>, now: DateTime<Utc>, dry_run: bool) -> Result<u64> {
+        const WHERE: &str = "WHERE received_ms < $1 AND purged_ms IS NULL";
+        if dry_run {
+            let (n,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM signals {WHERE}"))
+                .bind(ms(before))
+                .fetch_one(&self.pool)
+                .await?;
+            return Ok(n.max(0) as u64);
+        }
+        // In batches, so that a first purge of a long history does not hold the write lock
+        // (SQLite's is the whole file) for long.
+        const BATCH: i64 = 5_000;
+        let sql = format!(
+            "UPDATE signals SET title = '', url = NULL, purged_ms = $2 \
+             WHERE id IN (SELECT id FROM signals {WHERE} ORDER BY id LIMIT $3)"
+        );
+        let mut total = 0;
+        loop {
+            let mut tx = self.begin_write().await?;
+            let done = sqlx::query(&sql).bind(ms(before)).bind(ms(now)).bind(BATCH).execute(&mut *tx).await?;
+            tx.commit().await?;
+            total += done.rows_affected();
+            if done.rows_affected() < BATCH as u64 {
+                return Ok(total);
+            }
+        }
+    }
 }

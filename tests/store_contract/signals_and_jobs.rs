@@ -184,7 +184,36 @@ async fn the_first_response_time_is_stored(db: TestDb) {
     assert_eq!(store.case(case.id).await.unwrap().unwrap().responded_at, Some(t(2)));
 }
 
+async fn old_signal_text_is_cleared_and_the_audit_skeleton_stays(db: TestDb) {
+    let store = db.store().await;
+    let commit =
+        |title: &str, sigs| Commit { signals: sigs, ..Commit::new(CaseWrite::Insert(new_case(title, t(0))), t(0)) };
+    let old = vec![signal("weibo", Some("am:1"), 1, t(0)), signal("xinhua", None, 2, t(10))];
+    let a = store.commit(commit("a", old)).await.unwrap().unwrap();
+    let b = store.commit(commit("b", vec![signal("rss", None, 3, t(100))])).await.unwrap().unwrap();
+    assert_eq!(store.purge_signal_text(t(50), t(1000), true).await.unwrap(), 2, "a dry run counts");
+    assert_eq!(
+        store.case_signals(a).await.unwrap()[0].signal,
+        signal("weibo", Some("am:1"), 1, t(0)),
+        "and changes nothing"
+    );
+    assert_eq!(store.purge_signal_text(t(50), t(1000), false).await.unwrap(), 2);
+    for (stored, (source, hash, at)) in
+        store.case_signals(a).await.unwrap().iter().zip([("weibo", 1, t(0)), ("xinhua", 2, t(10))])
+    {
+        let kept = tocsin::store::NewSignal { title: String::new(), url: None, ..signal(source, None, hash, at) };
+        let fingerprint = stored.signal.fingerprint.clone();
+        assert_eq!(tocsin::store::NewSignal { fingerprint: None, ..stored.signal.clone() }, kept, "only the text goes");
+        assert_eq!(fingerprint, (source == "weibo").then(|| "am:1".to_string()));
+    }
+    assert_eq!(store.case_signals(b).await.unwrap()[0].signal, signal("rss", None, 3, t(100)), "newer text stays");
+    assert_eq!(store.purge_signal_text(t(50), t(2000), false).await.unwrap(), 0, "cleared once");
+    assert_eq!(store.purge_signal_text(t(50), t(2000), true).await.unwrap(), 0);
+    assert_eq!(store.case(a).await.unwrap().unwrap().title, "a", "the case and its log stay");
+}
+
 on_both_backends!(
+    old_signal_text_is_cleared_and_the_audit_skeleton_stays,
     a_job_is_queued_once_per_key_and_a_withdrawn_one_can_return,
     a_job_runs_once_in_the_transaction_of_what_it_sends,
     two_schedulers_claiming_at_once_never_get_the_same_job,
