@@ -1,6 +1,6 @@
 //! tocsin: a chat-ops bot for response teams.
 //!
-//! The crate is layered as DESIGN.md §3 describes: a pure [`domain`] and [`command`]
+//! The crate is layered as docs/ARCHITECTURE.md §2 describes: a pure [`domain`] and [`command`]
 //! grammar; [`app`] use cases that decide and commit through a [`store::Store`]; a
 //! [`delivery`] worker that sends what the outbox holds; and thin [`platform`] adapters.
 

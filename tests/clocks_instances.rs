@@ -249,6 +249,7 @@ impl Pair {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[cfg_attr(no_test_database, ignore = "needs TEST_DATABASE_URL (see README)")]
 async fn two_instances_running_due_jobs_at_once_announce_every_stage_exactly_once() {
     let Some(mut pair) = Pair::start(config(CONTENDED_CLOCKS)).await else { return };
     pair.open_cases(80).await;
@@ -283,6 +284,7 @@ async fn two_instances_running_due_jobs_at_once_announce_every_stage_exactly_onc
 /// case never has two jobs due at once, so each job is claimed exactly once: the other
 /// instance, waking at the same moment, finds it leased.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[cfg_attr(no_test_database, ignore = "needs TEST_DATABASE_URL (see README)")]
 async fn two_instances_running_the_scheduler_loop_announce_every_stage_exactly_once() {
     let Some(mut pair) = Pair::start(config(DEFAULT_CLOCKS)).await else { return };
     pair.open_cases(40).await;
@@ -317,6 +319,7 @@ async fn two_instances_running_the_scheduler_loop_announce_every_stage_exactly_o
 /// the other's lock and then see its lease): that is about throughput, which no test here
 /// measures.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[cfg_attr(no_test_database, ignore = "needs TEST_DATABASE_URL (see README)")]
 async fn a_job_one_instance_claimed_goes_to_the_other_only_once_its_lease_has_run_out() {
     let Some(mut pair) = Pair::start(config(CONTENDED_CLOCKS)).await else { return };
     pair.open_cases(40).await;

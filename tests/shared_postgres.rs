@@ -6,6 +6,7 @@ use support::process::Tocsin;
 use support::{BOT_TOML, TestDb};
 
 #[tokio::test]
+#[cfg_attr(no_test_database, ignore = "needs TEST_DATABASE_URL (see README)")]
 async fn two_consoles_on_one_postgres_database_see_each_others_cases() {
     let Some(db) = TestDb::postgres().await else { return };
     let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());

@@ -95,6 +95,7 @@ async fn an_exclusion_term_keeps_a_drill_from_grading_up() {
 /// Each instance keeps the window's story hashes in memory; what another instance took in
 /// reaches it through the shared ledger before its next lookup.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(no_test_database, ignore = "needs TEST_DATABASE_URL (see README)")]
 async fn two_instances_on_one_postgres_database_keep_one_case_per_story() {
     let Some(db) = support::TestDb::postgres().await else { return };
     let second = db.alias();

@@ -1,5 +1,5 @@
 //! Replies and progress updates: drafted, approved by leaders, published by a spokesperson to
-//! every public outlet at once (DESIGN.md §1, rule 4).
+//! every public outlet at once (docs/ARCHITECTURE.md §1, rule 4).
 //!
 //! A draft lives in its case's event log (`draft_written`, `draft_approved`, ...): the log is
 //! the timeline the team reads, and every decision about a draft is a case commit, so two

@@ -1,4 +1,4 @@
-//! The leaders' report (DESIGN.md §1, rule 5): new cases in a period, what is still open (by
+//! The leaders' report (docs/ARCHITECTURE.md §1, rule 5): new cases in a period, what is still open (by
 //! grade, with owners), clocks overdue now, and clocks that ran out in the period.
 //!
 //! A [`Report`] is gathered once from the store and kept as data, so the same report can be

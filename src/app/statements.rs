@@ -1,4 +1,4 @@
-//! What the public may see: published statements, and nothing else (DESIGN.md §1, rule 4).
+//! What the public may see: published statements, and nothing else (docs/ARCHITECTURE.md §1, rule 4).
 //!
 //! Read from the cases' `statement_published` events, the same record the team's timeline
 //! shows. Drafts, owners, internal notes and drills never appear: a public case is a case

@@ -1,6 +1,6 @@
 //! Keeps a platform's sending limits, decided from the times of earlier sends.
 //!
-//! Telegram's documented limits (DESIGN.md §3): about one message a second per chat, twenty a
+//! Telegram's documented limits (docs/ARCHITECTURE.md §3): about one message a second per chat, twenty a
 //! minute per group, thirty a second per bot token; a 429 pauses the whole token for exactly
 //! its `retry_after`. The limiter is pure: time comes in as an argument, nothing sleeps.
 

@@ -1,4 +1,4 @@
-//! Leader approval of a reply before it is published (DESIGN.md §1, rule 4): the whole rule is
+//! Leader approval of a reply before it is published (docs/ARCHITECTURE.md §1, rule 4): the whole rule is
 //! [`evaluate`], one pure function over what was recorded about a draft.
 //!
 //! - A draft has numbered versions; approvals and rejections belong to one version, so a new

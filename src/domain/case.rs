@@ -231,7 +231,7 @@ impl Case {
     }
 
     /// A statement about the case was published: the first one stops the first-response
-    /// clock (DESIGN.md §1, rule 3). Later ones change nothing here.
+    /// clock (docs/ARCHITECTURE.md §1, rule 3). Later ones change nothing here.
     pub fn published(&mut self, now: DateTime<Utc>) {
         self.responded_at.get_or_insert(now);
         self.updated_at = now;
@@ -299,7 +299,7 @@ impl Case {
         Ok(())
     }
 
-    /// Takes a case off the ledger. Only a resolved case can be closed (DESIGN.md §1, rule 2).
+    /// Takes a case off the ledger. Only a resolved case can be closed (docs/ARCHITECTURE.md §1, rule 2).
     pub fn close(&mut self, now: DateTime<Utc>) -> Result<(), TransitionError> {
         match self.state {
             CaseState::Resolved => {

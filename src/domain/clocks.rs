@@ -1,5 +1,5 @@
 //! Response clocks: acknowledge, respond and resolve, each running from the moment a case
-//! opens (DESIGN.md §1, rule 3).
+//! opens (docs/ARCHITECTURE.md §1, rule 3).
 //!
 //! Everything here is arithmetic on facts the caller passes in, `now` included:
 //!

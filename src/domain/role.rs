@@ -148,12 +148,12 @@ impl Action {
             Help | WhoAmI | Status | List | Duty | Report => ANYONE,
             New | Ack | Claim | Resolve => WORKERS,
             // Changing who is in charge, how serious it is, whether it is over, and the
-            // team chat's language are leaders' decisions (DESIGN.md §1).
+            // team chat's language are leaders' decisions (docs/ARCHITECTURE.md §1).
             Assign | Grade | Reopen | Dismiss | Close | Lang => LEADERS,
             // Moving deadlines, the roster and the team's state of alert likewise.
             Due | DutySwap | Watch => LEADERS,
             // Replies are written by the people working the case, approved by leaders, and
-            // spoken by spokespersons only (DESIGN.md §1, rule 4). Anyone who works on the
+            // spoken by spokespersons only (docs/ARCHITECTURE.md §1, rule 4). Anyone who works on the
             // response may hold a draft with a concern.
             Draft | Redraft => WORKERS,
             Approve | Reject => LEADERS,

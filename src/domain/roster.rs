@@ -1,4 +1,4 @@
-//! The duty roster: who is on watch at an instant (DESIGN.md §1, rule 6).
+//! The duty roster: who is on watch at an instant (docs/ARCHITECTURE.md §1, rule 6).
 //!
 //! A [`Rotation`] cuts time into consecutive shifts in the team's own time zone. Each shift
 //! runs from the hand-off time on one local date to the hand-off time one day (or one week)

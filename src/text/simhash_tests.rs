@@ -41,8 +41,8 @@ pub(crate) const LEAK_EN_EDITS: [(&str, &str); 10] = [
     ("morning", "morning local time"),
 ];
 
-/// Near-duplicate and different-story bounds the tests hold the hash to. The brief asked for
-/// ≤ 3 between near-identical ~100-character texts; SimHash cannot promise that. Each bit
+/// Near-duplicate and different-story bounds the tests hold the hash to. A bound of ≤ 3 bits
+/// between near-identical ~100-character texts is more than SimHash can promise. Each bit
 /// differs with probability θ/π, θ the angle between the texts' term-frequency vectors, and
 /// changing one word out of ~47 already gives cos θ = 46/47: ~4 bits expected, with a wide
 /// spread, because which bits flip depends on the token hash. Over eight seeded SipHash token
