@@ -71,6 +71,7 @@ fn a_line_that_is_not_utf8_on_the_console_is_refused_and_the_console_goes_on() {
 /// webhook sources (each used), and the password of the Postgres URL. None may appear in
 /// anything the process prints.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(no_test_database, ignore = "needs TEST_DATABASE_URL (see README)")]
 async fn no_secret_appears_in_a_whole_run_logged_at_trace() {
     use support::intake::{bearer, signature};
     let Some(db) = support::TestDb::postgres().await else { return };
