@@ -152,3 +152,29 @@ async fn a_dropped_connection_and_a_5xx_are_retried_with_growing_pauses() {
     assert_eq!(tg.fake.messages(TEAM).len(), 1, "delivered once");
     tg.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chat_whose_send_hangs_holds_up_only_itself() {
+    // A long poll of 15 s gives teloxide's HTTP client a 22 s timeout, longer than the test's
+    // patience: only tocsin's own send timeout can free the delivery loop in time.
+    let tg = Tg::start_with("", |c| c.replace("poll_timeout = 2", "poll_timeout = 15")).await;
+    // The team chat's first send is held far longer than tocsin waits for any platform answer.
+    tg.fake.fail(Failure::Hang(Duration::from_secs(60)), Scope::method("sendMessage").in_chat(TEAM).once());
+    tg.say(LEADERS, ALICE, "/new Gas main pressure drop");
+    tg.expect(LEADERS, "🆕 #1 Gas main pressure drop").await;
+    assert!(
+        tg.fake.wait_until(|st| st.sends().iter().any(|c| c.chat_id == Some(TEAM)), PATIENCE).await,
+        "the card's send to the team chat has started"
+    );
+    // While that send hangs, a reply queued later for the leaders' chat goes out.
+    tg.say(LEADERS, ALICE, "/status");
+    tg.expect(LEADERS, "On the ledger: 1").await;
+    assert!(
+        tg.fake.messages(TEAM).is_empty(),
+        "the team chat's send was still hanging: {:#?}",
+        texts(&tg.fake.messages(TEAM))
+    );
+    // tocsin gives up on the hanging send and tries again: the card arrives.
+    tg.expect(TEAM, "#1 Gas main pressure drop").await;
+    tg.shutdown().await;
+}

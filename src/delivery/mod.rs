@@ -6,6 +6,7 @@
 //! When more messages wait for one chat than its limits let through, they are coalesced
 //! into a digest: nothing is dropped, and no chat waits minutes for its first message.
 
+mod flight;
 pub mod limiter;
 mod pass;
 pub mod split;
@@ -15,20 +16,29 @@ use crate::clock::Clock;
 use crate::config::{Chat, Config};
 use crate::i18n::I18n;
 use crate::platform::Platform;
-use crate::store::Store;
+use crate::store::{OutboxItem, Store};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use futures::StreamExt as _;
 use limiter::{Limiter, Limits};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{Mutex, Notify, watch};
+use tokio::sync::{Mutex, Notify};
 
 /// How long a claimed message is reserved for this worker before another may take it.
 const LEASE: Duration = Duration::from_secs(30);
 /// Fallback wake-up for messages queued by another instance sharing the database.
 const POLL: Duration = Duration::from_secs(1);
 const BATCH: i64 = 200;
+/// How many chats are sent to at once. Each waits only for its own platform answers, so one
+/// chat whose sends hang or fail holds up nobody else.
+const MAX_CHATS_IN_FLIGHT: usize = 16;
+/// tocsin's own limit on one platform call. teloxide sleeps 10 s inside any call that got a
+/// 5xx, and its HTTP client's timeout is sized for long polling; a send that has not answered
+/// by now is treated as failed and retried with back-off (at-least-once: the platform may have
+/// shown it, and then it shows twice).
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(5);
 /// Never spin: even a message due right now waits this long if the pass just ran.
 const MIN_NAP: Duration = Duration::from_millis(10);
 
@@ -106,28 +116,6 @@ impl Worker {
         Worker { store, config, i18n, clock, senders, limiters: Mutex::new(limiters), wake, pass: Mutex::new(()) }
     }
 
-    /// Delivers until `shutdown` turns true. Sleeps until the next message falls due, a
-    /// commit wakes it, or the poll interval passes (for other instances' messages).
-    pub async fn run(&self, mut shutdown: watch::Receiver<bool>) {
-        loop {
-            if let Err(e) = self.deliver_due().await {
-                tracing::error!(error = ?e, "delivering the outbox failed; will retry");
-            }
-            let nap = self
-                .next_due()
-                .await
-                .map_or(POLL, |at| (at - self.clock.now()).to_std().unwrap_or(Duration::ZERO).clamp(MIN_NAP, POLL));
-            tokio::select! {
-                _ = self.wake.notified() => {}
-                _ = tokio::time::sleep(nap) => {}
-                _ = shutdown.changed() => {}
-            }
-            if *shutdown.borrow() {
-                return;
-            }
-        }
-    }
-
     async fn next_due(&self) -> Option<DateTime<Utc>> {
         let mut next: Option<DateTime<Utc>> = None;
         for s in &self.senders {
@@ -138,34 +126,43 @@ impl Worker {
         next
     }
 
-    /// One pass: every due message for every platform this worker serves. Returns how
-    /// many messages were handled (delivered, deferred, rescheduled or failed).
+    /// One pass: every due message for every platform this worker serves, its chats side by
+    /// side, waiting for all of them. Returns how many messages were handled (delivered,
+    /// deferred, rescheduled or failed). The console and shutdown use this; the background
+    /// loop ([`Worker::run`]) does not wait for slow chats.
     pub async fn deliver_due(&self) -> anyhow::Result<usize> {
         let _pass = self.pass.lock().await;
         let mut handled = 0;
         for sender in &self.senders {
             loop {
-                let now = self.clock.now();
-                let lease_until = now + chrono::Duration::from_std(LEASE)?;
-                let batch = self.store.claim_outbox(sender.platform(), now, lease_until, BATCH).await?;
-                if batch.is_empty() {
+                let chats = self.claim(sender.platform()).await?;
+                if chats.is_empty() {
                     break;
                 }
-                handled += batch.len();
-                // Group by chat, keeping each chat's messages in the order they were queued.
-                let mut chats: Vec<(String, Vec<_>)> = Vec::new();
-                for item in batch {
-                    match chats.iter_mut().find(|(c, _)| *c == item.chat) {
-                        Some((_, items)) => items.push(item),
-                        None => chats.push((item.chat.clone(), vec![item])),
-                    }
-                }
-                for (_, items) in chats {
-                    self.deliver_chat(sender.as_ref(), items).await?;
-                }
+                handled += chats.iter().map(|(_, items)| items.len()).sum::<usize>();
+                let deliveries = chats.into_iter().map(|(_, items)| self.deliver_chat(sender.as_ref(), items));
+                let results: Vec<anyhow::Result<()>> =
+                    futures::stream::iter(deliveries).buffer_unordered(MAX_CHATS_IN_FLIGHT).collect().await;
+                results.into_iter().collect::<anyhow::Result<()>>()?;
             }
         }
         Ok(handled)
+    }
+
+    /// Leases one batch of due messages for a platform, grouped by chat, each chat's in the
+    /// order they were queued.
+    async fn claim(&self, platform: Platform) -> anyhow::Result<Vec<(String, Vec<OutboxItem>)>> {
+        let now = self.clock.now();
+        let lease_until = now + chrono::Duration::from_std(LEASE)?;
+        let batch = self.store.claim_outbox(platform, now, lease_until, BATCH).await?;
+        let mut chats: Vec<(String, Vec<OutboxItem>)> = Vec::new();
+        for item in batch {
+            match chats.iter_mut().find(|(c, _)| *c == item.chat) {
+                Some((_, items)) => items.push(item),
+                None => chats.push((item.chat.clone(), vec![item])),
+            }
+        }
+        Ok(chats)
     }
 
     /// Delivers until nothing due is left for this worker's platforms, or `limit` passes.

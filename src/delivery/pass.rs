@@ -51,7 +51,14 @@ impl Worker {
             if taken.is_empty() {
                 continue;
             }
-            match sender.send(&chat, &outgoing).await {
+            let sent = match tokio::time::timeout(super::SEND_TIMEOUT, sender.send(&chat, &outgoing)).await {
+                Ok(result) => result,
+                Err(_) => Err(SendError::Transient {
+                    reason: format!("no answer within {} s", super::SEND_TIMEOUT.as_secs()),
+                    retry_after: None,
+                }),
+            };
+            match sent {
                 Ok(sent) => {
                     self.record(sender, &chat, sent, self.clock.now()).await;
                     for item in &taken {
@@ -107,7 +114,7 @@ impl Worker {
         }
     }
 
-    async fn defer_all<'a>(
+    pub(super) async fn defer_all<'a>(
         &self,
         items: impl IntoIterator<Item = &'a OutboxItem>,
         at: DateTime<Utc>,

@@ -11,12 +11,15 @@ include!("job_queries.rs");
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
 /// Leases due outbox rows, a chat's together (so a flooded chat's backlog can become one
-/// digest rather than one per claimed batch). `SKIP LOCKED` lets several instances claim disjoint batches
+/// digest rather than one per claimed batch), and in queue order: nothing of a chat is claimed
+/// while an earlier message of it is out with a sender or waiting for its retry. `SKIP LOCKED` lets several instances claim disjoint batches
 /// without waiting on each other; the lease hands a dead instance's rows to the others.
 const CLAIM_SQL: &str = "UPDATE outbox SET lease_until_ms = $1, attempts = attempts + 1 WHERE id IN ( \
-         SELECT id FROM outbox WHERE platform = $2 AND state = 'pending' \
-         AND next_attempt_ms <= $3 AND (lease_until_ms IS NULL OR lease_until_ms < $3) \
-         ORDER BY chat, id LIMIT $4 FOR UPDATE SKIP LOCKED) \
+         SELECT o.id FROM outbox o WHERE o.platform = $2 AND o.state = 'pending' \
+         AND o.next_attempt_ms <= $3 AND (o.lease_until_ms IS NULL OR o.lease_until_ms < $3) \
+         AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.platform = o.platform AND e.chat = o.chat \
+             AND e.state = 'pending' AND e.id < o.id AND (e.next_attempt_ms > $3 OR e.lease_until_ms >= $3)) \
+         ORDER BY o.chat, o.id LIMIT $4 FOR UPDATE SKIP LOCKED) \
      RETURNING id, chat, platform, case_id, payload, attempts";
 
 /// Leases due jobs, earliest first. `SKIP LOCKED` lets several instances claim disjoint jobs without waiting on each other.

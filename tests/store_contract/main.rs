@@ -210,7 +210,9 @@ async fn each_platform_claims_only_its_own_messages(db: TestDb) {
 
 async fn two_workers_claiming_at_once_never_get_the_same_message(db: TestDb) {
     let store = db.store().await;
-    let posts = (0..40).map(|i| post("ops", Platform::Console, &i.to_string())).collect();
+    // Forty chats: a chat's messages are claimed in order, never a later one while an earlier
+    // one is out, so one chat's messages cannot be shared between workers anyway.
+    let posts = (0..40).map(|i| post(&format!("ops{i}"), Platform::Console, &i.to_string())).collect();
     open(&store, "x", t(0), posts).await;
     let claim = |s: Arc<dyn Store>| async move {
         let mut got = vec![];
@@ -229,6 +231,35 @@ async fn two_workers_claiming_at_once_never_get_the_same_message(db: TestDb) {
     all.dedup();
     assert_eq!(all.len(), a.len() + b.len(), "no message claimed twice");
     assert_eq!(all.len(), 40, "every message claimed once");
+}
+
+async fn a_chats_later_messages_wait_while_an_earlier_one_is_out_or_waiting_for_its_retry(db: TestDb) {
+    let store = db.store().await;
+    let posts = vec![
+        post("x", Platform::Console, "a"),
+        post("x", Platform::Console, "b"),
+        post("x", Platform::Console, "c"),
+        post("y", Platform::Console, "d"),
+    ];
+    open(&store, "x", t(0), posts).await;
+    let claim = |at: i64, n: i64| {
+        let store = store.clone();
+        async move {
+            let got = store.claim_outbox(Platform::Console, t(at), t(at + 30), n).await.unwrap();
+            got.into_iter().map(|i| (i.payload, i.id)).collect::<Vec<_>>()
+        }
+    };
+    let a = claim(1, 1).await;
+    assert_eq!(a.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>(), ["a"]);
+    let d = claim(1, 10).await;
+    assert_eq!(d.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>(), ["d"], "b waits while a is out; y is free");
+    store.outbox_delivered(a[0].1, t(2)).await.unwrap();
+    let bc = claim(2, 1).await;
+    assert_eq!(bc.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>(), ["b"]);
+    store.outbox_failed(bc[0].1, "502", Some(t(10))).await.unwrap();
+    assert!(claim(3, 10).await.is_empty(), "c waits behind b's retry");
+    let retried = claim(10, 10).await;
+    assert_eq!(retried.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>(), ["b", "c"]);
 }
 
 async fn concurrent_writers_all_commit(db: TestDb) {
@@ -417,6 +448,7 @@ on_both_backends!(
     a_leased_message_is_handed_out_again_only_after_its_lease_runs_out,
     a_transient_failure_waits_for_its_retry_time_and_a_permanent_one_is_final,
     each_platform_claims_only_its_own_messages,
+    a_chats_later_messages_wait_while_an_earlier_one_is_out_or_waiting_for_its_retry,
     two_workers_claiming_at_once_never_get_the_same_message,
     concurrent_writers_all_commit,
     of_two_concurrent_updates_to_one_version_exactly_one_wins,
