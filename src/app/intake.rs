@@ -172,7 +172,12 @@ impl Pipeline {
 
     fn weights(&self) -> Weights {
         let g = &self.config.grading;
-        Weights { thresholds: g.thresholds, attention_weight: g.attention_weight, diffusion_weight: g.diffusion_weight }
+        Weights {
+            thresholds: g.thresholds,
+            attention_weight: g.attention_weight,
+            diffusion_weight: g.diffusion_weight,
+            max_attention: g.max_attention,
+        }
     }
 
     fn explain(&self, a: &Analysed, sources: usize) -> Explanation {

@@ -66,6 +66,7 @@ pub struct RawGrading {
     pub thresholds: BTreeMap<String, f64>,
     pub attention_weight: Option<f64>,
     pub diffusion_weight: Option<f64>,
+    pub max_attention: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -146,6 +147,8 @@ pub struct GradingConfig {
     pub thresholds: [f64; 3],
     pub attention_weight: f64,
     pub diffusion_weight: f64,
+    /// The ceiling on a signal's attention: engagement numbers are the sender's word.
+    pub max_attention: f64,
 }
 
 impl Default for GradingConfig {
@@ -157,6 +160,7 @@ impl Default for GradingConfig {
             thresholds: [12.0, 8.0, 4.0],
             attention_weight: 1.0,
             diffusion_weight: 2.0,
+            max_attention: crate::domain::grading::DEFAULT_MAX_ATTENTION,
         }
     }
 }
@@ -302,6 +306,15 @@ pub(super) fn grading(p: &mut Problems, raw: &RawGrading) -> GradingConfig {
         weight(p, "grading.diffusion_weight", w);
         g.diffusion_weight = w;
     }
+    if let Some(m) = raw.max_attention {
+        if !(m.is_finite() && m >= 0.0) {
+            p.add(
+                "grading.max_attention",
+                format!("{m} is not a ceiling (a number 0 or more; 6 = a million engagements)"),
+            );
+        }
+        g.max_attention = m;
+    }
     g
 }
 
@@ -363,6 +376,18 @@ mod tests {
         for bad in ["-0.1", "1.5", "nan"] {
             let err = with(bad).unwrap_err().to_string();
             assert!(err.contains("grading.token_overlap"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn the_attention_ceiling_defaults_to_a_million_engagements_and_must_be_a_number() {
+        let committed = include_str!("../../bot.toml");
+        let with = |value: &str| Config::parse(&format!("{committed}\n[grading]\nmax_attention = {value}\n"));
+        assert_eq!(Config::parse(committed).unwrap().grading.max_attention, 6.0);
+        assert_eq!(with("3.5").unwrap().grading.max_attention, 3.5);
+        for bad in ["-1.0", "nan", "inf"] {
+            let err = with(bad).unwrap_err().to_string();
+            assert!(err.contains("grading.max_attention"), "{bad}: {err}");
         }
     }
 
