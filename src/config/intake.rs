@@ -242,11 +242,19 @@ fn weight(p: &mut Problems, at: &str, w: f64) {
     }
 }
 
-pub(super) fn feeds(p: &mut Problems, raw: &[RawFeed]) -> Vec<FeedSource> {
+/// Feeds, named apart from each other and from the sources: a name is the identity that
+/// weight and diffusion are counted by, so two feeds (or a feed and a source) under one name
+/// would count as one.
+pub(super) fn feeds(p: &mut Problems, raw: &[RawFeed], sources: &[SourceConfig]) -> Vec<FeedSource> {
     raw.iter()
         .enumerate()
         .filter_map(|(i, r)| {
             let at = format!("feeds[{i}]");
+            if sources.iter().any(|s| s.name == r.name) {
+                p.add(format!("{at}.name"), format!("\"{}\" is already a source", r.name));
+            } else if raw[..i].iter().any(|f| f.name == r.name) {
+                p.add(format!("{at}.name"), format!("\"{}\" is already a feed", r.name));
+            }
             let url = reqwest::Url::parse(&r.url).ok().filter(|u| matches!(u.scheme(), "http" | "https"));
             if url.is_none() {
                 p.add(format!("{at}.url"), format!("\"{}\" is not an http(s) URL", r.url));
@@ -389,6 +397,19 @@ mod tests {
             let err = with(bad).unwrap_err().to_string();
             assert!(err.contains("grading.max_attention"), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn a_feed_may_not_share_its_name_with_a_source_or_another_feed() {
+        let committed = include_str!("../../bot.toml");
+        let intake = "\n[http]\nlisten = \"127.0.0.1:0\"\n\n[[sources]]\nname = \"wire\"\nkind = \"generic\"\ntoken_env = \"T\"\n";
+        let feed = |name: &str| format!("\n[[feeds]]\nname = \"{name}\"\nurl = \"https://news.example/rss\"\n");
+        let err = Config::parse(&format!("{committed}{intake}{}", feed("wire"))).unwrap_err().to_string();
+        assert!(err.contains("feeds[0].name: \"wire\" is already a source"), "{err}");
+        let err =
+            Config::parse(&format!("{committed}{intake}{}{}", feed("news"), feed("news"))).unwrap_err().to_string();
+        assert!(err.contains("feeds[1].name: \"news\" is already a feed"), "{err}");
+        assert!(Config::parse(&format!("{committed}{intake}{}", feed("news"))).is_ok());
     }
 
     #[test]
