@@ -30,7 +30,12 @@ const LONG_BYTES: usize = 1 << 20;
 /// Runs of each throughput figure: enough for a median that other work on the machine cannot
 /// move much.
 const LONG_RUNS: usize = 15;
-const WEIGHTS: Weights = Weights { thresholds: [12.0, 8.0, 4.0], attention_weight: 1.0, diffusion_weight: 2.0 };
+const WEIGHTS: Weights = Weights {
+    thresholds: [12.0, 8.0, 4.0],
+    attention_weight: 1.0,
+    diffusion_weight: 2.0,
+    max_attention: grading::DEFAULT_MAX_ATTENTION,
+};
 
 fn main() {
     machine();

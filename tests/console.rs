@@ -44,6 +44,7 @@ fn assert_in_order(transcript: &str, expected: &[&str]) {
 
 #[tokio::test]
 async fn a_case_is_worked_from_open_to_closed_on_the_console_in_english() {
+    // A message's first line starts at the tag; its further lines are indented under it.
     let dir = project_with(BOT_TOML);
     let (status, out, err) = session(dir.path(), &[], &WALKTHROUGH);
     assert!(status.success(), "exit {status}; stderr:\n{err}");
@@ -51,13 +52,13 @@ async fn a_case_is_worked_from_open_to_closed_on_the_console_in_english() {
         &out,
         &[
             "[ops] 🆕 #1 Water main burst on 5th Avenue",
-            "[ops] 🔵 Grade IV (blue) · opened by Alice Chen",
-            "[ops] residents report flooding",
+            "[ops]   🔵 Grade IV (blue) · opened by Alice Chen",
+            "[ops]   residents report flooding",
             "[ops] 👀 #1 Water main burst on 5th Avenue — acknowledged by Alice Chen",
             "[ops] 👉 #1 Water main burst on 5th Avenue — Bob Li owns it now (assigned by Alice Chen)",
-            "[ops] 🔵 Grade IV (blue) · responding",
-            "[ops] Owner: Bob Li · Leader: Alice Chen",
-            "[ops] History:",
+            "[ops]   🔵 Grade IV (blue) · responding",
+            "[ops]   Owner: Bob Li · Leader: Alice Chen",
+            "[ops]   History:",
             "Alice Chen (console): made Bob Li the owner",
             "[ops] ✅ #1 Water main burst on 5th Avenue — resolved by Alice Chen: repaired",
             "[ops] 📁 #1 Water main burst on 5th Avenue — closed by Alice Chen",
@@ -84,12 +85,12 @@ async fn the_same_walkthrough_speaks_chinese_in_a_chinese_chat() {
         &out,
         &[
             "[ops] 🆕 #1 燃气泄漏",
-            "[ops] 🔵 Ⅳ级（蓝色） · 由 Alice Chen 立案",
-            "[ops] 居民报告闻到燃气味",
+            "[ops]   🔵 Ⅳ级（蓝色） · 由 Alice Chen 立案",
+            "[ops]   居民报告闻到燃气味",
             "[ops] 👀 #1 燃气泄漏 — Alice Chen 已确认",
             "[ops] 👉 #1 燃气泄漏 — 负责人改为 Bob Li（由 Alice Chen 指派）",
-            "[ops] 🔵 Ⅳ级（蓝色） · 处置中",
-            "[ops] 负责人：Bob Li · 负责领导：Alice Chen",
+            "[ops]   🔵 Ⅳ级（蓝色） · 处置中",
+            "[ops]   负责人：Bob Li · 负责领导：Alice Chen",
             "[ops] ✅ #1 燃气泄漏 — Alice Chen 已处置：repaired",
             "[ops] 📁 #1 燃气泄漏 — Alice Chen 已结案",
         ],
@@ -166,12 +167,12 @@ async fn mistakes_are_explained_with_usage_lines_and_change_nothing() {
             "[ops] Olga Park cannot own cases: an owner needs the member or leader role.",
             "[ops] Commands start with / — send /help for the list.",
             "[ops] That text is too long (at most 200 characters).",
-            "[ops] Usage: /new [I|II|III|IV] <title> [| summary]",
+            "[ops]   Usage: /new [I|II|III|IV] <title> [| summary]",
             "[ops] Usage: /resolve <case> <summary>",
             "[ops] Case #1 is open: a case is closed only after it is resolved (/resolve 1 <summary>).",
             "[ops] Usage: /status [case]",
             "[ops] Commands start with /",
-            "[ops] 🔵 Grade IV (blue) · open",
+            "[ops]   🔵 Grade IV (blue) · open",
         ],
     );
     let store = ledger(dir.path()).await;

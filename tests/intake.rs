@@ -33,7 +33,7 @@ async fn a_good_signal_opens_a_graded_case_and_says_which() {
     assert_eq!(case.source, "https://example.org/r/1");
     assert_eq!(case.grade, Grade::III, "safety ×1 (gas leak) plus some attention");
     let signals = intake.store.case_signals(id(1)).await.unwrap();
-    assert_eq!(signals[0].signal.source, "city-hotline");
+    assert_eq!(signals[0].signal.source, "wire", "the credential's source, not the body's \"source\"");
     assert!(signals[0].signal.explanation.contains("\"safety\""), "{}", signals[0].signal.explanation);
     assert_eq!(intake.store.outbox_pending(Platform::Discord).await.unwrap(), 1, "the team chat is told");
     let (health, _) = (intake.client.get(format!("http://{}/healthz", intake.addr)).send().await.unwrap().status(), ());

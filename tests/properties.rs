@@ -250,10 +250,16 @@ proptest! {
     }
 
     #[test]
-    fn telegram_html_escaping_round_trips_and_leaves_no_markup(text in "\\PC{0,200}") {
+    fn telegram_html_escaping_round_trips_and_leaves_no_markup(text in "\\PC{0,200}|.{0,200}") {
+        // What is shown is the text with control and bidi characters made visible, exactly.
         let escaped = tocsin::platform::telegram::html::escape(&text);
         prop_assert!(!escaped.contains('<') && !escaped.contains('>'), "{escaped}");
-        prop_assert_eq!(unescape_html(&escaped), text);
+        let shown = tocsin::domain::untrusted::shown(&text);
+        prop_assert_eq!(unescape_html(&escaped), shown.as_ref());
+        prop_assert!(shown.chars().all(|c| c == '\n' || tocsin::domain::untrusted::is_safe(c)), "{shown:?}");
+        if text.chars().all(|c| c == '\n' || tocsin::domain::untrusted::is_safe(c)) {
+            prop_assert_eq!(shown.as_ref(), text.as_str(), "plain text is shown exactly as written");
+        }
     }
 }
 

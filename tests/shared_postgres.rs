@@ -21,23 +21,23 @@ async fn two_consoles_on_one_postgres_database_see_each_others_cases() {
     // Either instance may deliver the announcement (they share the outbox); A's own
     // /status proves the commit happened before B is asked.
     a.send("/status 1");
-    a.expect("[ops] Opened");
+    a.expect("[ops]   Opened");
 
     b.send("/status 1");
     b.expect("[ops] 🔵 #1 Gas smell near the school");
-    b.expect("[ops] 🔵 Grade IV (blue) · open");
+    b.expect("[ops]   🔵 Grade IV (blue) · open");
     b.send("/ack 1");
     b.send("/claim 1");
     b.send("/status 1");
-    b.expect("[ops] 🔵 Grade IV (blue) · responding");
+    b.expect("[ops]   🔵 Grade IV (blue) · responding");
 
     a.send("/list");
-    a.expect("[ops] #1 🔵 IV · responding · Alice Chen · Gas smell near the school");
+    a.expect("[ops]   #1 🔵 IV · responding · Alice Chen · Gas smell near the school");
     a.send("/new II Power cut in district 4");
     a.send("/status 2");
     a.expect("[ops] 🟠 #2 Power cut in district 4");
     b.send("/status 2");
-    b.expect("[ops] 🟠 Grade II (orange) · open");
+    b.expect("[ops]   🟠 Grade II (orange) · open");
 
     let (status_a, out_a, err_a) = a.finish();
     let (status_b, out_b, err_b) = b.finish();

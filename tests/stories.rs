@@ -4,7 +4,7 @@
 mod support;
 
 use serde_json::json;
-use support::intake::Intake;
+use support::intake::{Intake, outlets};
 use tocsin::domain::{CaseId, EventAction, Grade};
 
 fn id(n: i64) -> CaseId {
@@ -23,11 +23,13 @@ const BUS_REPORT: &str = "今天早上七点，一辆载有二十多名乘客的
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_chinese_reports_of_one_incident_become_one_case_whose_grade_rises() {
-    let intake = Intake::start("").await;
+    // Diffusion counts authenticated sources: each outlet posts with its own credential.
+    let intake = Intake::start(&outlets(10)).await;
     let mut grades = vec![];
     for i in 0..10 {
+        let outlet = format!("outlet-{i}");
         let (status, answer) = intake
-            .signal(json!({ "source": format!("outlet-{i}"), "title": "建国路居民楼燃气泄漏", "body": gas_report(i) }))
+            .signal_as(&outlet, json!({ "source": outlet, "title": "建国路居民楼燃气泄漏", "body": gas_report(i) }))
             .await;
         assert_eq!(status, 202, "{answer}");
         assert_eq!(answer["case"], 1, "report {i} joined the first case: {answer}");
@@ -121,14 +123,14 @@ async fn two_instances_on_one_postgres_database_keep_one_case_per_story() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn when_reports_raise_the_grade_a_waiting_drafts_card_is_drawn_again() {
-    let intake = Intake::start("").await;
+    let intake = Intake::start(&outlets(10)).await;
     let report =
         |i: usize| json!({ "source": format!("outlet-{i}"), "title": "建国路居民楼燃气泄漏", "body": gas_report(i) });
-    assert_eq!(intake.signal(report(0)).await.0, 202);
+    assert_eq!(intake.signal_as("outlet-0", report(0)).await.0, 202);
     assert_eq!(intake.store.case(id(1)).await.unwrap().unwrap().grade, Grade::II);
     assert_eq!(intake.ask("/draft 1 We are checking the building.").await, "", "the draft is written");
     for i in 1..10 {
-        assert_eq!(intake.signal(report(i)).await.0, 202);
+        assert_eq!(intake.signal_as(&format!("outlet-{i}"), report(i)).await.0, 202);
     }
     assert_eq!(intake.store.case(id(1)).await.unwrap().unwrap().grade, Grade::I, "diffusion raised it");
     // Grade I needs two leaders: the card must say so again, not stay as drawn for grade II.

@@ -91,8 +91,12 @@ async fn hostile_text_shows_exactly_as_typed_with_only_our_own_formatting() {
         let title = text.replace('|', "");
         tg.say(TEAM, ALICE, &format!("/new {title} | summary: {text}"));
         let card = tg.expect(TEAM, &format!("#{} ", i + 1)).await;
-        // We send direction overrides as typed; Telegram itself strips U+2028..U+202E.
-        let shown = |s: &str| s.chars().filter(|c| !('\u{2028}'..='\u{202e}').contains(c)).collect::<String>();
+        // Direction overrides are neutralised (U+FFFD) before sending, as is every control
+        // character (`tocsin::domain::untrusted`); Telegram itself strips U+2028..U+202E.
+        let shown = |s: &str| {
+            let s = tocsin::domain::untrusted::shown(s);
+            s.chars().filter(|c| !('\u{2028}'..='\u{202e}').contains(c)).collect::<String>()
+        };
         let headline = format!("🔵 #{} {}", i + 1, shown(&title));
         let expected = format!("{headline}\nsummary: {}\n", shown(text));
         assert!(card.text.starts_with(&expected), "{:?}\n{:?}", card.text, text);
@@ -102,7 +106,8 @@ async fn hostile_text_shows_exactly_as_typed_with_only_our_own_formatting() {
         assert_eq!(bold.concat(), headline, "only the headline is bold");
         let italic: Vec<_> = card.spans().into_iter().filter(|(k, _)| k == "italic").map(|(_, t)| t).collect();
         assert_eq!(italic, ["Alice Chen: opened it at grade IV"]);
-        let ours = ["bold", "italic", "url", "hashtag", "mention", "cashtag", "bot_command"];
+        // The summary is quoted: text from outside, set apart from the card's own lines.
+        let ours = ["bold", "italic", "blockquote", "url", "hashtag", "mention", "cashtag", "bot_command"];
         assert!(card.entities.iter().all(|e| ours.contains(&e.kind.as_str())), "{:?}", card.entities);
     }
     tg.shutdown().await;

@@ -31,7 +31,12 @@ pub fn prepare(seed: u64, analyzer: &Analyzer, rules: &Rules) -> Prepared {
         .into_iter()
         .map(|h| CategoryHit { name: h.category, weight: h.weight, count: h.count, terms: h.terms })
         .collect();
-    let weights = Weights { thresholds: [12.0, 8.0, 4.0], attention_weight: 1.0, diffusion_weight: 2.0 };
+    let weights = Weights {
+        thresholds: [12.0, 8.0, 4.0],
+        attention_weight: 1.0,
+        diffusion_weight: 2.0,
+        max_attention: grading::DEFAULT_MAX_ATTENTION,
+    };
     let e = grading::assess(hits, grading::attention(1200, 30, 5), 1.0, 1, 3600, &weights);
     let notice = Notice::Opened {
         title: s.title.clone(),

@@ -122,6 +122,8 @@ card-last = { $by }: { $what }
 
 notice-alert-resolved = 🟢 { $case } { $title } — { $source } says the alert is resolved: { $alert }
 event-signal = another report, from { $source } (graded { $grade })
+# A signal's authenticated source, with the name its sender gave (a label, not trusted).
+source-labelled = { $source } (labelled “{ $label }”)
 event-noted = noted: { $text }
 status-sources = Sources ({ $count }): { $sources }
 status-why = Graded: { $parts } → { $grade }

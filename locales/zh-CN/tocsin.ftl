@@ -155,6 +155,8 @@ card-last = { $by }：{ $what }
 
 notice-alert-resolved = 🟢 { $case } { $title } — { $source } 报告告警已恢复：{ $alert }
 event-signal = 又一条报道，来自 { $source }（评为 { $grade } 级）
+# 信号经认证的来源，以及发送方自己给出的名称（仅作标注，不作为信任依据）。
+source-labelled = { $source }（标注为“{ $label }”）
 event-noted = 记录：{ $text }
 status-sources = 来源（{ $count }）：{ $sources }
 status-why = 评级依据：{ $parts } → { $grade } 级

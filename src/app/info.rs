@@ -159,7 +159,14 @@ fn history_line(ctx: &Ctx<'_>, e: &Event) -> String {
         EventAction::Dismissed => t!("event-dismissed", "reason" => detail("reason")),
         EventAction::Closed => t!("event-closed"),
         EventAction::LanguageChanged => t!("event-language", "locale" => detail("locale")),
-        EventAction::SignalAdded => t!("event-signal", "source" => detail("source"), "grade" => detail("grade")),
+        EventAction::SignalAdded => {
+            // The name the sender gave is shown as a label beside the source it authenticated as.
+            let source = match e.details.get("label").and_then(|v| v.as_str()) {
+                Some(label) => ctx.render(&t!("source-labelled", "source" => detail("source"), "label" => label)),
+                None => detail("source"),
+            };
+            t!("event-signal", "source" => source, "grade" => detail("grade"))
+        }
         EventAction::Noted => t!("event-noted", "text" => detail("text")),
         EventAction::ClockExtended => t!("event-clock-extended",
             "clock" => detail("clock"), "extra" => detail("extra"), "reason" => detail("reason")),

@@ -9,6 +9,7 @@ use super::stories::StoryIndex;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::grading::{self, CategoryHit, Explanation, Weights};
+use crate::domain::untrusted;
 use crate::domain::{Case, CaseId, EventAction, Grade, NewCase, NewEvent};
 use crate::intake::{Intake, RawSignal, SignalSink};
 use crate::store::{CaseWrite, Commit, JobWrite, NewOutbox, NewSignal, Store, StoreError};
@@ -23,7 +24,6 @@ use tokio::sync::Notify;
 pub const SYSTEM: &str = "tocsin";
 /// Many reports of one story can arrive at once; each lost race costs one short re-read.
 const ATTEMPTS: usize = 32;
-const MAX_TITLE: usize = 200;
 const MAX_SUMMARY: usize = 2000;
 
 pub struct Pipeline {
@@ -74,7 +74,7 @@ impl Pipeline {
         }
     }
 
-    /// A configured source's or feed's influence weight; unknown names count fully.
+    /// A configured source's or feed's influence weight.
     pub fn weight_of(&self, source: &str) -> Option<f64> {
         let c = &self.config;
         c.sources
@@ -84,8 +84,13 @@ impl Pipeline {
             .or_else(|| c.feeds.iter().find(|f| f.name == source).map(|f| f.weight))
     }
 
-    /// Takes a signal in with an explicit influence weight (a webhook's channel weight).
-    pub async fn take(&self, signal: RawSignal, weight: f64) -> anyhow::Result<Intake> {
+    /// Takes a signal in. Its text is cleaned first (see [`RawSignal::cleaned`]), so the
+    /// ledger holds only safe titles; its influence is the configured weight of its
+    /// authenticated source (an identity not in bot.toml — none reaches here from a webhook or
+    /// feed — counts fully).
+    pub async fn take(&self, signal: RawSignal) -> anyhow::Result<Intake> {
+        let signal = signal.cleaned();
+        let weight = self.weight_of(&signal.source).unwrap_or(1.0);
         if let Some(key) = &signal.dedup_key
             && self.store.was_handled(key).await?
         {
@@ -172,7 +177,12 @@ impl Pipeline {
 
     fn weights(&self) -> Weights {
         let g = &self.config.grading;
-        Weights { thresholds: g.thresholds, attention_weight: g.attention_weight, diffusion_weight: g.diffusion_weight }
+        Weights {
+            thresholds: g.thresholds,
+            attention_weight: g.attention_weight,
+            diffusion_weight: g.diffusion_weight,
+            max_attention: g.max_attention,
+        }
     }
 
     fn explain(&self, a: &Analysed, sources: usize) -> Explanation {
@@ -227,9 +237,9 @@ impl Pipeline {
     async fn open(&self, a: &Analysed, now: DateTime<Utc>) -> Result<(CaseId, bool), StoreError> {
         let e = self.explain(a, 1);
         let team = self.route(e.grade, a);
-        let title = super::format::prefix(a.signal.title.trim(), MAX_TITLE).0.to_string();
-        let summary =
-            Some(super::format::prefix(a.signal.body.trim(), MAX_SUMMARY).0.to_string()).filter(|s| !s.is_empty());
+        // Already one clean line of at most `untrusted::MAX_TITLE` characters (`take` cleaned it).
+        let title = a.signal.title.clone();
+        let summary = Some(untrusted::block(&a.signal.body, MAX_SUMMARY)).filter(|s| !s.is_empty());
         let source = a.signal.url.clone().unwrap_or_else(|| a.signal.source.clone());
         let notice = Notice::Opened {
             title: title.clone(),
@@ -237,7 +247,10 @@ impl Pipeline {
             grade: e.grade,
             by: a.signal.source.clone(),
         };
-        let details = json!({ "title": title, "grade": e.grade.as_str(), "source": a.signal.source, "score": e.score });
+        let details = json!({
+            "title": title, "grade": e.grade.as_str(), "source": a.signal.source, "label": a.signal.label,
+            "score": e.score,
+        });
         let new = NewCase {
             owner: None,
             leader: self.config.team(&team).and_then(|t| t.leader.clone()),
@@ -288,6 +301,7 @@ impl Pipeline {
         if !case.state.is_on_ledger() {
             return Ok(None);
         }
+        // Distinct authenticated sources: one credential posting under many names counts once.
         let mut sources = self.store.case_sources(id, now - self.window()).await?;
         if !sources.contains(&a.signal.source) {
             sources.push(a.signal.source.clone());
@@ -295,7 +309,10 @@ impl Pipeline {
         let e = self.explain(a, sources.len());
         let mut events = vec![self.event(
             EventAction::SignalAdded,
-            json!({ "source": a.signal.source, "sources": sources.len(), "score": e.score, "grade": e.grade.as_str() }),
+            json!({
+                "source": a.signal.source, "label": a.signal.label, "sources": sources.len(), "score": e.score,
+                "grade": e.grade.as_str(),
+            }),
             now,
         )];
         let mut outbox = vec![];
@@ -335,6 +352,8 @@ impl Pipeline {
         source: &str,
         auto_resolve: bool,
     ) -> anyhow::Result<Option<CaseId>> {
+        // The alert's own words are third-party text, like a signal's title.
+        let title = &untrusted::one_line(title, untrusted::MAX_TITLE);
         for _ in 0..ATTEMPTS {
             let Some(id) = self.store.case_by_fingerprint(fingerprint).await? else { return Ok(None) };
             let Some(mut case) = self.store.case(id).await? else { return Ok(None) };
@@ -376,8 +395,7 @@ impl Pipeline {
 #[async_trait]
 impl SignalSink for Pipeline {
     async fn accept(&self, signal: RawSignal) -> anyhow::Result<Intake> {
-        let weight = self.weight_of(&signal.source).unwrap_or(1.0);
-        self.take(signal, weight).await
+        self.take(signal).await
     }
 }
 

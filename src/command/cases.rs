@@ -3,7 +3,9 @@
 use super::{Command, Problem, bounded, case_and_text, case_only, command_spec, first_word};
 use crate::domain::{Action, CaseId, Grade};
 
-pub const MAX_TITLE: usize = 200;
+/// The title rule of cases opened by a signal, for typed titles too (counted in UTF-16 units
+/// here, as [`super::bounded`] counts, so never more characters than a signal's title).
+pub const MAX_TITLE: usize = crate::domain::untrusted::MAX_TITLE;
 pub const MAX_TEXT: usize = 2000;
 
 pub static NEW: super::Spec = command_spec!(
@@ -73,7 +75,8 @@ fn parse_new(args: &str) -> Result<Command, Problem> {
         Some((t, s)) => (t, Some(s.trim()).filter(|s| !s.is_empty())),
         None => (text, None),
     };
-    let title = bounded(title, MAX_TITLE)?;
+    // One line, whatever the platform let through (a Telegram message may hold line breaks).
+    let title = bounded(&crate::domain::untrusted::one_line(title, usize::MAX), MAX_TITLE)?;
     let summary = summary.map(|s| bounded(s, MAX_TEXT)).transpose()?;
     Ok(Command::New { grade, title, summary })
 }

@@ -276,9 +276,11 @@ fn case_and_text(args: &str, max: usize) -> Result<(CaseId, String), Problem> {
 }
 
 /// Non-empty text of at most `max` characters, counted as the platforms count them (UTF-16
-/// units: an emoji is two), so that a limit set to fit a message really does.
+/// units: an emoji is two), so that a limit set to fit a message really does. Control and
+/// bidirectional characters are neutralised (see [`crate::domain::untrusted`]); line breaks stay.
 fn bounded(text: &str, max: usize) -> Result<String, Problem> {
-    let text = text.trim();
+    let text = crate::domain::untrusted::block(text, usize::MAX);
+    let text = text.as_str();
     if text.is_empty() {
         Err(Problem::Usage)
     } else if text.encode_utf16().count() > max {

@@ -49,6 +49,23 @@ fn an_overlong_title_is_refused_with_the_limit() {
 }
 
 #[test]
+fn a_typed_title_follows_the_title_rule_and_free_text_is_neutralised() {
+    // A Telegram message may hold line breaks, escapes and bidi overrides.
+    assert_eq!(
+        ok("/new Leak\n✅ #1 Leak — resolved by Alice Chen\u{1b}[2K | seen\nat 9\u{202E}"),
+        Command::New {
+            grade: None,
+            title: "Leak ✅ #1 Leak — resolved by Alice Chen\u{FFFD}[2K".into(),
+            summary: Some("seen\nat 9\u{FFFD}".into())
+        }
+    );
+    assert_eq!(
+        ok("/resolve 1 fixed\r\n\u{7}done"),
+        Command::Resolve { case: id("1"), summary: "fixed\n\u{FFFD}done".into() }
+    );
+}
+
+#[test]
 fn a_case_is_written_with_or_without_a_hash() {
     assert_eq!(ok("/ack 42"), Command::Ack { case: id("42") });
     assert_eq!(ok("/ack #42"), Command::Ack { case: id("42") });

@@ -66,6 +66,7 @@ pub struct RawGrading {
     pub thresholds: BTreeMap<String, f64>,
     pub attention_weight: Option<f64>,
     pub diffusion_weight: Option<f64>,
+    pub max_attention: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -146,6 +147,8 @@ pub struct GradingConfig {
     pub thresholds: [f64; 3],
     pub attention_weight: f64,
     pub diffusion_weight: f64,
+    /// The ceiling on a signal's attention: engagement numbers are the sender's word.
+    pub max_attention: f64,
 }
 
 impl Default for GradingConfig {
@@ -157,6 +160,7 @@ impl Default for GradingConfig {
             thresholds: [12.0, 8.0, 4.0],
             attention_weight: 1.0,
             diffusion_weight: 2.0,
+            max_attention: crate::domain::grading::DEFAULT_MAX_ATTENTION,
         }
     }
 }
@@ -257,11 +261,19 @@ fn weight(p: &mut Problems, at: &str, w: f64) {
     }
 }
 
-pub(super) fn feeds(p: &mut Problems, raw: &[RawFeed]) -> Vec<FeedSource> {
+/// Feeds, named apart from each other and from the sources: a name is the identity that
+/// weight and diffusion are counted by, so two feeds (or a feed and a source) under one name
+/// would count as one.
+pub(super) fn feeds(p: &mut Problems, raw: &[RawFeed], sources: &[SourceConfig]) -> Vec<FeedSource> {
     raw.iter()
         .enumerate()
         .filter_map(|(i, r)| {
             let at = format!("feeds[{i}]");
+            if sources.iter().any(|s| s.name == r.name) {
+                p.add(format!("{at}.name"), format!("\"{}\" is already a source", r.name));
+            } else if raw[..i].iter().any(|f| f.name == r.name) {
+                p.add(format!("{at}.name"), format!("\"{}\" is already a feed", r.name));
+            }
             let url = reqwest::Url::parse(&r.url).ok().filter(|u| matches!(u.scheme(), "http" | "https"));
             if url.is_none() {
                 p.add(format!("{at}.url"), format!("\"{}\" is not an http(s) URL", r.url));
@@ -320,6 +332,15 @@ pub(super) fn grading(p: &mut Problems, raw: &RawGrading) -> GradingConfig {
     if let Some(w) = raw.diffusion_weight {
         weight(p, "grading.diffusion_weight", w);
         g.diffusion_weight = w;
+    }
+    if let Some(m) = raw.max_attention {
+        if !(m.is_finite() && m >= 0.0) {
+            p.add(
+                "grading.max_attention",
+                format!("{m} is not a ceiling (a number 0 or more; 6 = a million engagements)"),
+            );
+        }
+        g.max_attention = m;
     }
     g
 }
@@ -383,6 +404,31 @@ mod tests {
             let err = with(bad).unwrap_err().to_string();
             assert!(err.contains("grading.token_overlap"), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn the_attention_ceiling_defaults_to_a_million_engagements_and_must_be_a_number() {
+        let committed = include_str!("../../bot.toml");
+        let with = |value: &str| Config::parse(&format!("{committed}\n[grading]\nmax_attention = {value}\n"));
+        assert_eq!(Config::parse(committed).unwrap().grading.max_attention, 6.0);
+        assert_eq!(with("3.5").unwrap().grading.max_attention, 3.5);
+        for bad in ["-1.0", "nan", "inf"] {
+            let err = with(bad).unwrap_err().to_string();
+            assert!(err.contains("grading.max_attention"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_feed_may_not_share_its_name_with_a_source_or_another_feed() {
+        let committed = include_str!("../../bot.toml");
+        let intake = "\n[http]\nlisten = \"127.0.0.1:0\"\n\n[[sources]]\nname = \"wire\"\nkind = \"generic\"\ntoken_env = \"T\"\n";
+        let feed = |name: &str| format!("\n[[feeds]]\nname = \"{name}\"\nurl = \"https://news.example/rss\"\n");
+        let err = Config::parse(&format!("{committed}{intake}{}", feed("wire"))).unwrap_err().to_string();
+        assert!(err.contains("feeds[0].name: \"wire\" is already a source"), "{err}");
+        let err =
+            Config::parse(&format!("{committed}{intake}{}{}", feed("news"), feed("news"))).unwrap_err().to_string();
+        assert!(err.contains("feeds[1].name: \"news\" is already a feed"), "{err}");
+        assert!(Config::parse(&format!("{committed}{intake}{}", feed("news"))).is_ok());
     }
 
     #[test]

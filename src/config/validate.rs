@@ -54,7 +54,7 @@ pub(super) fn validate(raw: RawConfig) -> Result<Config, ConfigErrors> {
     let telegram = raw.telegram.as_ref().and_then(|t| telegram(&mut p, t));
     let http = raw.http.as_ref().and_then(|h| intake::http(&mut p, h));
     let sources = intake::sources(&mut p, &raw.sources);
-    let feeds = intake::feeds(&mut p, &raw.feeds);
+    let feeds = intake::feeds(&mut p, &raw.feeds, &sources);
     if http.is_none() && !sources.is_empty() {
         p.add("sources", "webhook sources need an [http] section to listen on");
     }

@@ -5,11 +5,17 @@
 //! ```text
 //! score = source_weight × (Σ category weight × min(count, 3) + attention_weight × attention)
 //!       + diffusion_weight × log2(distinct sources)
-//! attention = log10(1 + views + 5·comments + 10·shares)
+//! attention = min(log10(1 + views + 5·comments + 10·shares), max_attention)
 //! ```
 //! Repeating a keyword counts at most three times, so a long text cannot grade itself up by
 //! repetition; attention and diffusion are logarithmic, so each tenfold (or doubling) adds a
 //! step rather than swamping everything else.
+//!
+//! Nothing a sender writes can grade a signal up without bound: the engagement numbers are
+//! the sender's word, so attention stops at `max_attention` (default 6, a million weighted
+//! engagements; `u64::MAX` views count no more), and the source weight and the distinct
+//! sources of diffusion are the *authenticated* sources' (the credential a webhook used, a
+//! feed's own name), never names written in a body.
 
 use super::Grade;
 use serde::{Deserialize, Serialize};
@@ -21,7 +27,12 @@ pub struct Weights {
     pub thresholds: [f64; 3],
     pub attention_weight: f64,
     pub diffusion_weight: f64,
+    /// The most attention counts for (see the module's formula).
+    pub max_attention: f64,
 }
+
+/// The default ceiling on attention: a million weighted engagements (`log10(1 + 10⁶)` ≈ 6).
+pub const DEFAULT_MAX_ATTENTION: f64 = 6.0;
 
 /// One keyword category found in the text.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -47,9 +58,11 @@ pub struct Explanation {
 /// Repeats of one keyword beyond this add nothing.
 const MAX_REPEATS: usize = 3;
 
+/// `log10(1 + views + 5·comments + 10·shares)`, saturating: the numbers are a sender's word and
+/// may be anything up to `u64::MAX`. [`assess`] applies the ceiling.
 pub fn attention(views: u64, comments: u64, shares: u64) -> f64 {
-    let engagement = views as f64 + 5.0 * comments as f64 + 10.0 * shares as f64;
-    (1.0 + engagement).log10()
+    let engagement = views.saturating_add(comments.saturating_mul(5)).saturating_add(shares.saturating_mul(10));
+    (1.0 + engagement as f64).log10()
 }
 
 pub fn grade_for(score: f64, thresholds: [f64; 3]) -> Grade {
@@ -70,6 +83,8 @@ pub fn assess(
     w: &Weights,
 ) -> Explanation {
     let keywords: f64 = categories.iter().map(|c| c.weight * c.count.min(MAX_REPEATS) as f64).sum();
+    // `max` first: a NaN attention counts as none, never as a NaN score.
+    let attention = attention.max(0.0).min(w.max_attention);
     let diffusion = (sources.max(1) as f64).log2();
     let score = source_weight * (keywords + w.attention_weight * attention) + w.diffusion_weight * diffusion;
     Explanation {
@@ -87,7 +102,12 @@ pub fn assess(
 mod tests {
     use super::*;
 
-    const W: Weights = Weights { thresholds: [12.0, 8.0, 4.0], attention_weight: 1.0, diffusion_weight: 2.0 };
+    const W: Weights = Weights {
+        thresholds: [12.0, 8.0, 4.0],
+        attention_weight: 1.0,
+        diffusion_weight: 2.0,
+        max_attention: DEFAULT_MAX_ATTENTION,
+    };
 
     fn safety(count: usize) -> CategoryHit {
         CategoryHit { name: "safety".into(), weight: 2.0, count, terms: vec!["燃气".into(), "泄漏".into()] }
@@ -122,6 +142,18 @@ mod tests {
         let strong = assess(vec![safety(2)], 2.0, 1.0, 1, 0, &W).score;
         let weak = assess(vec![safety(2)], 2.0, 0.5, 1, 0, &W).score;
         assert_eq!(weak * 2.0, strong);
+    }
+
+    #[test]
+    fn attention_saturates_and_stops_at_its_ceiling() {
+        let most = attention(u64::MAX, u64::MAX, u64::MAX);
+        assert!(most.is_finite() && (most - (u64::MAX as f64).log10()).abs() < 1e-9, "{most}");
+        let e = assess(vec![], most, 1.0, 1, 3600, &W);
+        assert_eq!((e.attention, e.score, e.grade), (DEFAULT_MAX_ATTENTION, DEFAULT_MAX_ATTENTION, Grade::III));
+        // A million weighted engagements reach the ceiling; fewer count as before.
+        assert!(attention(1_000_000, 0, 0) >= DEFAULT_MAX_ATTENTION);
+        assert_eq!(assess(vec![], 2.0, 1.0, 1, 0, &W).attention, 2.0);
+        assert_eq!(assess(vec![], f64::NAN, 1.0, 1, 0, &W).score, 0.0);
     }
 
     #[test]

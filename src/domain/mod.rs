@@ -14,6 +14,7 @@ pub mod locale;
 pub mod role;
 pub mod roster;
 pub mod span;
+pub mod untrusted;
 
 pub use case::{Case, CaseId, CaseState, NewCase, TransitionError};
 pub use clocks::{ClockDurations, ClockFacts, ClockKind, ClockPolicy, ClockStatus, Due, Stage};

@@ -66,6 +66,7 @@ pub fn signal(alert: &Alert, batch: &AlertBatch, source: &SourceConfig, fingerpr
     let url = alert.generator_url.clone().filter(|u| !u.is_empty()).or_else(|| batch.external_url.clone());
     RawSignal {
         source: source.name.clone(),
+        label: None,
         title: title(alert, batch),
         body,
         url,

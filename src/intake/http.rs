@@ -100,11 +100,12 @@ async fn signals(State(s): State<Intakes>, headers: HeaderMap, body: Bytes) -> R
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
         .map(|k| format!("http:{}:{}", source.name, k.chars().take(200).collect::<String>()));
-    let weight = s.pipeline.weight_of(&b.source).unwrap_or(source.weight);
     let mut tags = b.tags;
     tags.extend(source.tags.iter().cloned());
+    // Trust comes from the credential: the body's `source` is only a label (issue 15).
     let signal = RawSignal {
-        source: b.source,
+        source: source.name.clone(),
+        label: Some(b.source),
         title: b.title,
         body: b.body,
         url: b.url,
@@ -115,7 +116,7 @@ async fn signals(State(s): State<Intakes>, headers: HeaderMap, body: Bytes) -> R
         occurred_at: b.occurred_at,
         dedup_key,
     };
-    match s.pipeline.take(signal, weight).await {
+    match s.pipeline.take(signal).await {
         Ok(intake) => reply(StatusCode::ACCEPTED, outcome(&intake)),
         Err(e) => internal(e),
     }
@@ -154,7 +155,7 @@ async fn alert_webhook(s: Intakes, kind: SourceKind, headers: HeaderMap, body: B
                 .map(|case| json!({ "outcome": if case.is_some() { "noted" } else { "unknown" }, "case": case.map(|c| c.get()) }))
         } else {
             let signal = alerts::signal(alert, &batch, &source, fingerprint);
-            s.pipeline.take(signal, source.weight).await.map(|i| outcome(&i))
+            s.pipeline.take(signal).await.map(|i| outcome(&i))
         };
         match result {
             Ok(v) => results.push(v),

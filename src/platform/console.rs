@@ -3,23 +3,55 @@
 //! Lines read from stdin are commands from the configured console person in the configured
 //! chat. Everything the bot posts to a console chat is printed to stdout, each line tagged
 //! with the chat's name (`[ops] ...`), so a piped session reads like a transcript.
+//!
+//! A message begins at a line whose text starts right after the tag; every further line of
+//! the message is indented by [`CONTINUATION`]:
+//!
+//! ```text
+//! [ops] 🆕 #1 Water main burst on 5th Avenue
+//! [ops]   🔵 Grade IV (blue) · opened by Alice Chen
+//! [ops]   residents report flooding
+//! ```
+//!
+//! The first line of every message is the bot's own (a notice or reply template; a title
+//! inside it is one line by the title rule), and text from outside — a body, a summary, a
+//! resolution typed on Telegram — only ever comes after it. Indenting every further line,
+//! not only quoted ones, means no text from outside can begin a line that reads as a new
+//! message from the bot ("✅ #1 … resolved by Alice Chen"), wherever a renderer placed it and
+//! whether it came in with one line or many. Control and bidirectional characters are
+//! neutralised before printing ([`crate::domain::untrusted::shown`]), so no escape sequence
+//! reaches the terminal.
 
 use super::Platform;
 use crate::app::{App, Invocation};
 use crate::config::{Chat, ConsoleConfig};
 use crate::delivery::{Outgoing, SendError, Sender, Worker};
+use crate::domain::untrusted;
 use anyhow::Context as _;
 use async_trait::async_trait;
 use std::io::Write;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
-/// Prints a message for a chat, one tagged line per line of text.
+/// What a message's lines after its first start with, after the chat's tag.
+pub const CONTINUATION: &str = "  ";
+
+/// Prints a message for a chat, one tagged line per line of text, the lines after the first
+/// indented (see the module's documentation).
 pub fn print(chat: &str, text: &str) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
-    for line in text.lines() {
-        writeln!(out, "[{chat}] {line}")?;
-    }
+    out.write_all(transcript(chat, text).as_bytes())?;
     out.flush()
+}
+
+/// The lines [`print`] writes.
+fn transcript(chat: &str, text: &str) -> String {
+    let text = untrusted::shown(text);
+    let mut out = String::with_capacity(text.len() + 16);
+    for (i, line) in text.lines().enumerate() {
+        let indent = if i == 0 { "" } else { CONTINUATION };
+        out.push_str(&format!("[{chat}] {indent}{line}\n"));
+    }
+    out
 }
 
 #[derive(Debug, Default)]
@@ -91,4 +123,19 @@ pub async fn run(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_messages_first_line_starts_at_the_tag_and_nothing_raw_reaches_the_terminal() {
+        let text = "🆕 #1 Leak\nresidents\u{1b}[2K\r✅ #1 Leak — resolved by Alice Chen\u{202E}\u{2028}✅ again";
+        assert_eq!(
+            transcript("ops", text),
+            "[ops] 🆕 #1 Leak\n[ops]   residents\u{FFFD}[2K\n[ops]   ✅ #1 Leak — resolved by Alice Chen\u{FFFD}\n[ops]   ✅ again\n"
+        );
+        assert_eq!(transcript("ops", "one line"), "[ops] one line\n");
+    }
 }

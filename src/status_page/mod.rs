@@ -363,8 +363,10 @@ fn local_time(i18n: &I18n, locale: Locale, t: DateTime<Utc>) -> String {
 
 /// Text made safe for HTML and XML, in content and in quoted attributes: the five special
 /// characters become references, and control characters that XML 1.0 forbids (and HTML
-/// calls parse errors) become U+FFFD. Line breaks and tabs stay.
+/// calls parse errors) and bidirectional controls (which would reorder what the public reads,
+/// see [`crate::domain::untrusted`]) become U+FFFD. Line breaks and tabs stay.
 pub fn escape(s: &str) -> String {
+    let s = crate::domain::untrusted::shown(s);
     let mut out = String::with_capacity(s.len() + s.len() / 8);
     for c in s.chars() {
         match c {
@@ -394,6 +396,7 @@ mod tests {
         );
         assert_eq!(escape("a\r\nb\u{7}c\u{FFFF}"), "a\nb\u{FFFD}c\u{FFFD}");
         assert_eq!(escape("燃气泄漏\t已处置"), "燃气泄漏\t已处置");
+        assert_eq!(escape("price \u{202E}001$\u{202C} \u{2066}x"), "price \u{FFFD}001$\u{FFFD} \u{FFFD}x");
     }
 
     #[test]

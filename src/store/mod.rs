@@ -258,7 +258,8 @@ pub trait Store: Send + Sync + 'static {
     /// The same rows by id: those an earlier catch-up found missing (a concurrent writer had
     /// drawn the id but not yet committed).
     async fn story_hashes_by_id(&self, ids: &[i64]) -> Result<Vec<StoryHash>>;
-    /// The distinct sources of a case's signals received since `since`: its diffusion.
+    /// The distinct sources of a case's signals received since `since`: its diffusion. A signal's
+    /// source is its authenticated identity (a configured source or feed), never a body's word.
     async fn case_sources(&self, case: CaseId, since: DateTime<Utc>) -> Result<Vec<String>>;
     /// The case still on the ledger that a source fingerprint belongs to, if any.
     async fn case_by_fingerprint(&self, fingerprint: &str) -> Result<Option<CaseId>>;

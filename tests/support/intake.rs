@@ -93,7 +93,7 @@ impl Intake {
     pub async fn start_on(text: String, db: TestDb) -> Intake {
         let mut config = Config::parse(&text).expect("a valid intake config");
         config.database_url = db.url.clone();
-        let vars: HashMap<String, String> = [
+        let mut vars: HashMap<String, String> = [
             ("WIRE_TOKEN", WIRE_TOKEN),
             ("SIGNED_KEY", SIGNED_KEY),
             ("AM_TOKEN", AM_TOKEN),
@@ -102,6 +102,12 @@ impl Intake {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
+        // Sources a test adds (see `source`) get their token from their name.
+        for s in &config.sources {
+            if let Some(var) = &s.token_env {
+                vars.entry(var.clone()).or_insert_with(|| token_of(&s.name));
+            }
+        }
         let secrets = Secrets { vars: Some(vars), ..Secrets::default() };
         let services = tocsin::run::start(config, Arc::new(SystemClock), secrets).await.expect("tocsin starts");
         let addr = services.http_addr.expect("intake listens");
@@ -128,6 +134,11 @@ impl Intake {
 
     pub async fn signal(&self, json: serde_json::Value) -> (u16, serde_json::Value) {
         self.post("/api/v1/signals", &[bearer(WIRE_TOKEN)], serde_json::to_vec(&json).unwrap()).await
+    }
+
+    /// Posts a generic signal with the credential of the source `name` (added with [`source`]).
+    pub async fn signal_as(&self, name: &str, json: serde_json::Value) -> (u16, serde_json::Value) {
+        self.post("/api/v1/signals", &[bearer(&token_of(name))], serde_json::to_vec(&json).unwrap()).await
     }
 
     /// What tocsin answers Alice (a leader, Discord user 77) in the team chat.
@@ -164,4 +175,21 @@ pub fn signature(header: &'static str, key: &str, body: &[u8]) -> (&'static str,
     let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()).unwrap();
     mac.update(body);
     (header, format!("sha256={}", hex::encode(mac.finalize().into_bytes())))
+}
+
+/// A generic `[[sources]]` entry for a test's config, with its own bearer token ([`token_of`]),
+/// which `Intake::start` provides.
+pub fn source(name: &str, weight: f64) -> String {
+    let var = format!("{}_TOKEN", name.to_uppercase().replace('-', "_"));
+    format!("\n[[sources]]\nname = \"{name}\"\nkind = \"generic\"\nweight = {weight:?}\ntoken_env = \"{var}\"\n")
+}
+
+/// `n` sources `outlet-0` … of weight 1: distinct credentials, so distinct sources for diffusion.
+pub fn outlets(n: usize) -> String {
+    (0..n).map(|i| source(&format!("outlet-{i}"), 1.0)).collect()
+}
+
+/// The bearer token of a source added with [`source`].
+pub fn token_of(name: &str) -> String {
+    format!("{name}-token-0123456789")
 }

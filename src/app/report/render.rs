@@ -128,6 +128,7 @@ pub fn text(report: &Report, config: &Config, i18n: &I18n, locale: Locale) -> St
 
 /// Text from outside (titles come from the public) set inside a Markdown table cell.
 fn md(s: &str) -> String {
+    let s = crate::domain::untrusted::shown(s);
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -215,7 +216,9 @@ pub fn markdown(report: &Report, config: &Config, i18n: &I18n, locale: Locale) -
 
 /// A CSV field: quoted when it must be, and a leading `=`, `+`, `-` or `@` defused, since
 /// titles come from the public and spreadsheets run such cells as formulas.
+/// Control and bidirectional characters are neutralised: the CSV is printed to a terminal.
 fn field(s: &str) -> String {
+    let s = crate::domain::untrusted::shown(s);
     let s = match s.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}"),
         _ => s.to_string(),
@@ -308,5 +311,11 @@ mod tests {
     fn markdown_cells_cannot_break_the_table_or_inject_markup() {
         assert_eq!(md("a | b\n<script>"), "a \\| b \\<script\\>");
         assert_eq!(md("[link](x)"), "\\[link\\](x)");
+    }
+
+    #[test]
+    fn escapes_and_bidi_controls_never_reach_a_report() {
+        assert_eq!(md("a\u{1b}[2Kb\u{202E}c"), "a\u{FFFD}\\[2Kb\u{FFFD}c");
+        assert_eq!(field("a\u{1b}[31m\u{2067}"), "a\u{FFFD}[31m\u{FFFD}");
     }
 }

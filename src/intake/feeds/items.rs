@@ -46,6 +46,7 @@ fn signal(feed: &FeedConfig, entry: Entry, feed_language: Option<&str>) -> RawSi
     let title = if title.is_empty() { made_up_title(&body, url.as_deref(), &id) } else { title };
     RawSignal {
         source: feed.name.clone(),
+        label: None,
         title,
         body: truncate_chars(body, BODY_MAX_CHARS),
         url,

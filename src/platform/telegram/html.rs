@@ -6,7 +6,6 @@
 use crate::app::card::CardView;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
-/// Makes any text safe to place between tags: shown exactly as written.
 /// Escaped HTML with the last `shown` (a person's display name, which notices put after the
 /// titles they quote) turned into a mention of the Telegram user `user_id`; `None` if the
 /// name is not there or the id is not a number.
@@ -18,7 +17,12 @@ pub fn mention(escaped: &str, shown: &str, user_id: &str) -> Option<String> {
     Some(format!("{}<a href=\"tg://user?id={id}\">{name}</a>{}", &escaped[..at], &escaped[end..]))
 }
 
+/// Makes any text safe to place between tags: shown exactly as written, except that control
+/// and bidirectional characters are neutralised first
+/// ([`crate::domain::untrusted::shown`]): Telegram would show a U+202E as is, reversing what
+/// follows it.
 pub fn escape(text: &str) -> String {
+    let text = crate::domain::untrusted::shown(text);
     let mut out = String::with_capacity(text.len() + 8);
     for ch in text.chars() {
         match ch {
@@ -32,11 +36,13 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// The card as HTML: the headline in bold, the last change in italics, everything escaped.
+/// The card as HTML: the headline in bold, the summary quoted (it is text from outside, and
+/// the quote bar keeps its lines from passing for the card's own), the last change in
+/// italics, everything escaped.
 pub fn card(view: &CardView) -> String {
     let mut lines = vec![format!("<b>{}</b>", escape(&view.headline))];
     if let Some(summary) = &view.summary {
-        lines.push(escape(summary));
+        lines.push(format!("<blockquote>{}</blockquote>", escape(summary)));
     }
     lines.extend(view.facts.iter().map(|f| escape(f)));
     lines.push(format!("<i>{}</i>", escape(&view.last)));
