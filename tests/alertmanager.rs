@@ -2,7 +2,7 @@
 //! `.ci/run`) fires an alert and resolves it; both arrive through `/api/v1/alertmanager` as
 //! one case with a note on resolution.
 
-mod support;
+use crate::support;
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

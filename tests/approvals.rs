@@ -2,7 +2,7 @@
 //! language and changes nothing (no event, nothing queued for any chat); progress updates and
 //! automatic publication follow bot.toml.
 
-mod support;
+use crate::support;
 
 use chrono::{TimeZone, Utc};
 use std::sync::Arc;

@@ -2,7 +2,7 @@
 //! moment and once; an extension moves them; acknowledging stops the acknowledge clock;
 //! heightened watch scales clocks; what fell due while tocsin was down is sent once, late.
 
-mod support;
+use crate::support;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use std::sync::Arc;

@@ -12,7 +12,7 @@
 //! they contend for the same cases; the second with the real scheduler loop on both, where
 //! each job must also be claimed only once; the last checks the lease itself.
 
-mod support;
+use crate::support;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use std::collections::{BTreeMap, BTreeSet};

@@ -1,7 +1,7 @@
 //! The console platform end to end: the real binary, a real SQLite file in a fresh
 //! directory, commands piped in, the transcript read back, the ledger checked on disk.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use support::BOT_TOML;

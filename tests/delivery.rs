@@ -2,7 +2,7 @@
 //! receiving chat's language, retried on transient failures at the right time, and given
 //! up on when the platform says it never will be accepted.
 
-mod support;
+use crate::support;
 
 use async_trait::async_trait;
 use chrono::{TimeZone, Utc};

@@ -1,9 +1,7 @@
 //! The fake Telegram server's own tests: its parsers against tdlib's test vectors and hostile
 //! input, and its wire behaviour against the real teloxide client.
 
-#[path = "support/fake_telegram/mod.rs"]
-mod fake_telegram;
-#[path = "fake_telegram/parsers.rs"]
+use crate::support::fake_telegram;
 mod parsers;
 
 use fake_telegram::{Failure, FakeTelegram, Scope};

@@ -3,7 +3,7 @@
 
 #[path = "feeds/server.rs"]
 mod server;
-mod support;
+use crate::support;
 
 use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};

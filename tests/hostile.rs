@@ -1,7 +1,7 @@
 //! Hostile and careless input from outside, tried as an attacker or a tired leader would:
 //! nothing typed or posted may take the process down, borrow trust or forge the bot's voice.
 
-mod support;
+use crate::support;
 
 use support::fake_telegram::{Failure, Scope};
 use support::telegram::{ALICE, LEADERS, PATIENCE, TEAM, Tg, texts};

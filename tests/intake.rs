@@ -2,7 +2,7 @@
 //! malformed, unauthenticated and oversized bodies for every endpoint; Alertmanager's own
 //! bodies; one case per story.
 
-mod support;
+use crate::support;
 
 use serde_json::json;
 use support::intake::{AM_TOKEN, GRAFANA_KEY, Intake, SIGNED_KEY, WIRE_TOKEN, bearer, signature};

@@ -1,7 +1,7 @@
 //! Feeds through the whole pipeline: a local feed server's items become graded cases once,
 //! and a restart takes none of them in again.
 
-mod support;
+use crate::support;
 
 #[allow(dead_code)] // shared with tests/feeds.rs, which uses all of it
 #[path = "feeds/server.rs"]

@@ -5,7 +5,7 @@
 //! on the console (the real binary) and on a Telegram card (the real teloxide client against
 //! the fake Bot API).
 
-mod support;
+use crate::support;
 
 use serde_json::json;
 use std::collections::HashMap;

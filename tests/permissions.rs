@@ -2,7 +2,7 @@
 //! through `App::handle` against a real SQLite file, and a refusal must leave the ledger,
 //! the event log, the chat settings and the outbox exactly as they were.
 
-mod support;
+use crate::support;
 
 use chrono::{Duration, TimeZone, Utc};
 use std::sync::Arc;

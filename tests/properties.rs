@@ -7,7 +7,7 @@
 //! of `/due 1 resolve 99999999d x`, which once ended the process) shows up as the internal
 //! error line, which a healthy ledger never gives.
 
-mod support;
+use crate::support;
 
 use proptest::prelude::*;
 use std::sync::Arc;

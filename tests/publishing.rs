@@ -3,7 +3,7 @@
 //! publishes, and the public channel receives exactly the approved text; the case's timeline
 //! records who approved and who published; the public status page and its Atom feed show it.
 
-mod support;
+use crate::support;
 
 use support::telegram::{ALICE, BOB, DANA, LEADERS, PATIENCE, TEAM, Tg, texts};
 use tocsin::domain::{CaseId, EventAction};

@@ -2,7 +2,7 @@
 //! daylight-saving change, in the leaders' chat's language; `/report` answers on demand; and
 //! `tocsin report` prints the same report as Markdown or CSV.
 
-mod support;
+use crate::support;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use std::sync::Arc;

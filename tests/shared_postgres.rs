@@ -1,6 +1,6 @@
 //! Several instances, one Postgres: nothing a case depends on lives only in one process.
 
-mod support;
+use crate::support;
 
 use support::process::Tocsin;
 use support::{BOT_TOML, TestDb};

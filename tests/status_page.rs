@@ -3,7 +3,7 @@
 //! recorded as the `statement_published` events publishing writes, and the page read over
 //! HTTP, parsed as Atom, and loaded in headless Chromium.
 
-mod support;
+use crate::support;
 
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::json;

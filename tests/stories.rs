@@ -1,7 +1,7 @@
 //! One case per story: reports of the same incident from many sources join one case whose
 //! grade rises with diffusion; a different story opens its own case.
 
-mod support;
+use crate::support;
 
 use serde_json::json;
 use support::intake::{Intake, outlets};

@@ -2,7 +2,7 @@
 //! loopback. Cards, buttons, refusals, commands addressed to the bot, and updates acted on
 //! exactly once.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 use support::telegram::{ALICE, BOB, LEADERS, OLGA, PATIENCE, TEAM, Tg, texts};

@@ -2,7 +2,7 @@
 //! 429 and 403 answers, floods coalesced into digests, hostile text, long replies, and the
 //! webhook's door.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! Webhook mode: Telegram's POSTs are let in only with the secret token, and a retried
 //! delivery of the same update changes nothing.
 
-mod support;
+use crate::support;
 
 use support::telegram::{ALICE, TEAM, Tg};
 use tocsin::domain::CaseId;

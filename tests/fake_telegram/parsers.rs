@@ -1,7 +1,7 @@
 //! The fake's parsers against tdlib's own test vectors (td/test/message_entities.cpp) and hostile
 //! input, and the clean-up Telegram applies to every text.
 
-use crate::fake_telegram::{Entity, Formatted, parse_html, parse_markdown, parse_markdown_v2, render};
+use crate::support::fake_telegram::{Entity, Formatted, parse_html, parse_markdown, parse_markdown_v2, render};
 use serde_json::json;
 
 /// `(kind, offset, length)` of every entity.

@@ -1,8 +1,7 @@
 //! One contract, two backends: every test here runs on a fresh SQLite file and on a fresh
 //! Postgres database, and both must behave the same.
 
-#[path = "../support/mod.rs"]
-mod support;
+use crate::support;
 
 /// Signals, stories, the scheduler's jobs and settings.
 mod signals_and_jobs;

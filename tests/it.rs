@@ -1,0 +1,31 @@
+//! Every integration test, in one binary: one link of the whole dependency graph instead of one
+//! per test file (see `BENCHMARKS.md`, "Test build"). Each file under `tests/` is a module here;
+//! `cargo test <module>::` runs one of them, e.g. `cargo test telegram_delivery::`.
+
+#[macro_use]
+mod support;
+
+mod alertmanager;
+mod approvals;
+mod clocks;
+mod clocks_instances;
+mod console;
+mod delivery;
+mod fake_telegram;
+mod feeds;
+mod hostile;
+mod intake;
+mod intake_feeds;
+mod intake_trust;
+mod locales;
+mod permissions;
+mod properties;
+mod publishing;
+mod report;
+mod shared_postgres;
+mod status_page;
+mod store_contract;
+mod stories;
+mod telegram;
+mod telegram_delivery;
+mod telegram_webhook;
