@@ -1,8 +1,8 @@
 //! The feed poller against a local feed server and a real SQLite ledger: new items become
 //! signals once, even across a restart; conditional GETs; bad feeds never stop good ones.
 
-#[path = "feeds/server.rs"]
-mod server;
+/// The local feed server, shared with `intake_feeds`.
+pub mod server;
 use crate::support;
 
 use async_trait::async_trait;

@@ -3,12 +3,8 @@
 
 use crate::support;
 
-#[allow(dead_code)] // shared with tests/feeds.rs, which uses all of it
-#[path = "feeds/server.rs"]
-mod server;
-
+use crate::feeds::server::{FeedServer, Item};
 use chrono::Utc;
-use server::{FeedServer, Item};
 use std::time::{Duration, Instant};
 use support::TestDb;
 use support::intake::{Intake, config};
