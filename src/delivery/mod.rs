@@ -16,6 +16,7 @@ use crate::config::{Chat, Config};
 use crate::i18n::I18n;
 use crate::platform::Platform;
 use crate::store::Store;
+use crate::telemetry::Telemetry;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use limiter::{Limiter, Limits};
@@ -91,6 +92,8 @@ pub struct Worker {
     wake: Arc<Notify>,
     /// One delivery pass at a time, so a caller that waits for a pass sees its messages out.
     pass: Mutex<()>,
+    /// Counts every send by platform and result.
+    telemetry: Arc<Telemetry>,
 }
 
 impl Worker {
@@ -103,7 +106,23 @@ impl Worker {
         wake: Arc<Notify>,
     ) -> Worker {
         let limiters = senders.iter().filter_map(|s| Some((s.platform(), Limiter::new(s.limits()?)))).collect();
-        Worker { store, config, i18n, clock, senders, limiters: Mutex::new(limiters), wake, pass: Mutex::new(()) }
+        let telemetry = Arc::new(Telemetry::new(&config));
+        Worker {
+            store,
+            config,
+            i18n,
+            clock,
+            senders,
+            limiters: Mutex::new(limiters),
+            wake,
+            pass: Mutex::new(()),
+            telemetry,
+        }
+    }
+
+    /// Counts sends into `telemetry` (the app's) rather than into a registry of its own.
+    pub fn with_telemetry(self, telemetry: Arc<Telemetry>) -> Worker {
+        Worker { telemetry, ..self }
     }
 
     /// Delivers until `shutdown` turns true. Sleeps until the next message falls due, a
