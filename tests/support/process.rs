@@ -15,6 +15,8 @@ pub struct Tocsin {
     errors: Receiver<String>,
     /// Every stdout line seen so far, in order.
     pub seen: Vec<String>,
+    /// Every stderr (log) line [`Tocsin::expect_log`] has read so far, in order.
+    pub logged: Vec<String>,
 }
 
 impl Tocsin {
@@ -30,7 +32,7 @@ impl Tocsin {
         let stdin = child.stdin.take();
         let lines = pump(child.stdout.take().expect("stdout"));
         let errors = pump(child.stderr.take().expect("stderr"));
-        Tocsin { child, stdin, lines, errors, seen: Vec::new() }
+        Tocsin { child, stdin, lines, errors, seen: Vec::new(), logged: Vec::new() }
     }
 
     pub fn send(&mut self, line: &str) {
@@ -54,6 +56,27 @@ impl Tocsin {
                 }
                 Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {
                     panic!("tocsin never printed {needle:?}; it printed:\n{}", self.seen.join("\n"))
+                }
+            }
+        }
+    }
+
+    /// Waits for a stderr (log) line containing `needle`, and returns it.
+    pub fn expect_log(&mut self, needle: &str) -> String {
+        if let Some(line) = self.logged.iter().find(|l| l.contains(needle)) {
+            return line.clone();
+        }
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            match self.errors.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(line) => {
+                    self.logged.push(line.clone());
+                    if line.contains(needle) {
+                        return line;
+                    }
+                }
+                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {
+                    panic!("tocsin never logged {needle:?}; it logged:\n{}", self.logged.join("\n"))
                 }
             }
         }
@@ -85,7 +108,8 @@ impl Tocsin {
             std::thread::sleep(Duration::from_millis(20));
         };
         self.seen.extend(self.lines.iter());
-        let stderr: Vec<String> = self.errors.iter().collect();
+        let mut stderr = std::mem::take(&mut self.logged);
+        stderr.extend(self.errors.iter());
         (status, self.seen.join("\n"), stderr.join("\n"))
     }
 }
