@@ -4,6 +4,10 @@
 
 mod support;
 
+#[allow(dead_code)] // shared with tests/feeds.rs, which uses all of it
+#[path = "feeds/server.rs"]
+mod server;
+
 use chrono::{DateTime, TimeZone, Utc};
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -205,23 +209,40 @@ impl Desk {
     }
 
     async fn scrape(&self) -> Scrape {
-        let resp = self.client.get(format!("http://{}/metrics", self.addr)).bearer_auth(METRICS_TOKEN).send().await;
-        let resp = resp.expect("/metrics answers");
-        assert_eq!(resp.status().as_u16(), 200);
-        Scrape::parse(resp.text().await.expect("a body"))
+        scrape(&self.client, self.addr, Some(METRICS_TOKEN)).await
     }
 
-    /// Scrapes until `done` holds (the background scheduler may be the one that runs a due job,
-    /// a moment later), or until patience runs out; the caller asserts on what it returns.
+    /// The background scheduler may be the one that runs a due job, a moment later.
     async fn scrape_when(&self, done: impl Fn(&Scrape) -> bool) -> Scrape {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            let scrape = self.scrape().await;
-            if done(&scrape) || Instant::now() > deadline {
-                return scrape;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+        scrape_when(&self.client, self.addr, Some(METRICS_TOKEN), done).await
+    }
+}
+
+async fn scrape(client: &reqwest::Client, addr: SocketAddr, token: Option<&str>) -> Scrape {
+    let mut req = client.get(format!("http://{addr}/metrics"));
+    if let Some(token) = token {
+        req = req.bearer_auth(token);
+    }
+    let resp = req.send().await.expect("/metrics answers");
+    assert_eq!(resp.status().as_u16(), 200);
+    Scrape::parse(resp.text().await.expect("a body"))
+}
+
+/// Scrapes until `done` holds (what is counted in the background is counted a moment after its
+/// effect shows), or until patience runs out; the caller asserts on what it returns.
+async fn scrape_when(
+    client: &reqwest::Client,
+    addr: SocketAddr,
+    token: Option<&str>,
+    done: impl Fn(&Scrape) -> bool,
+) -> Scrape {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let scrape = scrape(client, addr, token).await;
+        if done(&scrape) || Instant::now() > deadline {
+            return scrape;
         }
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
@@ -347,20 +368,8 @@ async fn sends_to_telegram_are_counted_by_result_429_transient_and_permanent_inc
     tg.fake.fail(Failure::Forbidden("bot was kicked from the supergroup chat".into()), Scope::chat(LEADERS));
     tg.say(TEAM, ALICE, "/draft 1 Crews are on site.");
 
-    let client = reqwest::Client::new();
-    let scrape = || async {
-        let text = client.get(format!("http://{addr}/metrics")).send().await.unwrap().text().await.unwrap();
-        Scrape::parse(text)
-    };
     let telegram = |s: &Scrape, result| s.find("tocsin_sends_total", &[("platform", "telegram"), ("result", result)]);
-    let deadline = Instant::now() + PATIENCE;
-    let s = loop {
-        let s = scrape().await;
-        if telegram(&s, "permanent") == Some(1.0) || Instant::now() > deadline {
-            break s;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let s = scrape_when(&reqwest::Client::new(), addr, None, |s| telegram(s, "permanent") == Some(1.0)).await;
     assert_eq!(telegram(&s, "rate_limited"), Some(1.0), "{}", s.text);
     assert_eq!(telegram(&s, "transient"), Some(1.0), "{}", s.text);
     assert_eq!(telegram(&s, "permanent"), Some(1.0), "{}", s.text);
@@ -387,4 +396,26 @@ async fn the_scheduler_lag_is_how_long_the_earliest_pending_job_has_been_due() {
     assert_eq!(lag().await.scheduler_lag_seconds, 0.0, "the next reminder is at 8 minutes");
     let snapshot = lag().await;
     assert_eq!(snapshot.outbox.iter().find(|q| q.platform == Platform::Console).map(|q| q.depth), Some(2));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn feed_items_are_counted_by_the_feeds_name() {
+    let (server, base) = server::FeedServer::start().await;
+    for (id, title) in [("a1", "Power outage in the old town"), ("a2", "Water main burst on 5th Avenue")] {
+        server.rss.lock().unwrap().add(server::Item {
+            id: id.into(),
+            title: title.into(),
+            link: format!("https://news.example/{id}"),
+            published: Utc::now(),
+            body: "<p>Reported by residents.</p>".into(),
+        });
+    }
+    let feed = format!("\n[[feeds]]\nname = \"city-news\"\nurl = \"{base}/rss.xml\"\ninterval = \"1h\"\n");
+    let intake = support::intake::Intake::start(&feed).await;
+    let opened = [("source", "city-news"), ("outcome", "opened")];
+    let s =
+        scrape_when(&intake.client, intake.addr, None, |s| s.find("tocsin_signals_total", &opened) == Some(2.0)).await;
+    assert_eq!(s.value("tocsin_signals_total", &opened), 2.0, "{}", s.text);
+    assert_eq!(s.value("tocsin_signals_total", &[("source", "wire"), ("outcome", "opened")]), 0.0);
+    intake.shutdown().await;
 }

@@ -185,11 +185,13 @@ impl Telemetry {
         registry.register(Box::new(build)).expect(VALID);
 
         let names = config.sources.iter().map(|s| s.name.as_str()).chain(config.feeds.iter().map(|f| f.name.as_str()));
-        for source in names.chain([UNKNOWN_SOURCE]) {
+        for source in names {
             for outcome in SignalOutcome::ALL {
                 signals.with_label_values(&[source, outcome.as_str()]);
             }
         }
+        // A request whose source is not known yet can only have been refused.
+        signals.with_label_values(&[UNKNOWN_SOURCE, SignalOutcome::Rejected.as_str()]);
         for platform in config.platforms_in_use() {
             for result in SendResult::ALL {
                 sends.with_label_values(&[platform.as_str(), result.as_str()]);
