@@ -148,3 +148,27 @@ async fn readyz_is_503_naming_telegram_while_get_updates_fails_and_200_once_it_a
     assert_eq!(status, 200, "{body}");
     tg.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_webhook_mode_telegram_is_ready_once_registered_and_its_calls_carry_request_ids() {
+    let webhook = "mode = \"webhook\"\n[telegram.webhook]\nlisten = \"127.0.0.1:0\"\nurl = \"https://bot.example.org/telegram/hook\"\n";
+    let tg = Tg::start_with(webhook, |c| format!("{c}\n[http]\nlisten = \"127.0.0.1:0\"\n")).await;
+    let services = tg.services.as_ref().unwrap();
+    let (status, body) = readyz(services.http_addr.expect("[http] listens")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["checks"]["telegram"]["detail"], "connected", "Telegram calls us: a quiet hook is no failure");
+
+    let hook = services.webhook_addr.expect("webhook mode listens");
+    let update = tg.fake.text_update(support::telegram::TEAM, "supergroup", support::telegram::ALICE, "/whoami", None);
+    let resp = reqwest::Client::new()
+        .post(format!("http://{hook}/telegram/hook"))
+        .header("X-Telegram-Bot-Api-Secret-Token", "s3cret-token_for-tests")
+        .header("x-request-id", "tg-update-1")
+        .json(&update)
+        .send()
+        .await
+        .expect("the webhook answers");
+    assert_eq!(resp.status().as_u16(), 200);
+    assert_eq!(resp.headers()["x-request-id"], "tg-update-1");
+    tg.shutdown().await;
+}
