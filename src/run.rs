@@ -63,7 +63,7 @@ pub struct Services {
     pub worker: Arc<Worker>,
     /// Where the Telegram webhook listens, in webhook mode.
     pub webhook_addr: Option<SocketAddr>,
-    /// Where the intake webhooks listen, when `[http]` is configured.
+    /// Where the intake webhooks and `/metrics`, `/readyz` listen, when `[http]` is configured.
     pub http_addr: Option<SocketAddr>,
     /// Where the public status page listens, when `[status_page]` is configured.
     pub status_addr: Option<SocketAddr>,
@@ -93,6 +93,7 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>, secrets: Secrets) -> a
         let bot = telegram::bot(tg, token)?;
         let username = telegram::introduce(&bot, &i18n, config.default_locale).await?;
         tracing::info!(%username, "connected to Telegram");
+        app.telemetry().links.up(Platform::Telegram, clock.now(), telegram::freshness(tg));
         senders.push(Arc::new(TelegramSender::new(bot.clone(), store.clone(), clock.clone())));
         let inbound = Inbound { app: app.clone(), bot, username };
         let (addr, receiving) =
@@ -124,7 +125,9 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>, secrets: Secrets) -> a
     if let Some(retention) = config.retention.clone() {
         tasks.spawn(crate::app::retention::keep_purging(store.clone(), clock.clone(), retention, stopped.clone()));
     }
-    let worker = Arc::new(Worker::new(store, config.clone(), i18n, clock, senders, app.outbox_signal()));
+    let worker = Arc::new(
+        Worker::new(store, config.clone(), i18n, clock, senders, app.outbox_signal()).with_telemetry(app.telemetry()),
+    );
     let w = worker.clone();
     tasks.spawn(async move {
         w.run(stopped).await;
@@ -169,8 +172,9 @@ async fn serve(
         .context(what)
 }
 
-/// The intake webhooks and feed polling, when bot.toml configures them. jieba's dictionary
-/// is loaded once here (≈110 ms, ≈35 MB) and only when something will take signals in.
+/// The `[http]` listener (the operations routes, and the intake webhooks when there are
+/// `[[sources]]`) and feed polling, when bot.toml configures them. jieba's dictionary is
+/// loaded once here (≈110 ms, ≈35 MB) and only when something will take signals in.
 async fn start_intake(
     config: &Arc<Config>,
     store: &Arc<dyn crate::store::Store>,
@@ -180,32 +184,52 @@ async fn start_intake(
     stopped: &watch::Receiver<bool>,
     tasks: &mut JoinSet<anyhow::Result<()>>,
 ) -> anyhow::Result<Option<SocketAddr>> {
-    if config.http.is_none() && config.feeds.is_empty() {
-        return Ok(None);
-    }
-    let dict = config.user_dict.as_deref();
-    let analyzer = Arc::new(crate::text::Analyzer::new(dict).context("loading the jieba dictionaries")?);
-    let pipeline = Arc::new(Pipeline::new(
-        store.clone(),
-        config.clone(),
-        analyzer,
-        clock.clone(),
-        app.outbox_signal(),
-        app.jobs_signal(),
-    ));
+    let pipeline = if config.sources.is_empty() && config.feeds.is_empty() {
+        None
+    } else {
+        let dict = config.user_dict.as_deref();
+        let analyzer = Arc::new(crate::text::Analyzer::new(dict).context("loading the jieba dictionaries")?);
+        Some(Arc::new(Pipeline::new(
+            store.clone(),
+            config.clone(),
+            analyzer,
+            clock.clone(),
+            app.outbox_signal(),
+            app.jobs_signal(),
+        )))
+    };
+    let telemetry = app.telemetry();
     let mut addr = None;
     if let Some(http) = &config.http {
-        let credentials = Credentials::from_env(&config.sources, |k| secrets.var(k))?;
-        let router = crate::intake::http::router(pipeline.clone(), Arc::new(credentials), http.body_limit);
+        let metrics_token = match &http.metrics_token_env {
+            Some(var) => Some(secrets.var(var).filter(|t| !t.is_empty()).with_context(|| {
+                format!("[http] metrics_token_env names {var}, but that environment variable is not set")
+            })?),
+            None => None,
+        };
+        let ops = crate::ops::Ops {
+            store: store.clone(),
+            config: config.clone(),
+            telemetry: telemetry.clone(),
+            clock: clock.clone(),
+            metrics_token,
+        };
+        let mut router = crate::ops::router(Arc::new(ops));
+        if let Some(pipeline) = pipeline.as_ref().filter(|_| !config.sources.is_empty()) {
+            let credentials = Arc::new(Credentials::from_env(&config.sources, |k| secrets.var(k))?);
+            let intake = crate::intake::http::router(pipeline.clone(), credentials, http.body_limit, telemetry.clone());
+            router = router.merge(intake);
+        }
+        let router = router.layer(axum::middleware::from_fn(crate::ops::request_id::layer));
         let listener = tokio::net::TcpListener::bind(http.listen)
             .await
             .with_context(|| format!("listening for intake webhooks on {}", http.listen))?;
         let local = listener.local_addr()?;
         addr = Some(local);
-        tracing::info!(addr = %local, "intake webhooks listening");
+        tracing::info!(addr = %local, "intake webhooks, /metrics and /readyz listening");
         tasks.spawn(serve(listener, router, stopped.clone(), "serving the intake webhooks"));
     }
-    if !config.feeds.is_empty() {
+    if let Some(pipeline) = pipeline.filter(|_| !config.feeds.is_empty()) {
         let feeds: Vec<FeedConfig> = config
             .feeds
             .iter()
@@ -216,7 +240,8 @@ async fn start_intake(
                 tags: f.tags.clone(),
             })
             .collect();
-        let poller = Feeds::new(feeds, store.clone(), pipeline, clock.clone());
+        let counted = Arc::new(crate::intake::Counted { sink: pipeline, telemetry });
+        let poller = Feeds::new(feeds, store.clone(), counted, clock.clone());
         let stop = stopped.clone();
         tasks.spawn(async move {
             poller.run(stop).await;

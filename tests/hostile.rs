@@ -101,7 +101,7 @@ async fn no_secret_appears_in_a_whole_run_logged_at_trace() {
         ("TOCSIN_DATABASE_URL", url.as_str()),
     ];
     let mut tocsin = support::process::Tocsin::start(dir.path(), &["run"], &env);
-    let line = tocsin.expect_log("intake webhooks listening");
+    let line = tocsin.expect_log("intake webhooks");
     let addr = line.split("addr=").nth(1).and_then(|a| a.split_whitespace().next()).expect("the address is logged");
     // Failed calls are logged with their error, whose URL would hold the token.
     fake.fail(Failure::Disconnect, Scope::method("sendMessage").once());

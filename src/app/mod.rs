@@ -12,6 +12,7 @@ pub mod contain;
 pub mod drafts;
 mod duty;
 pub mod format;
+pub mod gauges;
 mod info;
 pub mod intake;
 mod notice;
@@ -26,14 +27,16 @@ pub use notice::Notice;
 use crate::clock::Clock;
 use crate::command::{self, Command, ParseError, Problem};
 use crate::config::{Chat, Config, Person, Team};
-use crate::domain::{EventAction, Locale, NewEvent, Refusal, TransitionError};
+use crate::domain::{CaseId, EventAction, Locale, NewEvent, Refusal, TransitionError};
 use crate::i18n::{I18n, Text};
 use crate::platform::Platform;
 use crate::store::{NewOutbox, Store, StoreError};
 use crate::t;
+use crate::telemetry::Telemetry;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use tokio::sync::Notify;
+use tracing::Instrument as _;
 
 /// One message from one person in one chat, as the platform identified them.
 #[derive(Debug, Clone)]
@@ -101,6 +104,7 @@ pub struct App {
     outbox_signal: Arc<Notify>,
     /// Notified after commits that may have scheduled jobs, so the scheduler wakes.
     jobs_signal: Arc<Notify>,
+    telemetry: Arc<Telemetry>,
 }
 
 /// Everything a command handler knows about the invocation it serves.
@@ -149,7 +153,21 @@ impl Ctx<'_> {
 
 impl App {
     pub fn new(store: Arc<dyn Store>, config: Arc<Config>, i18n: Arc<I18n>, clock: Arc<dyn Clock>) -> App {
-        App { store, config, i18n, clock, outbox_signal: Arc::new(Notify::new()), jobs_signal: Arc::new(Notify::new()) }
+        let telemetry = Arc::new(Telemetry::new(&config));
+        App {
+            store,
+            config,
+            i18n,
+            clock,
+            outbox_signal: Arc::new(Notify::new()),
+            jobs_signal: Arc::new(Notify::new()),
+            telemetry,
+        }
+    }
+
+    /// What this instance counts about itself, shared with everything `run` starts.
+    pub fn telemetry(&self) -> Arc<Telemetry> {
+        self.telemetry.clone()
     }
 
     /// Notified after commits that may have scheduled jobs.
@@ -268,9 +286,17 @@ impl App {
             now: self.clock.now(),
             handled: inv.dedup_key.clone(),
         };
-        match self.execute(&ctx, command).await {
-            Ok(Done::Reply(text)) => Response { reply: Some(text), ..Response::default() },
+        // Everything logged while handling it names the command and, where it has one, the case.
+        let span = tracing::info_span!("command", ?action, case = command.case().map(CaseId::get));
+        let result = self.execute(&ctx, command).instrument(span.clone()).await;
+        let _in_span = span.enter();
+        match result {
+            Ok(Done::Reply(text)) => {
+                tracing::debug!(person = %person.name, chat = %chat.name, "command answered");
+                Response { reply: Some(text), ..Response::default() }
+            }
             Ok(Done::Committed) => {
+                tracing::debug!(person = %person.name, chat = %chat.name, "command committed");
                 self.outbox_signal.notify_one();
                 self.jobs_signal.notify_one();
                 Response { committed: true, ..Response::default() }
@@ -278,7 +304,7 @@ impl App {
             Err(Failure::Duplicate) => Response { duplicate: true, ..Response::default() },
             Err(Failure::User(text)) => reply(locale, text),
             Err(Failure::Internal(e)) => {
-                tracing::error!(error = ?e, ?action, person = %person.name, chat = %chat.name, "a command failed");
+                tracing::error!(error = ?e, person = %person.name, chat = %chat.name, "a command failed");
                 reply(locale, t!("error-internal"))
             }
         }

@@ -16,6 +16,7 @@ use futures::StreamExt as _;
 use serde_json::json;
 use std::sync::Arc;
 use tokio::sync::watch;
+use tracing::Instrument as _;
 
 /// How long a claimed job is ours before another instance may take it over.
 const LEASE_SECS: i64 = 60;
@@ -80,21 +81,30 @@ impl App {
     }
 
     async fn run_job(&self, job: &Job) -> anyhow::Result<()> {
+        let span = tracing::info_span!("job", key = %job.key, case = job.case.map(crate::domain::CaseId::get));
+        self.run_job_once(job).instrument(span).await
+    }
+
+    async fn run_job_once(&self, job: &Job) -> anyhow::Result<()> {
         for _ in 0..ATTEMPTS {
             let now = self.clock.now();
-            let commit = match job.kind.as_str() {
+            let (commit, stages) = match job.kind.as_str() {
                 clocks::KIND => self.clock_job(job, now).await?,
-                WATCH_END => self.watch_end_job(job, now).await?,
-                super::report::KIND => self.report_job(job, now).await?,
+                WATCH_END => (self.watch_end_job(job, now).await?, vec![]),
+                super::report::KIND => (self.report_job(job, now).await?, vec![]),
                 other => {
-                    tracing::warn!(job = %job.key, kind = other, "a job of a kind this version does not know");
-                    Commit::new(CaseWrite::None, now)
+                    tracing::warn!(kind = other, "a job of a kind this version does not know");
+                    (Commit::new(CaseWrite::None, now), vec![])
                 }
             };
             let commit = Commit { job_done: Some(job.key.clone()), ..commit };
             match self.store.commit(commit).await {
                 Ok(_) => {
                     self.outbox_signal.notify_one();
+                    // Counted once committed: a stage that lost a race is not counted twice.
+                    for (kind, stage) in stages {
+                        self.telemetry.clock_stage(kind, stage, now - job.due);
+                    }
                     return Ok(());
                 }
                 // Another instance ran it, or a change withdrew it meanwhile.
@@ -108,20 +118,21 @@ impl App {
     }
 
     /// A clock's reminder, breach or escalation, if the clock is still running against the
-    /// deadline the job was made for; otherwise nothing but marking the job done.
-    async fn clock_job(&self, job: &Job, now: DateTime<Utc>) -> anyhow::Result<Commit> {
-        let nothing = Commit::new(CaseWrite::None, now);
+    /// deadline the job was made for; otherwise nothing but marking the job done. Also says
+    /// which stages it carries out.
+    async fn clock_job(&self, job: &Job, now: DateTime<Utc>) -> anyhow::Result<(Commit, Vec<(ClockKind, Stage)>)> {
+        let nothing = || (Commit::new(CaseWrite::None, now), vec![]);
         let (Some(id), Some((kind, stage, deadline))) = (job.case, ClockJob::parse(&job.payload)) else {
-            return Ok(nothing);
+            return Ok(nothing());
         };
-        let Some(case) = self.store.case(id).await? else { return Ok(nothing) };
+        let Some(case) = self.store.case(id).await? else { return Ok(nothing()) };
         let facts = clocks::facts(self.store.as_ref(), &case, now).await?;
         let current = crate::domain::clocks::deadline(&self.config.clocks, &facts, kind);
         if !case.state.is_active() || facts.stopped_at(kind).is_some() || current != deadline {
-            return Ok(nothing);
+            return Ok(nothing());
         }
         let late = late(job, now);
-        let Some(team) = self.config.team(&case.team) else { return Ok(nothing) };
+        let Some(team) = self.config.team(&case.team) else { return Ok(nothing()) };
         let name = |who: &Option<String>| who.as_deref().map(|n| super::format::person(&self.config, n));
         let leaders = team.leaders_chat.clone().unwrap_or_else(|| team.team_chat.clone());
         let breached = |late| Notice::Breached {
@@ -181,9 +192,10 @@ impl App {
         // The stage after this one is queued by the same commit.
         sent.push((kind, stage));
         let jobs = clocks::jobs_after(&self.config, &case, &facts, &sent, (kind, stage), now);
+        let stages = if missed_breach { vec![(kind, Stage::Breach), (kind, stage)] } else { vec![(kind, stage)] };
         // Written back unchanged: the commit belongs to the case (its notice and event do),
         // and a change made meanwhile (an /ack) is a conflict that makes us look again.
-        Ok(Commit { events, outbox, jobs, ..Commit::new(CaseWrite::Update(case), now) })
+        Ok((Commit { events, outbox, jobs, ..Commit::new(CaseWrite::Update(case), now) }, stages))
     }
 }
 

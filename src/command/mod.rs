@@ -162,6 +162,40 @@ pub enum Command {
 }
 
 impl Command {
+    /// The case the command is about, if it names one (for logs).
+    pub fn case(&self) -> Option<CaseId> {
+        match self {
+            Command::Status { case } => *case,
+            Command::Ack { case }
+            | Command::Claim { case }
+            | Command::Reopen { case }
+            | Command::Close { case }
+            | Command::Assign { case, .. }
+            | Command::Grade { case, .. }
+            | Command::Resolve { case, .. }
+            | Command::Dismiss { case, .. }
+            | Command::Due { case, .. }
+            | Command::Draft { case, .. }
+            | Command::Update { case, .. } => Some(*case),
+            Command::Redraft { draft, .. } | Command::Concern { draft, .. } | Command::Withdraw { draft } => {
+                Some(draft.case)
+            }
+            Command::Approve { draft } | Command::Reject { draft, .. } | Command::Publish { draft } => {
+                Some(draft.draft.case)
+            }
+            Command::Help { .. }
+            | Command::WhoAmI
+            | Command::List { .. }
+            | Command::New { .. }
+            | Command::Lang { .. }
+            | Command::Duty
+            | Command::DutySwap { .. }
+            | Command::WatchOn { .. }
+            | Command::WatchOff
+            | Command::Report { .. } => None,
+        }
+    }
+
     pub fn action(&self) -> Action {
         match self {
             Command::Help { .. } => Action::Help,

@@ -14,6 +14,8 @@ pub struct RawHttp {
     pub listen: String,
     #[serde(default = "default_body_limit")]
     pub body_limit: usize,
+    /// The environment variable holding the bearer token `/metrics` asks for.
+    pub metrics_token_env: Option<String>,
 }
 
 fn default_body_limit() -> usize {
@@ -103,6 +105,9 @@ pub struct RawText {
 pub struct HttpConfig {
     pub listen: SocketAddr,
     pub body_limit: usize,
+    /// The name of the environment variable holding `/metrics`' bearer token (never the token);
+    /// without it `/metrics` is open to whoever reaches the listener.
+    pub metrics_token_env: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -197,7 +202,15 @@ pub(super) fn http(p: &mut Problems, raw: &RawHttp) -> Option<HttpConfig> {
     if raw.body_limit == 0 {
         p.add("http.body_limit", "must be more than 0 bytes");
     }
-    Some(HttpConfig { listen: listen.ok()?, body_limit: raw.body_limit })
+    let env_name = |v: &String| !v.is_empty() && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if let Some(var) = raw.metrics_token_env.as_ref().filter(|v| !env_name(v)) {
+        p.add("http.metrics_token_env", format!("\"{var}\" is not an environment variable name (A-Z, 0-9, _)"));
+    }
+    Some(HttpConfig {
+        listen: listen.ok()?,
+        body_limit: raw.body_limit,
+        metrics_token_env: raw.metrics_token_env.clone(),
+    })
 }
 
 pub(super) fn sources(p: &mut Problems, raw: &[RawSource]) -> Vec<SourceConfig> {
@@ -429,6 +442,19 @@ mod tests {
             Config::parse(&format!("{committed}{intake}{}{}", feed("news"), feed("news"))).unwrap_err().to_string();
         assert!(err.contains("feeds[1].name: \"news\" is already a feed"), "{err}");
         assert!(Config::parse(&format!("{committed}{intake}{}", feed("news"))).is_ok());
+    }
+
+    #[test]
+    fn the_metrics_token_is_named_by_an_environment_variable_never_given_itself() {
+        let committed = include_str!("../../bot.toml");
+        let with = |line: &str| Config::parse(&format!("{committed}\n[http]\nlisten = \"127.0.0.1:0\"\n{line}\n"));
+        assert_eq!(with("").unwrap().http.unwrap().metrics_token_env, None);
+        let named = with("metrics_token_env = \"TOCSIN_METRICS_TOKEN\"").unwrap();
+        assert_eq!(named.http.unwrap().metrics_token_env.as_deref(), Some("TOCSIN_METRICS_TOKEN"));
+        let err = with("metrics_token_env = \"s3cr3t token!\"").unwrap_err().to_string();
+        assert!(err.contains("http.metrics_token_env"), "{err}");
+        let err = with("metrics_token = \"x\"").unwrap_err().to_string();
+        assert!(err.contains("metrics_token"), "unknown keys are refused: {err}");
     }
 
     #[test]

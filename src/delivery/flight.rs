@@ -65,8 +65,10 @@ impl Worker {
                         continue;
                     }
                     let (worker, sender) = (self.clone(), sender.clone());
+                    let flight = self.flights.clone().read_owned().await;
                     started += 1;
                     chats.spawn(async move {
+                        let _flight = flight;
                         // Its messages' leases run out if this fails: they are retried then.
                         if let Err(e) = worker.deliver_chat(sender.as_ref(), items).await {
                             tracing::error!(error = ?e, %chat, "delivering to a chat failed; will retry");

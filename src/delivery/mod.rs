@@ -17,6 +17,7 @@ use crate::config::{Chat, Config};
 use crate::i18n::I18n;
 use crate::platform::Platform;
 use crate::store::{OutboxItem, Store};
+use crate::telemetry::Telemetry;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures::StreamExt as _;
@@ -24,7 +25,7 @@ use limiter::{Limiter, Limits};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{Mutex, Notify};
+use tokio::sync::{Mutex, Notify, RwLock};
 
 /// How long a claimed message is reserved for this worker before another may take it.
 const LEASE: Duration = Duration::from_secs(30);
@@ -101,6 +102,12 @@ pub struct Worker {
     wake: Arc<Notify>,
     /// One delivery pass at a time, so a caller that waits for a pass sees its messages out.
     pass: Mutex<()>,
+    /// Held (shared) by every chat the background loop has out with a platform. A full pass
+    /// ([`Worker::deliver_due`]) takes it whole, so it starts only when those have finished and
+    /// never claims a message again whose lease a jumping test clock made look expired.
+    flights: Arc<RwLock<()>>,
+    /// Counts every send by platform and result.
+    telemetry: Arc<Telemetry>,
 }
 
 impl Worker {
@@ -113,7 +120,24 @@ impl Worker {
         wake: Arc<Notify>,
     ) -> Worker {
         let limiters = senders.iter().filter_map(|s| Some((s.platform(), Limiter::new(s.limits()?)))).collect();
-        Worker { store, config, i18n, clock, senders, limiters: Mutex::new(limiters), wake, pass: Mutex::new(()) }
+        let telemetry = Arc::new(Telemetry::new(&config));
+        Worker {
+            store,
+            config,
+            i18n,
+            clock,
+            senders,
+            limiters: Mutex::new(limiters),
+            wake,
+            pass: Mutex::new(()),
+            flights: Arc::new(RwLock::new(())),
+            telemetry,
+        }
+    }
+
+    /// Counts sends into `telemetry` (the app's) rather than into a registry of its own.
+    pub fn with_telemetry(self, telemetry: Arc<Telemetry>) -> Worker {
+        Worker { telemetry, ..self }
     }
 
     async fn next_due(&self) -> Option<DateTime<Utc>> {
@@ -132,6 +156,7 @@ impl Worker {
     /// loop ([`Worker::run`]) does not wait for slow chats.
     pub async fn deliver_due(&self) -> anyhow::Result<usize> {
         let _pass = self.pass.lock().await;
+        let _landed = self.flights.write().await;
         let mut handled = 0;
         for sender in &self.senders {
             loop {

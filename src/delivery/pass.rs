@@ -7,6 +7,7 @@ use crate::config::Chat;
 use crate::domain::Locale;
 use crate::store::{CaseWrite, Commit, NewOutbox, OutboxItem};
 use crate::t;
+use crate::telemetry::SendResult;
 use chrono::{DateTime, Utc};
 use std::collections::VecDeque;
 
@@ -60,12 +61,14 @@ impl Worker {
             };
             match sent {
                 Ok(sent) => {
+                    self.telemetry.sent(sender.platform(), SendResult::Ok);
                     self.record(sender, &chat, sent, self.clock.now()).await;
                     for item in &taken {
                         self.store.outbox_delivered(item.id, self.clock.now()).await?;
                     }
                 }
                 Err(SendError::RateLimited(wait)) => {
+                    self.telemetry.sent(sender.platform(), SendResult::RateLimited);
                     // Counted from the answer, not from when we started sending.
                     let until = self.clock.now() + chrono::Duration::from_std(wait)?;
                     if let Some(l) = self.limiters.lock().await.get_mut(&sender.platform()) {
@@ -76,6 +79,7 @@ impl Worker {
                     return self.defer_all(&queue, until).await;
                 }
                 Err(SendError::Transient { reason, retry_after }) => {
+                    self.telemetry.sent(sender.platform(), SendResult::Transient);
                     let at = retry_at(self.clock.now(), taken[0].attempts, retry_after);
                     tracing::info!(chat = %chat.name, %reason, retry_at = %at, "will retry");
                     for item in &taken {
@@ -85,6 +89,7 @@ impl Worker {
                     return self.defer_all(&queue, at).await;
                 }
                 Err(SendError::Permanent(why)) => {
+                    self.telemetry.sent(sender.platform(), SendResult::Permanent);
                     tracing::warn!(chat = %chat.name, %why, "a message can never be delivered");
                     for item in &taken {
                         self.store.outbox_failed(item.id, &why, None).await?;

@@ -2,7 +2,8 @@
 //!
 //! Every answer says what happened in JSON: 202 with the case after a durable commit, 400
 //! for a body that is not JSON, 422 for JSON that is not a signal, 401 without valid
-//! credentials, 413 over the configured body limit.
+//! credentials, 413 over the configured body limit. Each outcome is counted by the source
+//! bot.toml names (`tocsin_signals_total`) and logged with its case.
 
 use super::RawSignal;
 use super::alerts::{self, AlertBatch};
@@ -10,12 +11,14 @@ use super::auth::{Credentials, Verdict};
 use crate::app::intake::Pipeline;
 use crate::config::intake::SourceKind;
 use crate::intake::Intake;
+use crate::telemetry::{SignalOutcome, Telemetry, UNKNOWN_SOURCE};
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Json, Response};
-use axum::routing::{get, post};
+use axum::routing::post;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -24,17 +27,40 @@ use std::sync::Arc;
 struct Intakes {
     pipeline: Arc<Pipeline>,
     credentials: Arc<Credentials>,
+    telemetry: Arc<Telemetry>,
 }
 
-pub fn router(pipeline: Arc<Pipeline>, credentials: Arc<Credentials>, body_limit: usize) -> Router {
+impl Intakes {
+    /// A request refused before anything was taken in; `source` once its credentials said.
+    fn refused(&self, source: &str, response: Response) -> Response {
+        self.telemetry.signal(source, SignalOutcome::Rejected);
+        tracing::info!(source, status = response.status().as_u16(), "a signal was refused");
+        response
+    }
+
+    fn failed(&self, source: &str, e: anyhow::Error) -> Response {
+        self.telemetry.signal(source, SignalOutcome::Failed);
+        internal(e)
+    }
+}
+
+/// The intake routes (`/healthz` and the other operations routes are [`crate::ops`]'s).
+pub fn router(
+    pipeline: Arc<Pipeline>,
+    credentials: Arc<Credentials>,
+    body_limit: usize,
+    telemetry: Arc<Telemetry>,
+) -> Router {
     Router::new()
-        .route("/healthz", get(|| async { "ok" }))
         .route("/api/v1/signals", post(signals))
         .route("/api/v1/alertmanager", post(alertmanager))
         .route("/api/v1/grafana", post(grafana))
         .layer(DefaultBodyLimit::max(body_limit))
-        .with_state(Intakes { pipeline, credentials })
+        .with_state(Intakes { pipeline, credentials, telemetry })
 }
+
+/// The body, or the answer to a body too large (413) or broken off.
+type Body = Result<Bytes, BytesRejection>;
 
 fn reply(status: StatusCode, body: Value) -> Response {
     (status, Json(body)).into_response()
@@ -83,17 +109,21 @@ struct SignalBody {
     occurred_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-async fn signals(State(s): State<Intakes>, headers: HeaderMap, body: Bytes) -> Response {
+async fn signals(State(s): State<Intakes>, headers: HeaderMap, body: Body) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => return s.refused(UNKNOWN_SOURCE, rejection.into_response()),
+    };
     let source = match s.credentials.check(SourceKind::Generic, &headers, &body) {
         Verdict::Allowed(source) => source,
-        Verdict::Denied(why) => return error(StatusCode::UNAUTHORIZED, why),
+        Verdict::Denied(why) => return s.refused(UNKNOWN_SOURCE, error(StatusCode::UNAUTHORIZED, why)),
     };
     let b: SignalBody = match parse(&body) {
         Ok(b) => b,
-        Err(r) => return *r,
+        Err(r) => return s.refused(&source.name, *r),
     };
     if b.title.trim().is_empty() || b.source.trim().is_empty() {
-        return error(StatusCode::UNPROCESSABLE_ENTITY, "source and title must not be empty");
+        return s.refused(&source.name, error(StatusCode::UNPROCESSABLE_ENTITY, "source and title must not be empty"));
     }
     // An Idempotency-Key lets a sender retry without taking the same report in twice.
     let dedup_key = headers
@@ -117,49 +147,65 @@ async fn signals(State(s): State<Intakes>, headers: HeaderMap, body: Bytes) -> R
         dedup_key,
     };
     match s.pipeline.take(signal).await {
-        Ok(intake) => reply(StatusCode::ACCEPTED, outcome(&intake)),
-        Err(e) => internal(e),
+        Ok(intake) => {
+            super::record(&s.telemetry, &source.name, &intake);
+            reply(StatusCode::ACCEPTED, outcome(&intake))
+        }
+        Err(e) => s.failed(&source.name, e),
     }
 }
 
-async fn alertmanager(State(s): State<Intakes>, headers: HeaderMap, body: Bytes) -> Response {
+async fn alertmanager(State(s): State<Intakes>, headers: HeaderMap, body: Body) -> Response {
     alert_webhook(s, SourceKind::Alertmanager, headers, body).await
 }
 
-async fn grafana(State(s): State<Intakes>, headers: HeaderMap, body: Bytes) -> Response {
+async fn grafana(State(s): State<Intakes>, headers: HeaderMap, body: Body) -> Response {
     alert_webhook(s, SourceKind::Grafana, headers, body).await
 }
 
 /// Alertmanager (webhook version 4) and Grafana send the same shape: a batch of alerts,
 /// each firing or resolved, each with a fingerprint that names it across notifications.
-async fn alert_webhook(s: Intakes, kind: SourceKind, headers: HeaderMap, body: Bytes) -> Response {
+async fn alert_webhook(s: Intakes, kind: SourceKind, headers: HeaderMap, body: Body) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => return s.refused(UNKNOWN_SOURCE, rejection.into_response()),
+    };
     let source = match s.credentials.check(kind, &headers, &body) {
         Verdict::Allowed(source) => source,
-        Verdict::Denied(why) => return error(StatusCode::UNAUTHORIZED, why),
+        Verdict::Denied(why) => return s.refused(UNKNOWN_SOURCE, error(StatusCode::UNAUTHORIZED, why)),
     };
     let batch: AlertBatch = match parse(&body) {
         Ok(b) => b,
-        Err(r) => return *r,
+        Err(r) => return s.refused(&source.name, *r),
     };
     if kind == SourceKind::Alertmanager && batch.version.as_deref() != Some("4") {
-        return error(StatusCode::UNPROCESSABLE_ENTITY, "only Alertmanager webhook version 4 is understood");
+        let why = "only Alertmanager webhook version 4 is understood";
+        return s.refused(&source.name, error(StatusCode::UNPROCESSABLE_ENTITY, why));
     }
     let mut results = Vec::new();
     for alert in &batch.alerts {
         let fingerprint = format!("{}:{}", source.name, alert.fingerprint());
         let result = if alert.is_resolved() {
             let title = alerts::title(alert, &batch);
-            s.pipeline
-                .alert_resolved(&fingerprint, &title, &source.name, source.auto_resolve)
-                .await
-                .map(|case| json!({ "outcome": if case.is_some() { "noted" } else { "unknown" }, "case": case.map(|c| c.get()) }))
+            s.pipeline.alert_resolved(&fingerprint, &title, &source.name, source.auto_resolve).await.map(|case| {
+                let (counted, case) = match case {
+                    Some(c) => (SignalOutcome::Resolved, Some(c.get())),
+                    None => (SignalOutcome::Unmatched, None),
+                };
+                s.telemetry.signal(&source.name, counted);
+                tracing::info!(source = %source.name, outcome = counted.as_str(), case, "resolved alert taken in");
+                json!({ "outcome": if case.is_some() { "noted" } else { "unknown" }, "case": case })
+            })
         } else {
             let signal = alerts::signal(alert, &batch, &source, fingerprint);
-            s.pipeline.take(signal).await.map(|i| outcome(&i))
+            s.pipeline.take(signal).await.map(|i| {
+                super::record(&s.telemetry, &source.name, &i);
+                outcome(&i)
+            })
         };
         match result {
             Ok(v) => results.push(v),
-            Err(e) => return internal(e),
+            Err(e) => return s.failed(&source.name, e),
         }
     }
     reply(StatusCode::ACCEPTED, json!({ "alerts": results }))

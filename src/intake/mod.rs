@@ -10,7 +10,9 @@ pub mod signal;
 
 pub use signal::{Metrics, RawSignal};
 
+use crate::telemetry::{SignalOutcome, Telemetry};
 use async_trait::async_trait;
+use std::sync::Arc;
 
 /// Where taken-in signals go: the grading and case pipeline.
 #[async_trait]
@@ -29,4 +31,37 @@ pub enum Intake {
     Joined(crate::domain::CaseId),
     /// It was taken in before.
     Duplicate,
+}
+
+/// Counts and logs what became of a signal from `source`, a name from bot.toml (a source or a
+/// feed), never one a request body gave.
+pub fn record(telemetry: &Telemetry, source: &str, intake: &Intake) {
+    let (outcome, case) = match intake {
+        Intake::Opened(c) => (SignalOutcome::Opened, Some(c.get())),
+        Intake::Joined(c) => (SignalOutcome::Joined, Some(c.get())),
+        Intake::Duplicate => (SignalOutcome::Duplicate, None),
+    };
+    telemetry.signal(source, outcome);
+    tracing::info!(source, outcome = outcome.as_str(), case, "signal taken in");
+}
+
+/// A sink that counts what each signal became by the signal's `source`. Only for feeds, whose
+/// signals are named after the feed in bot.toml: a webhook's body names its own source, which
+/// is no label (the webhook handlers count by the configured source instead).
+pub struct Counted<S: ?Sized> {
+    pub sink: Arc<S>,
+    pub telemetry: Arc<Telemetry>,
+}
+
+#[async_trait]
+impl<S: SignalSink + ?Sized> SignalSink for Counted<S> {
+    async fn accept(&self, signal: RawSignal) -> anyhow::Result<Intake> {
+        let source = signal.source.clone();
+        let result = self.sink.accept(signal).await;
+        match &result {
+            Ok(intake) => record(&self.telemetry, &source, intake),
+            Err(_) => self.telemetry.signal(&source, SignalOutcome::Failed),
+        }
+        result
+    }
 }

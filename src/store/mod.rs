@@ -5,10 +5,12 @@
 //! lose neither a message nor the record of why it was sent.
 
 mod postgres;
+pub mod readings;
 mod rows;
 mod sqlite;
 
 pub use postgres::PgStore;
+pub use readings::Readings;
 pub use sqlite::SqliteStore;
 
 use crate::domain::{Case, CaseId, Event, Locale, NewCase, NewEvent};
@@ -208,7 +210,7 @@ pub struct CaseFilter {
 }
 
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: Readings + Send + Sync + 'static {
     /// Applies this backend's migrations.
     async fn migrate(&self) -> Result<()>;
 

@@ -6,6 +6,7 @@ type Db = sqlx::Postgres;
 type Backend = PgStore;
 include!("queries.rs");
 include!("job_queries.rs");
+include!("reading_queries.rs");
 
 /// sqlx holds an advisory lock while migrating, so instances starting together are safe.
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
@@ -50,5 +51,11 @@ impl PgStore {
         let id = write_commit(&mut tx, &commit).await?;
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// On a pooled connection: the pool checks it is alive before handing it out.
+    async fn check_schema(&self) -> Result<super::readings::Schema> {
+        let mut conn = self.pool.acquire().await?;
+        schema_on(&mut conn).await
     }
 }

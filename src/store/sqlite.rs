@@ -8,6 +8,7 @@ type Db = sqlx::Sqlite;
 type Backend = SqliteStore;
 include!("queries.rs");
 include!("job_queries.rs");
+include!("reading_queries.rs");
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 
@@ -37,6 +38,8 @@ pub struct SqliteStore {
     pool: Pool,
     /// Every [`Commit`]: the ledger's writes, batched.
     writer: writer::Writer,
+    /// How `/readyz` opens a connection of its own: never creating the file.
+    probe: SqliteConnectOptions,
 }
 
 impl SqliteStore {
@@ -54,7 +57,8 @@ impl SqliteStore {
         }
         let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options.clone()).await?;
         let writer = writer::Writer::start(&options).await?;
-        Ok(SqliteStore { pool, writer })
+        let probe = SqliteConnectOptions::from_str(url)?.create_if_missing(false);
+        Ok(SqliteStore { pool, writer, probe })
     }
 
     /// A deferred `BEGIN` that later writes fails with SQLITE_BUSY at once, skipping the
@@ -65,6 +69,16 @@ impl SqliteStore {
 
     async fn write(&self, commit: Commit) -> Result<Option<CaseId>> {
         self.writer.write(commit).await
+    }
+
+    /// On a new connection: the pool's keep the file they opened even after it was moved away,
+    /// deleted or its disk went read-only, so only a fresh open tells whether it is still there.
+    async fn check_schema(&self) -> Result<super::readings::Schema> {
+        use sqlx::Connection as _;
+        let mut conn = sqlx::SqliteConnection::connect_with(&self.probe).await?;
+        let schema = schema_on(&mut conn).await;
+        let _ = conn.close().await;
+        schema
     }
 }
 

@@ -15,8 +15,8 @@ pub struct Tocsin {
     errors: Receiver<String>,
     /// Every stdout line seen so far, in order.
     pub seen: Vec<String>,
-    /// Every stderr line read by [`Tocsin::expect_log`] so far.
-    logged: Vec<String>,
+    /// Every stderr (log) line [`Tocsin::expect_log`] has read so far, in order.
+    pub logged: Vec<String>,
 }
 
 impl Tocsin {
@@ -67,9 +67,11 @@ impl Tocsin {
         }
     }
 
-    /// Waits for a stderr (log) line containing `needle`, and returns it. Lines read past are
-    /// kept for [`Tocsin::finish`].
+    /// Waits for a stderr (log) line containing `needle`, and returns it.
     pub fn expect_log(&mut self, needle: &str) -> String {
+        if let Some(line) = self.logged.iter().find(|l| l.contains(needle)) {
+            return line.clone();
+        }
         let deadline = Instant::now() + PATIENCE;
         loop {
             match self.errors.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
@@ -112,7 +114,8 @@ impl Tocsin {
             std::thread::sleep(Duration::from_millis(20));
         };
         self.seen.extend(self.lines.iter());
-        let stderr: Vec<String> = self.logged.drain(..).chain(self.errors.iter()).collect();
+        let mut stderr = std::mem::take(&mut self.logged);
+        stderr.extend(self.errors.iter());
         (status, self.seen.join("\n"), stderr.join("\n"))
     }
 }

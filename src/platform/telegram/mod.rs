@@ -75,6 +75,17 @@ fn telegram_language(locale: Locale) -> &'static str {
     }
 }
 
+/// How long the connection counts as alive after Telegram last answered (`/readyz`). A long
+/// poll returns within `poll_timeout` and teloxide gives up on it 7 s later, so in polling mode
+/// twice that without an answer means polling is stuck. In webhook mode Telegram calls us and
+/// silence is no failure: no limit.
+pub fn freshness(config: &TelegramConfig) -> Option<chrono::Duration> {
+    match config.mode {
+        TelegramMode::Polling => Some(polling::freshness(config.poll_timeout)),
+        TelegramMode::Webhook { .. } => None,
+    }
+}
+
 /// Starts receiving updates, by polling or by webhook as configured. Returns the address
 /// the webhook listens on (in webhook mode) and the task doing the receiving.
 pub async fn start_receiving(

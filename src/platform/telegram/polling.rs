@@ -1,6 +1,7 @@
 //! Long polling with `getUpdates`, resuming from the last confirmed update after a restart.
 
 use super::Inbound;
+use crate::platform::Platform;
 use std::time::Duration;
 use teloxide::payloads::GetUpdatesSetters;
 use teloxide::prelude::Requester;
@@ -10,6 +11,11 @@ use tokio::sync::watch;
 
 const OFFSET_KEY: &str = "telegram.offset";
 
+/// See [`super::freshness`]: two client timeouts of a long poll.
+pub fn freshness(timeout: u32) -> chrono::Duration {
+    chrono::Duration::seconds(2 * (i64::from(timeout) + 7))
+}
+
 pub async fn run(inbound: Inbound, timeout: u32, mut shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
     let store = inbound.app.store();
     // Telegram refuses getUpdates while a webhook is set.
@@ -18,6 +24,7 @@ pub async fn run(inbound: Inbound, timeout: u32, mut shutdown: watch::Receiver<b
     }
     let mut offset: i32 = store.setting(OFFSET_KEY).await?.and_then(|s| s.parse().ok()).unwrap_or(0);
     let mut failures: u32 = 0;
+    let telemetry = inbound.app.telemetry();
     loop {
         let poll = inbound
             .bot
@@ -32,6 +39,7 @@ pub async fn run(inbound: Inbound, timeout: u32, mut shutdown: watch::Receiver<b
         match updates {
             Ok(updates) => {
                 failures = 0;
+                telemetry.links.up(Platform::Telegram, inbound.app.now(), Some(freshness(timeout)));
                 for update in &updates {
                     // The core contains its own panics; this covers the adapter around it.
                     let _ = crate::app::contain::contained("handling a Telegram update", inbound.handle(update)).await;
@@ -43,6 +51,7 @@ pub async fn run(inbound: Inbound, timeout: u32, mut shutdown: watch::Receiver<b
             }
             Err(e) => {
                 failures += 1;
+                telemetry.links.down(Platform::Telegram, inbound.app.now(), format!("getUpdates: {e}"));
                 let wait = match &e {
                     RequestError::RetryAfter(s) => s.duration(),
                     _ => Duration::from_secs(2u64.pow(failures.min(5))),

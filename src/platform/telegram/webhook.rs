@@ -37,6 +37,7 @@ impl Webhook {
         let router = Router::new()
             .route(path, post(receive))
             .layer(DefaultBodyLimit::max(BODY_LIMIT))
+            .layer(axum::middleware::from_fn(crate::ops::request_id::layer))
             .with_state(Hook { secret, inbound });
         Ok(Webhook { listener, router })
     }
@@ -74,6 +75,8 @@ async fn receive(State(hook): State<Hook>, headers: HeaderMap, body: axum::body:
         Ok(u) => u,
         Err(e) => return (StatusCode::BAD_REQUEST, format!("not a Telegram update: {e}")),
     };
+    let app = &hook.inbound.app;
+    app.telemetry().links.up(crate::platform::Platform::Telegram, app.now(), None);
     // A panic is logged and contained; answering 200 keeps Telegram from redelivering an
     // update that would only fail again.
     let _ = crate::app::contain::contained("handling a Telegram update", hook.inbound.handle(&update)).await;
