@@ -154,14 +154,7 @@ async fn a_hostile_webhook_title_cannot_forge_a_console_line_or_reach_the_termin
     tocsin.send("/status");
     tocsin.expect("[ops] Nothing is on the ledger."); // started: the webhook listener is bound
 
-    let answer = reqwest::Client::new()
-        .post(format!("http://127.0.0.1:{port}/api/v1/signals"))
-        .bearer_auth(WIRE_TOKEN)
-        .json(&hostile_signal())
-        .send()
-        .await
-        .expect("the intake answers");
-    assert_eq!(answer.status().as_u16(), 202);
+    post_hostile_signal(&format!("127.0.0.1:{port}")).await;
     tocsin.expect("[ops] 🆕 #1 Gas leak");
     tocsin.send("/status 1");
     tocsin.expect("History:");
@@ -220,14 +213,7 @@ async fn a_hostile_webhook_title_shows_as_one_clean_bounded_line_on_a_telegram_c
     let db = TestDb::sqlite();
     let services = telegram_with_intake(&fake, &db).await;
     let addr = services.http_addr.expect("intake listens");
-    let answer = reqwest::Client::new()
-        .post(format!("http://{addr}/api/v1/signals"))
-        .bearer_auth(WIRE_TOKEN)
-        .json(&hostile_signal())
-        .send()
-        .await
-        .expect("the intake answers");
-    assert_eq!(answer.status().as_u16(), 202);
+    post_hostile_signal(&addr.to_string()).await;
     let found = fake
         .wait_until(|st| st.messages(TEAM).iter().any(|m| m.from_bot && m.text.contains("#1 Gas leak")), PATIENCE)
         .await;
@@ -249,4 +235,16 @@ async fn a_hostile_webhook_title_shows_as_one_clean_bounded_line_on_a_telegram_c
     let store = db.store().await;
     assert_clean_title(&store.case(id(1)).await.unwrap().unwrap().title);
     services.shutdown().await;
+}
+
+/// Posts [`hostile_signal`] through the wire source's credential; it must be taken in.
+async fn post_hostile_signal(addr: &str) {
+    let answer = reqwest::Client::new()
+        .post(format!("http://{addr}/api/v1/signals"))
+        .bearer_auth(WIRE_TOKEN)
+        .json(&hostile_signal())
+        .send()
+        .await
+        .expect("the intake answers");
+    assert_eq!(answer.status().as_u16(), 202);
 }

@@ -48,44 +48,12 @@ impl Tocsin {
 
     /// Waits for a stdout line containing `needle`, and returns it.
     pub fn expect(&mut self, needle: &str) -> String {
-        if let Some(line) = self.seen.iter().find(|l| l.contains(needle)) {
-            return line.clone();
-        }
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            match self.lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-                Ok(line) => {
-                    self.seen.push(line.clone());
-                    if line.contains(needle) {
-                        return line;
-                    }
-                }
-                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {
-                    panic!("tocsin never printed {needle:?}; it printed:\n{}", self.seen.join("\n"))
-                }
-            }
-        }
+        wait_for(&self.lines, &mut self.seen, needle, "printed")
     }
 
     /// Waits for a stderr (log) line containing `needle`, and returns it.
     pub fn expect_log(&mut self, needle: &str) -> String {
-        if let Some(line) = self.logged.iter().find(|l| l.contains(needle)) {
-            return line.clone();
-        }
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            match self.errors.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-                Ok(line) => {
-                    self.logged.push(line.clone());
-                    if line.contains(needle) {
-                        return line;
-                    }
-                }
-                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {
-                    panic!("tocsin never logged {needle:?}; it logged:\n{}", self.logged.join("\n"))
-                }
-            }
-        }
+        wait_for(&self.errors, &mut self.logged, needle, "logged")
     }
 
     /// Closes stdin (Ctrl-D) and waits for a clean exit; returns status, stdout, stderr.
@@ -123,6 +91,28 @@ impl Tocsin {
 impl Drop for Tocsin {
     fn drop(&mut self) {
         let _ = self.child.kill();
+    }
+}
+
+/// The first line containing `needle` among those read so far (`seen`) or still to come from
+/// `lines`, which are added to `seen` as they are read.
+fn wait_for(lines: &Receiver<String>, seen: &mut Vec<String>, needle: &str, did: &str) -> String {
+    if let Some(line) = seen.iter().find(|l| l.contains(needle)) {
+        return line.clone();
+    }
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        match lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(line) => {
+                seen.push(line.clone());
+                if line.contains(needle) {
+                    return line;
+                }
+            }
+            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {
+                panic!("tocsin never {did} {needle:?}; it {did}:\n{}", seen.join("\n"))
+            }
+        }
     }
 }
 
