@@ -46,13 +46,17 @@ impl SqliteStore {
     /// Opens (creating if needed) the database file in WAL mode. Writers wait up to five
     /// seconds for one another instead of failing at once.
     pub async fn connect(url: &str) -> Result<SqliteStore> {
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        // The file is created here, once (0600); connections opened later never create one.
+        // Otherwise a pool connection opened after the file was moved or deleted would start
+        // an empty ledger in its place and carry on as if nothing had happened.
         let options = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
+            .create_if_missing(in_memory)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(5))
             .foreign_keys(true);
-        if !(url.contains(":memory:") || url.contains("mode=memory")) {
+        if !in_memory {
             private_files(options.get_filename())?;
         }
         let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options.clone()).await?;
