@@ -217,17 +217,38 @@ async fn start_intake(
         let mut router = crate::ops::router(Arc::new(ops));
         if let Some(pipeline) = pipeline.as_ref().filter(|_| !config.sources.is_empty()) {
             let credentials = Arc::new(Credentials::from_env(&config.sources, |k| secrets.var(k))?);
-            let intake = crate::intake::http::router(pipeline.clone(), credentials, http.body_limit, telemetry.clone());
+            let intake = crate::intake::http::router(crate::intake::http::Settings {
+                pipeline: pipeline.clone(),
+                credentials,
+                store: store.clone(),
+                clock: clock.clone(),
+                telemetry: telemetry.clone(),
+                sources: config.sources.clone(),
+                body_limit: http.body_limit,
+                body_timeout: http.limits.body_timeout,
+                max_in_flight: http.limits.max_in_flight,
+            });
             router = router.merge(intake);
+            if config.sources.iter().any(|s| s.hmac_env.is_some()) {
+                tasks.spawn(forget_sightings(store.clone(), clock.clone(), stopped.clone()));
+            }
         }
-        let router = router.layer(axum::middleware::from_fn(crate::ops::request_id::layer));
+        let limits = http.limits.clone();
+        let head_limits = limits.clone();
+        let router = router
+            .layer(axum::middleware::from_fn(crate::intake::limits::json_errors))
+            .layer(axum::middleware::from_fn(move |r, n| crate::intake::limits::bounded_head(head_limits.clone(), r, n)))
+            .layer(axum::middleware::from_fn(crate::ops::request_id::layer));
         let listener = tokio::net::TcpListener::bind(http.listen)
             .await
             .with_context(|| format!("listening for intake webhooks on {}", http.listen))?;
         let local = listener.local_addr()?;
         addr = Some(local);
         tracing::info!(addr = %local, "intake webhooks, /metrics and /readyz listening");
-        tasks.spawn(serve(listener, router, stopped.clone(), "serving the intake webhooks"));
+        let stop = stopped.clone();
+        tasks.spawn(async move {
+            crate::intake::server::serve(listener, router, limits, stop).await.context("serving the intake webhooks")
+        });
     }
     if let Some(pipeline) = pipeline.filter(|_| !config.feeds.is_empty()) {
         let feeds: Vec<FeedConfig> = config
@@ -249,6 +270,24 @@ async fn start_intake(
         });
     }
     Ok(addr)
+}
+
+/// Deletes the replay table's rows whose window has passed, once a minute (any instance may;
+/// a failure is retried at the next turn).
+async fn forget_sightings(
+    store: Arc<dyn crate::store::Store>,
+    clock: Arc<dyn Clock>,
+    mut stop: watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    loop {
+        if let Err(e) = store.forget_sightings(clock.now()).await {
+            tracing::warn!(error = %e, "forgetting old intake signatures failed");
+        }
+        tokio::select! {
+            _ = stop.wait_for(|s| *s) => return Ok(()),
+            _ = tokio::time::sleep(Duration::from_secs(60)) => {}
+        }
+    }
 }
 
 impl Services {

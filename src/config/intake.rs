@@ -16,10 +16,44 @@ pub struct RawHttp {
     pub body_limit: usize,
     /// The environment variable holding the bearer token `/metrics` asks for.
     pub metrics_token_env: Option<String>,
+    #[serde(default = "default_header_limit")]
+    pub header_limit: usize,
+    #[serde(default = "default_uri_limit")]
+    pub uri_limit: usize,
+    #[serde(default = "default_timeout")]
+    pub header_timeout: String,
+    #[serde(default = "default_timeout")]
+    pub body_timeout: String,
+    #[serde(default = "default_max_connections")]
+    pub max_connections: usize,
+    #[serde(default = "default_max_in_flight")]
+    pub max_in_flight: usize,
 }
 
 fn default_body_limit() -> usize {
     256 * 1024
+}
+
+fn default_header_limit() -> usize {
+    16 * 1024
+}
+
+fn default_uri_limit() -> usize {
+    8 * 1024
+}
+
+fn default_timeout() -> String {
+    "10s".into()
+}
+
+/// Well under the 1024 descriptors a default `ulimit -n` gives, leaving room for the database
+/// pool, outgoing calls and the status page.
+fn default_max_connections() -> usize {
+    512
+}
+
+fn default_max_in_flight() -> usize {
+    64
 }
 
 #[derive(Debug, Deserialize)]
@@ -35,6 +69,8 @@ pub struct RawSource {
     pub tags: Vec<String>,
     #[serde(default)]
     pub auto_resolve: bool,
+    /// `"60/min"`: at most this many requests from this credential (429 beyond).
+    pub rate: Option<String>,
 }
 
 fn one() -> f64 {
@@ -108,6 +144,62 @@ pub struct HttpConfig {
     /// The name of the environment variable holding `/metrics`' bearer token (never the token);
     /// without it `/metrics` is open to whoever reaches the listener.
     pub metrics_token_env: Option<String>,
+    pub limits: HttpLimits,
+}
+
+/// What one client may take of the listener (issue 15): a request head or body that never
+/// finishes, or thousands of idle connections, must not starve everyone else.
+#[derive(Debug, Clone)]
+pub struct HttpLimits {
+    /// Bytes of request line and headers (431 beyond).
+    pub header_limit: usize,
+    /// Bytes of the request target (414 beyond).
+    pub uri_limit: usize,
+    /// A request head must arrive within this (the connection is closed otherwise); also how
+    /// long an idle keep-alive connection is kept.
+    pub header_timeout: Duration,
+    /// A request body must arrive within this (408 otherwise).
+    pub body_timeout: Duration,
+    /// Open connections at most; beyond it the longest-idle connection is closed to make room.
+    pub max_connections: usize,
+    /// Intake requests being handled at once at most (503 with Retry-After beyond).
+    pub max_in_flight: usize,
+}
+
+impl Default for HttpLimits {
+    fn default() -> HttpLimits {
+        HttpLimits {
+            header_limit: default_header_limit(),
+            uri_limit: default_uri_limit(),
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(10),
+            max_connections: default_max_connections(),
+            max_in_flight: default_max_in_flight(),
+        }
+    }
+}
+
+/// A per-source request rate: `count` requests per `per`, in a burst or spread out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    pub count: u32,
+    pub per: Duration,
+}
+
+impl Rate {
+    /// Parses `60/min`, `10/s`, `1000/h`, `5000/day`.
+    pub fn parse(s: &str) -> Option<Rate> {
+        let (n, unit) = s.trim().split_once('/')?;
+        let count: u32 = n.trim().parse().ok().filter(|&n| n > 0)?;
+        let secs = match unit.trim() {
+            "s" | "sec" | "second" => 1,
+            "m" | "min" | "minute" => 60,
+            "h" | "hour" => 3600,
+            "d" | "day" => 86_400,
+            _ => return None,
+        };
+        Some(Rate { count, per: Duration::from_secs(secs) })
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,6 +221,8 @@ pub struct SourceConfig {
     pub tags: Vec<String>,
     /// Resolve the case when Alertmanager/Grafana says the alert is resolved.
     pub auto_resolve: bool,
+    /// At most this many requests with this credential (429 beyond); unlimited without.
+    pub rate: Option<Rate>,
 }
 
 #[derive(Debug, Clone)]
@@ -206,10 +300,40 @@ pub(super) fn http(p: &mut Problems, raw: &RawHttp) -> Option<HttpConfig> {
     if let Some(var) = raw.metrics_token_env.as_ref().filter(|v| !env_name(v)) {
         p.add("http.metrics_token_env", format!("\"{var}\" is not an environment variable name (A-Z, 0-9, _)"));
     }
+    let mut at_least = |key: &str, value: usize, min: usize, what: &str| {
+        if value < min {
+            p.add(format!("http.{key}"), format!("must be at least {min} {what}"));
+        }
+    };
+    at_least("header_limit", raw.header_limit, 1024, "bytes");
+    at_least("uri_limit", raw.uri_limit, 256, "bytes");
+    at_least("max_connections", raw.max_connections, 2, "connections");
+    at_least("max_in_flight", raw.max_in_flight, 1, "requests");
+    // hyper reads the URI into u16-sized spans: a longer target is refused by hyper itself.
+    if raw.uri_limit > 60 * 1024 {
+        p.add("http.uri_limit", "at most 61440 bytes");
+    }
+    let mut timeout = |key: &str, value: &str| {
+        let d = duration(value);
+        if d.is_none() {
+            p.add(format!("http.{key}"), format!("\"{value}\" is not a duration like 10s or 1m"));
+        }
+        d
+    };
+    let header_timeout = timeout("header_timeout", &raw.header_timeout);
+    let body_timeout = timeout("body_timeout", &raw.body_timeout);
     Some(HttpConfig {
         listen: listen.ok()?,
         body_limit: raw.body_limit,
         metrics_token_env: raw.metrics_token_env.clone(),
+        limits: HttpLimits {
+            header_limit: raw.header_limit,
+            uri_limit: raw.uri_limit,
+            header_timeout: header_timeout?,
+            body_timeout: body_timeout?,
+            max_connections: raw.max_connections,
+            max_in_flight: raw.max_in_flight,
+        },
     })
 }
 
@@ -247,6 +371,13 @@ pub(super) fn sources(p: &mut Problems, raw: &[RawSource]) -> Vec<SourceConfig> 
             }
         }
         weight(p, &format!("{at}.weight"), r.weight);
+        let rate = r.rate.as_deref().and_then(|text| {
+            let rate = Rate::parse(text);
+            if rate.is_none() {
+                p.add(format!("{at}.rate"), format!("\"{text}\" is not a rate like 60/min, 10/s or 1000/h"));
+            }
+            rate
+        });
         out.push(SourceConfig {
             name: r.name.clone(),
             kind,
@@ -255,6 +386,7 @@ pub(super) fn sources(p: &mut Problems, raw: &[RawSource]) -> Vec<SourceConfig> 
             hmac_env: r.hmac_env.clone(),
             tags: r.tags.clone(),
             auto_resolve: r.auto_resolve,
+            rate,
         });
     }
     out

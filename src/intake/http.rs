@@ -2,32 +2,60 @@
 //!
 //! Every answer says what happened in JSON: 202 with the case after a durable commit, 400
 //! for a body that is not JSON, 422 for JSON that is not a signal, 401 without valid
-//! credentials, 413 over the configured body limit. Each outcome is counted by the source
-//! bot.toml names (`tocsin_signals_total`) and logged with its case.
+//! credentials, 413 over the configured body limit, 408 for a body that does not arrive in
+//! time, 429 (with `Retry-After`) beyond a source's `rate`, 503 (with `Retry-After`) beyond the
+//! requests in flight. Credentials are checked before the body is read (issue 15). Each outcome
+//! is counted by the source bot.toml names (`tocsin_signals_total`) and logged with its case.
 
 use super::RawSignal;
 use super::alerts::{self, AlertBatch};
-use super::auth::{Credentials, Verdict};
+use super::auth::{Credentials, Presented};
+use super::limits::{Rates, retry_after};
 use crate::app::intake::Pipeline;
-use crate::config::intake::SourceKind;
+use crate::clock::Clock;
+use crate::config::intake::{SourceConfig, SourceKind};
 use crate::intake::Intake;
+use crate::store::Store;
 use crate::telemetry::{SignalOutcome, Telemetry, UNKNOWN_SOURCE};
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::post;
+use http_body_util::BodyExt as _;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use sha2::{Digest as _, Sha256};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
+
+/// What the intake routes need.
+pub struct Settings {
+    pub pipeline: Arc<Pipeline>,
+    pub credentials: Arc<Credentials>,
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub telemetry: Arc<Telemetry>,
+    pub sources: Vec<SourceConfig>,
+    pub body_limit: usize,
+    pub body_timeout: Duration,
+    pub max_in_flight: usize,
+}
 
 #[derive(Clone)]
 struct Intakes {
     pipeline: Arc<Pipeline>,
     credentials: Arc<Credentials>,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
     telemetry: Arc<Telemetry>,
+    rates: Arc<Rates>,
+    in_flight: Arc<Semaphore>,
+    body_limit: usize,
+    body_timeout: Duration,
 }
 
 impl Intakes {
@@ -42,32 +70,130 @@ impl Intakes {
         self.telemetry.signal(source, SignalOutcome::Failed);
         internal(e)
     }
+
+    /// 429 beyond the source's `rate`.
+    fn within_rate(&self, source: &SourceConfig) -> Result<(), Response> {
+        self.rates.take(&source.name, Instant::now()).map_err(|wait| {
+            let why = format!("source \"{}\" is over its rate; retry later", source.name);
+            self.refused(&source.name, retry_after(error(StatusCode::TOO_MANY_REQUESTS, why), wait))
+        })
+    }
+
+    /// Who sent the request, and its body: the headers are checked before the body is read,
+    /// a body is read only within its limit and time, and a signature is verified over it (and
+    /// refused when seen before) only then.
+    async fn admit(&self, kind: SourceKind, request: Request) -> Result<(SourceConfig, HeaderMap, Bytes), Response> {
+        let (parts, body) = request.into_parts();
+        let now = self.clock.now().timestamp();
+        let presented = self
+            .credentials
+            .check_headers(kind, &parts.headers, now)
+            .map_err(|why| self.refused(UNKNOWN_SOURCE, error(StatusCode::UNAUTHORIZED, why)))?;
+        let known = match &presented {
+            Presented::Source(source) => {
+                self.within_rate(source)?;
+                source.name.as_str()
+            }
+            Presented::Signed(_) => UNKNOWN_SOURCE,
+        };
+        let body = read_body(&parts.headers, body, self.body_limit, self.body_timeout)
+            .await
+            .map_err(|r| self.refused(known, r))?;
+        let source = match presented {
+            Presented::Source(source) => source,
+            Presented::Signed(signed) => {
+                let Some(source) = self.credentials.check_body(&signed, &body) else {
+                    return Err(self.refused(UNKNOWN_SOURCE, error(StatusCode::UNAUTHORIZED, "invalid credentials")));
+                };
+                self.within_rate(&source)?;
+                if let Some((key, until)) = signed.replay_key(&source) {
+                    let until = chrono::DateTime::from_timestamp(until, 0).unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC);
+                    match self.store.first_sighting(&key, until).await {
+                        Ok(true) => {}
+                        Ok(false) => {
+                            let why = "this signature was used before: sign each request anew, with its own timestamp";
+                            return Err(self.refused(&source.name, error(StatusCode::UNAUTHORIZED, why)));
+                        }
+                        Err(e) => return Err(self.failed(&source.name, e.into())),
+                    }
+                }
+                source
+            }
+        };
+        Ok((source, parts.headers, body))
+    }
 }
 
 /// The intake routes (`/healthz` and the other operations routes are [`crate::ops`]'s).
-pub fn router(
-    pipeline: Arc<Pipeline>,
-    credentials: Arc<Credentials>,
-    body_limit: usize,
-    telemetry: Arc<Telemetry>,
-) -> Router {
+pub fn router(settings: Settings) -> Router {
+    let state = Intakes {
+        rates: Arc::new(Rates::new(&settings.sources)),
+        in_flight: Arc::new(Semaphore::new(settings.max_in_flight)),
+        pipeline: settings.pipeline,
+        credentials: settings.credentials,
+        store: settings.store,
+        clock: settings.clock,
+        telemetry: settings.telemetry,
+        body_limit: settings.body_limit,
+        body_timeout: settings.body_timeout,
+    };
     Router::new()
         .route("/api/v1/signals", post(signals))
         .route("/api/v1/alertmanager", post(alertmanager))
         .route("/api/v1/grafana", post(grafana))
-        .layer(DefaultBodyLimit::max(body_limit))
-        .with_state(Intakes { pipeline, credentials, telemetry })
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), in_flight))
+        .with_state(state)
 }
 
-/// The body, or the answer to a body too large (413) or broken off.
-type Body = Result<Bytes, BytesRejection>;
+/// Beyond `max_in_flight` intake requests at once, a fast 503: the sender retries later
+/// rather than everyone waiting longer.
+async fn in_flight(State(s): State<Intakes>, request: Request, next: Next) -> Response {
+    match s.in_flight.clone().try_acquire_owned() {
+        Ok(permit) => {
+            let response = next.run(request).await;
+            drop(permit);
+            response
+        }
+        Err(_) => {
+            let busy = error(StatusCode::SERVICE_UNAVAILABLE, "too many requests in flight; retry later");
+            s.refused(UNKNOWN_SOURCE, retry_after(busy, Duration::from_secs(1)))
+        }
+    }
+}
+
+/// The body, at most `limit` bytes and within `timeout`: 413 beyond the limit (at once when
+/// Content-Length says so), 408 when it does not arrive in time.
+async fn read_body(headers: &HeaderMap, body: Body, limit: usize, timeout: Duration) -> Result<Bytes, Response> {
+    let too_large = || error(StatusCode::PAYLOAD_TOO_LARGE, format!("the body is larger than {limit} bytes"));
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    let collect = async {
+        let mut body = body;
+        let mut out = Vec::new();
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|_| error(StatusCode::BAD_REQUEST, "the body could not be read"))?;
+            if let Ok(data) = frame.into_data() {
+                if out.len() + data.len() > limit {
+                    return Err(too_large());
+                }
+                out.extend_from_slice(&data);
+            }
+        }
+        Ok(Bytes::from(out))
+    };
+    tokio::time::timeout(timeout, collect).await.unwrap_or_else(|_| {
+        Err(error(StatusCode::REQUEST_TIMEOUT, format!("the body did not arrive within {} s", timeout.as_secs())))
+    })
+}
 
 fn reply(status: StatusCode, body: Value) -> Response {
     (status, Json(body)).into_response()
 }
 
 fn error(status: StatusCode, reason: impl Into<String>) -> Response {
-    reply(status, json!({ "error": reason.into() }))
+    super::limits::error(status, reason)
 }
 
 /// A JSON syntax error is a bad request; well-formed JSON of the wrong shape is unprocessable.
@@ -91,6 +217,20 @@ fn internal(e: anyhow::Error) -> Response {
     error(StatusCode::INTERNAL_SERVER_ERROR, "the signal could not be stored; nothing was taken in, please retry")
 }
 
+/// Keys up to this many characters are kept as sent; longer ones by their SHA-256, so two keys
+/// that differ anywhere are two keys (they were once cut here, and the second report dropped).
+const KEY_KEPT: usize = 200;
+
+/// The dedup key of a generic signal with `Idempotency-Key: key` from `source`.
+fn idempotency_key(source: &str, key: &str) -> String {
+    if key.chars().count() <= KEY_KEPT {
+        format!("http:{source}:{key}")
+    } else {
+        // Another prefix: a hashed key can never equal a key sent as is.
+        format!("http-sha256:{source}:{}", hex::encode(Sha256::digest(key.as_bytes())))
+    }
+}
+
 /// The body of `POST /api/v1/signals`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -109,14 +249,10 @@ struct SignalBody {
     occurred_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-async fn signals(State(s): State<Intakes>, headers: HeaderMap, body: Body) -> Response {
-    let body = match body {
-        Ok(body) => body,
-        Err(rejection) => return s.refused(UNKNOWN_SOURCE, rejection.into_response()),
-    };
-    let source = match s.credentials.check(SourceKind::Generic, &headers, &body) {
-        Verdict::Allowed(source) => source,
-        Verdict::Denied(why) => return s.refused(UNKNOWN_SOURCE, error(StatusCode::UNAUTHORIZED, why)),
+async fn signals(State(s): State<Intakes>, request: Request) -> Response {
+    let (source, headers, body) = match s.admit(SourceKind::Generic, request).await {
+        Ok(admitted) => admitted,
+        Err(refused) => return refused,
     };
     let b: SignalBody = match parse(&body) {
         Ok(b) => b,
@@ -129,7 +265,7 @@ async fn signals(State(s): State<Intakes>, headers: HeaderMap, body: Body) -> Re
     let dedup_key = headers
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
-        .map(|k| format!("http:{}:{}", source.name, k.chars().take(200).collect::<String>()));
+        .map(|k| idempotency_key(&source.name, k));
     let mut tags = b.tags;
     tags.extend(source.tags.iter().cloned());
     // Trust comes from the credential: the body's `source` is only a label (issue 15).
@@ -155,24 +291,20 @@ async fn signals(State(s): State<Intakes>, headers: HeaderMap, body: Body) -> Re
     }
 }
 
-async fn alertmanager(State(s): State<Intakes>, headers: HeaderMap, body: Body) -> Response {
-    alert_webhook(s, SourceKind::Alertmanager, headers, body).await
+async fn alertmanager(State(s): State<Intakes>, request: Request) -> Response {
+    alert_webhook(s, SourceKind::Alertmanager, request).await
 }
 
-async fn grafana(State(s): State<Intakes>, headers: HeaderMap, body: Body) -> Response {
-    alert_webhook(s, SourceKind::Grafana, headers, body).await
+async fn grafana(State(s): State<Intakes>, request: Request) -> Response {
+    alert_webhook(s, SourceKind::Grafana, request).await
 }
 
 /// Alertmanager (webhook version 4) and Grafana send the same shape: a batch of alerts,
 /// each firing or resolved, each with a fingerprint that names it across notifications.
-async fn alert_webhook(s: Intakes, kind: SourceKind, headers: HeaderMap, body: Body) -> Response {
-    let body = match body {
-        Ok(body) => body,
-        Err(rejection) => return s.refused(UNKNOWN_SOURCE, rejection.into_response()),
-    };
-    let source = match s.credentials.check(kind, &headers, &body) {
-        Verdict::Allowed(source) => source,
-        Verdict::Denied(why) => return s.refused(UNKNOWN_SOURCE, error(StatusCode::UNAUTHORIZED, why)),
+async fn alert_webhook(s: Intakes, kind: SourceKind, request: Request) -> Response {
+    let (source, _, body) = match s.admit(kind, request).await {
+        Ok(admitted) => admitted,
+        Err(refused) => return refused,
     };
     let batch: AlertBatch = match parse(&body) {
         Ok(b) => b,
@@ -209,4 +341,16 @@ async fn alert_webhook(s: Intakes, kind: SourceKind, headers: HeaderMap, body: B
         }
     }
     reply(StatusCode::ACCEPTED, json!({ "alerts": results }))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn idempotency_keys_are_compared_whole() {
+        let long = "k".repeat(300);
+        let (a, b) = (format!("{long}a"), format!("{long}b"));
+        assert_ne!(super::idempotency_key("wire", &a), super::idempotency_key("wire", &b));
+        assert_eq!(super::idempotency_key("wire", "r-1"), "http:wire:r-1", "short keys as before");
+        assert!(super::idempotency_key("wire", &a).len() < 100);
+    }
 }

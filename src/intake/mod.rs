@@ -6,6 +6,8 @@ mod alerts;
 pub mod auth;
 pub mod feeds;
 pub mod http;
+pub mod limits;
+pub mod server;
 pub mod signal;
 
 pub use signal::{Metrics, RawSignal};

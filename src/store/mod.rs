@@ -271,6 +271,11 @@ pub trait Store: Readings + Send + Sync + 'static {
     /// Clears the third-party text (title, URL) of signals received before `before` and not
     /// cleared yet, marking them cleared at `now`; with `dry_run`, only counts them.
     async fn purge_signal_text(&self, before: DateTime<Utc>, now: DateTime<Utc>, dry_run: bool) -> Result<u64>;
+    /// Records a signed intake request's signature, kept until `keep_until`; `false` when it
+    /// was recorded before and is still kept (a replay). One table for every instance.
+    async fn first_sighting(&self, key: &str, keep_until: DateTime<Utc>) -> Result<bool>;
+    /// Deletes the signatures kept until before `now`; returns how many.
+    async fn forget_sightings(&self, now: DateTime<Utc>) -> Result<u64>;
     /// Every setting whose key starts with `prefix`, by key.
     async fn settings_with_prefix(&self, prefix: &str) -> Result<Vec<(String, String)>>;
 

@@ -506,6 +506,22 @@ impl Store for Backend {
         put_setting(&self.pool, key, value, now).await
     }
 
+    async fn first_sighting(&self, key: &str, keep_until: DateTime<Utc>) -> Result<bool> {
+        // The insert alone decides, atomically on both backends: two instances handed the same
+        // replay at once cannot both see it as new.
+        let done = sqlx::query("INSERT INTO intake_seen (key, keep_until_ms) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+            .bind(key)
+            .bind(ms(keep_until))
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn forget_sightings(&self, now: DateTime<Utc>) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM intake_seen WHERE keep_until_ms < $1").bind(ms(now)).execute(&self.pool).await?;
+        Ok(done.rows_affected())
+    }
+
     async fn settings_with_prefix(&self, prefix: &str) -> Result<Vec<(String, String)>> {
         // Compared as a prefix, not with LIKE, so `_` and `%` in keys mean themselves.
         Ok(sqlx::query_as("SELECT key, value FROM settings WHERE substr(key, 1, length($1)) = $1 ORDER BY key")
