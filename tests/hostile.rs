@@ -73,7 +73,7 @@ fn a_line_that_is_not_utf8_on_the_console_is_refused_and_the_console_goes_on() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[cfg_attr(no_test_database, ignore = "needs TEST_DATABASE_URL (see README)")]
 async fn no_secret_appears_in_a_whole_run_logged_at_trace() {
-    use support::intake::{bearer, signature};
+    use support::intake::bearer;
     let Some(db) = support::TestDb::postgres().await else { return };
     db.store().await; // migrated here, so the process only connects
     const TOKEN: &str = "4242:SECRET-telegram-token-Zq9";
@@ -112,7 +112,7 @@ async fn no_secret_appears_in_a_whole_run_logged_at_trace() {
     let body = br#"{"source": "wire", "title": "Water main burst on 5th Avenue"}"#.to_vec();
     let signed = br#"{"source": "signed", "title": "Power cut in district 4"}"#.to_vec();
     for (headers, body) in
-        [(vec![bearer(BEARER)], body), (vec![signature("x-tocsin-signature", HMAC_KEY, &signed)], signed)]
+        [(vec![bearer(BEARER)], body), (support::intake::signed(HMAC_KEY, &signed).to_vec(), signed)]
     {
         let mut req = client.post(format!("http://{addr}/api/v1/signals")).body(body);
         for (k, v) in headers {

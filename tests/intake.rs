@@ -5,7 +5,7 @@
 use crate::support;
 
 use serde_json::json;
-use support::intake::{AM_TOKEN, GRAFANA_KEY, Intake, SIGNED_KEY, WIRE_TOKEN, bearer, signature};
+use support::intake::{AM_TOKEN, GRAFANA_KEY, Intake, SIGNED_KEY, WIRE_TOKEN, bearer, signature, signed};
 use tocsin::domain::{CaseId, CaseState, EventAction, Grade};
 use tocsin::platform::Platform;
 
@@ -72,11 +72,14 @@ async fn only_configured_credentials_get_in() {
     assert_eq!(intake.post("/api/v1/signals", &[bearer("guess")], body.clone()).await.0, 401);
     // The Alertmanager token does not open the generic endpoint.
     assert_eq!(intake.post("/api/v1/signals", &[bearer(AM_TOKEN)], body.clone()).await.0, 401);
-    let forged = signature("x-tocsin-signature", "not-the-key", &body);
-    assert_eq!(intake.post("/api/v1/signals", &[forged], body.clone()).await.0, 401);
+    let forged = signed("not-the-key", &body);
+    assert_eq!(intake.post("/api/v1/signals", &forged, body.clone()).await.0, 401);
+    // A signature of the body alone (the scheme before timestamps) is no longer enough.
+    let unstamped = signature("x-tocsin-signature", SIGNED_KEY, &body);
+    assert_eq!(intake.post("/api/v1/signals", &[unstamped], body.clone()).await.0, 401);
     assert!(intake.store.case(id(1)).await.unwrap().is_none());
-    let signed = signature("x-tocsin-signature", SIGNED_KEY, &body);
-    assert_eq!(intake.post("/api/v1/signals", &[signed], body).await, (202, json!({ "outcome": "opened", "case": 1 })));
+    let good = signed(SIGNED_KEY, &body);
+    assert_eq!(intake.post("/api/v1/signals", &good, body).await, (202, json!({ "outcome": "opened", "case": 1 })));
     intake.shutdown().await;
 }
 

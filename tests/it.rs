@@ -16,6 +16,7 @@ mod feeds;
 mod hostile;
 mod intake;
 mod intake_feeds;
+mod intake_hostile;
 mod intake_trust;
 mod locales;
 mod logs;
