@@ -26,11 +26,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use support::{BOT_TOML, Backend, Db, env_num, loadavg};
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use tokio::net::TcpStream;
 use tocsin::clock::SystemClock;
 use tocsin::config::Config;
 use tocsin::run::Secrets;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::TcpStream;
 
 const WIRE_TOKEN: &str = "wire-token-0123456789";
 
@@ -69,7 +69,14 @@ fn main() {
     println!("\n=== {clients} clients, max_in_flight = {cap}, {secs} s, Retry-After honoured: {honour} ===");
     let r = load.block_on(in_flight(addr, clients, period, honour));
     let (ok, busy) = (stats(r.accepted.clone()), stats(r.refused.clone()));
-    println!("202: {} ({:.0}/s)  p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms", ok.n, ok.n as f64 / secs as f64, ok.p50, ok.p99, ok.max);
+    println!(
+        "202: {} ({:.0}/s)  p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms",
+        ok.n,
+        ok.n as f64 / secs as f64,
+        ok.p50,
+        ok.p99,
+        ok.max
+    );
     println!("503: {}  p50 {:.2} ms  p99 {:.2} ms  max {:.2} ms", busy.n, busy.p50, busy.p99, busy.max);
     println!("other answers: {:?}", r.other);
 
@@ -80,7 +87,12 @@ fn main() {
     load.block_on(tokio::time::sleep(Duration::from_secs(2)));
     let after = rss_kib();
     let probes = stats(s.healthz.clone());
-    println!("RSS: before {} MiB, at the end of the period {} MiB, 2 s after {} MiB", before / 1024, during / 1024, after / 1024);
+    println!(
+        "RSS: before {} MiB, at the end of the period {} MiB, 2 s after {} MiB",
+        before / 1024,
+        during / 1024,
+        after / 1024
+    );
     println!(
         "/healthz during: {} of {} probes answered 200; p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
         s.healthz.len(),

@@ -237,7 +237,9 @@ async fn start_intake(
         let head_limits = limits.clone();
         let router = router
             .layer(axum::middleware::from_fn(crate::intake::limits::json_errors))
-            .layer(axum::middleware::from_fn(move |r, n| crate::intake::limits::bounded_head(head_limits.clone(), r, n)))
+            .layer(axum::middleware::from_fn(move |r, n| {
+                crate::intake::limits::bounded_head(head_limits.clone(), r, n)
+            }))
             .layer(axum::middleware::from_fn(crate::ops::request_id::layer));
         let listener = tokio::net::TcpListener::bind(http.listen)
             .await

@@ -111,8 +111,7 @@ async fn no_secret_appears_in_a_whole_run_logged_at_trace() {
     let client = reqwest::Client::new();
     let body = br#"{"source": "wire", "title": "Water main burst on 5th Avenue"}"#.to_vec();
     let signed = br#"{"source": "signed", "title": "Power cut in district 4"}"#.to_vec();
-    for (headers, body) in
-        [(vec![bearer(BEARER)], body), (support::intake::signed(HMAC_KEY, &signed).to_vec(), signed)]
+    for (headers, body) in [(vec![bearer(BEARER)], body), (support::intake::signed(HMAC_KEY, &signed).to_vec(), signed)]
     {
         let mut req = client.post(format!("http://{addr}/api/v1/signals")).body(body);
         for (k, v) in headers {

@@ -97,7 +97,8 @@ fn is_error(body: &Value) -> bool {
 async fn a_body_without_credentials_is_refused_before_it_is_sent() {
     let intake = Intake::start("").await;
     // 8000 bytes announced (under the 8 KiB limit), ten sent: the answer comes anyway.
-    for auth in [vec![], vec![bearer("guess")], signed_at(SIGNED_KEY, chrono::Utc::now().timestamp() - 3600, b"{}").to_vec()]
+    for auth in
+        [vec![], vec![bearer("guess")], signed_at(SIGNED_KEY, chrono::Utc::now().timestamp() - 3600, b"{}").to_vec()]
     {
         let mut stream = send(intake.addr, &post_head("/api/v1/signals", 8000, &auth), true, b"{\"source\"").await;
         let a = answer(&mut stream).await.expect("refused while the body is still coming");
@@ -106,7 +107,8 @@ async fn a_body_without_credentials_is_refused_before_it_is_sent() {
         assert_eq!(a.header("content-type"), Some("application/json"));
     }
     // With good credentials, a body announced over the limit is refused before it is sent too.
-    let mut stream = send(intake.addr, &post_head("/api/v1/signals", 10_000_000, &[bearer(WIRE_TOKEN)]), true, b"{").await;
+    let mut stream =
+        send(intake.addr, &post_head("/api/v1/signals", 10_000_000, &[bearer(WIRE_TOKEN)]), true, b"{").await;
     let a = answer(&mut stream).await.expect("413 at once");
     assert_eq!(a.status, 413, "{}", a.body);
     assert!(is_error(&a.body), "{}", a.body);
@@ -116,7 +118,8 @@ async fn a_body_without_credentials_is_refused_before_it_is_sent() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_head_is_cut_off_and_a_slow_body_gets_408() {
-    let text = config("").replace("body_limit = 8192\n", "body_limit = 8192\nheader_timeout = \"1s\"\nbody_timeout = \"1s\"\n");
+    let text = config("")
+        .replace("body_limit = 8192\n", "body_limit = 8192\nheader_timeout = \"1s\"\nbody_timeout = \"1s\"\n");
     let intake = Intake::start_on(text, TestDb::sqlite()).await;
     // Half a head, then nothing: the connection is closed.
     let mut slow_head = send(intake.addr, "POST /api/v1/signals HTTP/1.1\r\nhost: tocsin\r\n", false, b"").await;
@@ -158,7 +161,8 @@ async fn beyond_the_requests_in_flight_a_503_says_when_to_retry() {
     let intake = Intake::start_on(text, TestDb::sqlite()).await;
     let body = br#"{"source": "x", "title": "Water outage in district 9"}"#;
     // The one place in flight is taken by a request whose body is still coming.
-    let mut first = send(intake.addr, &post_head("/api/v1/signals", body.len(), &[bearer(WIRE_TOKEN)]), true, &body[..5]).await;
+    let mut first =
+        send(intake.addr, &post_head("/api/v1/signals", body.len(), &[bearer(WIRE_TOKEN)]), true, &body[..5]).await;
     tokio::time::sleep(Duration::from_millis(200)).await; // (only so the first is surely in)
     let (status, answer_body) = intake.signal(json!({ "source": "x", "title": "Gas leak on Elm Street" })).await;
     assert_eq!(status, 503, "{answer_body}");
@@ -193,7 +197,10 @@ async fn a_replayed_signature_is_refused_by_every_instance(db: TestDb) {
     let body = br#"{"source": "x", "title": "Power cut in district 4"}"#.to_vec();
     let now = chrono::Utc::now().timestamp();
     let headers = signed_at(SIGNED_KEY, now, &body);
-    assert_eq!(one.post("/api/v1/signals", &headers, body.clone()).await, (202, json!({ "outcome": "opened", "case": 1 })));
+    assert_eq!(
+        one.post("/api/v1/signals", &headers, body.clone()).await,
+        (202, json!({ "outcome": "opened", "case": 1 }))
+    );
     for instance in [&one, &two] {
         let (status, answer) = instance.post("/api/v1/signals", &headers, body.clone()).await;
         assert_eq!(status, 401, "{answer}");
@@ -264,14 +271,20 @@ async fn every_refusal_is_json() {
     let big = format!(r#"{{"source": "x", "title": "{}"}}"#, "y".repeat(9000));
     let too_large = intake.post("/api/v1/signals", &[bearer(WIRE_TOKEN)], big).await;
     let long_uri = intake.post(&format!("/api/v1/signals?{}", "q".repeat(10_000)), &[bearer(WIRE_TOKEN)], "{}").await;
-    let long_head = intake.post("/api/v1/signals", &[bearer(WIRE_TOKEN), ("x-padding", "p".repeat(20_000))], "{}").await;
+    let long_head =
+        intake.post("/api/v1/signals", &[bearer(WIRE_TOKEN), ("x-padding", "p".repeat(20_000))], "{}").await;
     let nowhere = intake.post("/api/v1/nowhere", &[bearer(WIRE_TOKEN)], "{}").await;
     let wrong_method = intake.client.get(format!("http://{}/api/v1/signals", intake.addr)).send().await.unwrap();
     let wrong_method = (wrong_method.status().as_u16(), wrong_method.json::<Value>().await.unwrap_or_default());
     let unauthenticated = intake.post("/api/v1/signals", &[], "{}").await;
-    for (want, (status, body)) in
-        [(413, too_large), (414, long_uri), (431, long_head), (404, nowhere), (405, wrong_method), (401, unauthenticated)]
-    {
+    for (want, (status, body)) in [
+        (413, too_large),
+        (414, long_uri),
+        (431, long_head),
+        (404, nowhere),
+        (405, wrong_method),
+        (401, unauthenticated),
+    ] {
         assert_eq!(status, want, "{body}");
         assert!(is_error(&body), "{want}: {body}");
     }

@@ -590,6 +590,42 @@ mod tests {
     }
 
     #[test]
+    fn the_listener_limits_have_defaults_and_are_checked() {
+        let committed = include_str!("../../bot.toml");
+        let with = |lines: &str| Config::parse(&format!("{committed}\n[http]\nlisten = \"127.0.0.1:0\"\n{lines}\n"));
+        let limits = with("").unwrap().http.unwrap().limits;
+        assert_eq!((limits.max_connections, limits.max_in_flight, limits.header_limit), (512, 64, 16384));
+        assert_eq!(limits.header_timeout, Duration::from_secs(10));
+        let set = with("max_in_flight = 16\nbody_timeout = \"30s\"").unwrap().http.unwrap().limits;
+        assert_eq!((set.max_in_flight, set.body_timeout), (16, Duration::from_secs(30)));
+        for (bad, key) in [
+            ("max_in_flight = 0", "http.max_in_flight"),
+            ("max_connections = 1", "http.max_connections"),
+            ("header_timeout = \"soon\"", "http.header_timeout"),
+            ("header_limit = 10", "http.header_limit"),
+            ("uri_limit = 100000", "http.uri_limit"),
+        ] {
+            let err = with(bad).unwrap_err().to_string();
+            assert!(err.contains(key), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_source_rate_is_a_count_per_unit_of_time() {
+        let committed = include_str!("../../bot.toml");
+        let with = |rate: &str| {
+            Config::parse(&format!(
+                "{committed}\n[http]\nlisten = \"127.0.0.1:0\"\n\n[[sources]]\nname = \"wire\"\nkind = \"generic\"\ntoken_env = \"T\"\n{rate}\n"
+            ))
+        };
+        assert_eq!(with("").unwrap().sources[0].rate, None);
+        let rate = with("rate = \"60/min\"").unwrap().sources[0].rate.unwrap();
+        assert_eq!((rate.count, rate.per), (60, Duration::from_secs(60)));
+        let err = with("rate = \"lots\"").unwrap_err().to_string();
+        assert!(err.contains("sources[0].rate"), "{err}");
+    }
+
+    #[test]
     fn durations_are_read_with_their_unit() {
         assert_eq!(duration("30s"), Some(Duration::from_secs(30)));
         assert_eq!(duration("5m"), Some(Duration::from_secs(300)));

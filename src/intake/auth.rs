@@ -87,7 +87,8 @@ impl Credentials {
     /// reason to refuse it (401) without reading its body.
     pub fn check_headers(&self, kind: SourceKind, headers: &HeaderMap, now: i64) -> Result<Presented, &'static str> {
         let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-        let bearer = header("authorization").and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
+        let bearer =
+            header("authorization").and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
         let ours = header(SIGNATURE_HEADER);
         let grafana = header(GRAFANA_SIGNATURE_HEADER).filter(|_| kind == SourceKind::Grafana);
         if bearer.is_none() && ours.is_none() && grafana.is_none() {
@@ -112,7 +113,9 @@ impl Credentials {
                 };
                 let ts: i64 = ts.trim().parse().map_err(|_| "X-Tocsin-Timestamp must be unix seconds")?;
                 if (now - ts).abs() > WINDOW {
-                    return Err("X-Tocsin-Timestamp is more than 5 minutes from now: sign each request when it is sent");
+                    return Err(
+                        "X-Tocsin-Timestamp is more than 5 minutes from now: sign each request when it is sent",
+                    );
                 }
                 (sig, Some(ts))
             }

@@ -107,7 +107,8 @@ impl Intakes {
                 };
                 self.within_rate(&source)?;
                 if let Some((key, until)) = signed.replay_key(&source) {
-                    let until = chrono::DateTime::from_timestamp(until, 0).unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC);
+                    let until =
+                        chrono::DateTime::from_timestamp(until, 0).unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC);
                     match self.store.first_sighting(&key, until).await {
                         Ok(true) => {}
                         Ok(false) => {
@@ -165,7 +166,8 @@ async fn in_flight(State(s): State<Intakes>, request: Request, next: Next) -> Re
 /// Content-Length says so), 408 when it does not arrive in time.
 async fn read_body(headers: &HeaderMap, body: Body, limit: usize, timeout: Duration) -> Result<Bytes, Response> {
     let too_large = || error(StatusCode::PAYLOAD_TOO_LARGE, format!("the body is larger than {limit} bytes"));
-    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    let declared =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(too_large());
     }
@@ -262,10 +264,8 @@ async fn signals(State(s): State<Intakes>, request: Request) -> Response {
         return s.refused(&source.name, error(StatusCode::UNPROCESSABLE_ENTITY, "source and title must not be empty"));
     }
     // An Idempotency-Key lets a sender retry without taking the same report in twice.
-    let dedup_key = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(|k| idempotency_key(&source.name, k));
+    let dedup_key =
+        headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(|k| idempotency_key(&source.name, k));
     let mut tags = b.tags;
     tags.extend(source.tags.iter().cloned());
     // Trust comes from the credential: the body's `source` is only a label (issue 15).

@@ -71,7 +71,10 @@ pub fn retry_after(mut response: Response, wait: Duration) -> Response {
 pub async fn bounded_head(limits: HttpLimits, request: Request, next: Next) -> Response {
     let uri = request.uri().to_string().len();
     if uri > limits.uri_limit {
-        return error(StatusCode::URI_TOO_LONG, format!("the request target is longer than {} bytes", limits.uri_limit));
+        return error(
+            StatusCode::URI_TOO_LONG,
+            format!("the request target is longer than {} bytes", limits.uri_limit),
+        );
     }
     let headers = request.headers();
     let head = uri + 16 + headers.iter().map(|(k, v)| k.as_str().len() + v.len() + 4).sum::<usize>();

@@ -144,11 +144,8 @@ impl Open {
     fn admit(self: &Arc<Self>) -> Option<Arc<Slot>> {
         let mut inner = self.lock();
         if inner.conns.len() >= self.max {
-            let (&oldest, _) = inner
-                .conns
-                .iter()
-                .filter_map(|(id, c)| Some((id, c.idle_since?)))
-                .min_by_key(|(_, since)| *since)?;
+            let (&oldest, _) =
+                inner.conns.iter().filter_map(|(id, c)| Some((id, c.idle_since?))).min_by_key(|(_, since)| *since)?;
             if let Some(c) = inner.conns.remove(&oldest) {
                 c.evicted.notify_one();
             }
