@@ -17,6 +17,8 @@
 //! `INTAKE_LIMITS_CLIENTS` (64), `INTAKE_LIMITS_CAP` (16), `INTAKE_LIMITS_SLOW` (800). Results go
 //! to BENCHMARKS.md by hand; nothing here asserts anything.
 
+// Shared with the other load benches; this one uses only part of it.
+#[allow(dead_code, unused_imports)]
 #[path = "support/mod.rs"]
 mod support;
 

@@ -45,6 +45,9 @@ pub struct Settings {
     pub max_in_flight: usize,
 }
 
+/// A refusal, boxed: a `Response` is large to carry in every `Result`.
+type Refusal = Box<Response>;
+
 #[derive(Clone)]
 struct Intakes {
     pipeline: Arc<Pipeline>,
@@ -72,23 +75,23 @@ impl Intakes {
     }
 
     /// 429 beyond the source's `rate`.
-    fn within_rate(&self, source: &SourceConfig) -> Result<(), Response> {
+    fn within_rate(&self, source: &SourceConfig) -> Result<(), Refusal> {
         self.rates.take(&source.name, Instant::now()).map_err(|wait| {
             let why = format!("source \"{}\" is over its rate; retry later", source.name);
-            self.refused(&source.name, retry_after(error(StatusCode::TOO_MANY_REQUESTS, why), wait))
+            Box::new(self.refused(&source.name, retry_after(error(StatusCode::TOO_MANY_REQUESTS, why), wait)))
         })
     }
 
     /// Who sent the request, and its body: the headers are checked before the body is read,
     /// a body is read only within its limit and time, and a signature is verified over it (and
     /// refused when seen before) only then.
-    async fn admit(&self, kind: SourceKind, request: Request) -> Result<(SourceConfig, HeaderMap, Bytes), Response> {
+    async fn admit(&self, kind: SourceKind, request: Request) -> Result<(SourceConfig, HeaderMap, Bytes), Refusal> {
         let (parts, body) = request.into_parts();
         let now = self.clock.now().timestamp();
         let presented = self
             .credentials
             .check_headers(kind, &parts.headers, now)
-            .map_err(|why| self.refused(UNKNOWN_SOURCE, error(StatusCode::UNAUTHORIZED, why)))?;
+            .map_err(|why| Box::new(self.refused(UNKNOWN_SOURCE, error(StatusCode::UNAUTHORIZED, why))))?;
         let known = match &presented {
             Presented::Source(source) => {
                 self.within_rate(source)?;
@@ -98,12 +101,14 @@ impl Intakes {
         };
         let body = read_body(&parts.headers, body, self.body_limit, self.body_timeout)
             .await
-            .map_err(|r| self.refused(known, r))?;
+            .map_err(|r| Box::new(self.refused(known, *r)))?;
         let source = match presented {
             Presented::Source(source) => source,
             Presented::Signed(signed) => {
                 let Some(source) = self.credentials.check_body(&signed, &body) else {
-                    return Err(self.refused(UNKNOWN_SOURCE, error(StatusCode::UNAUTHORIZED, "invalid credentials")));
+                    return Err(Box::new(
+                        self.refused(UNKNOWN_SOURCE, error(StatusCode::UNAUTHORIZED, "invalid credentials")),
+                    ));
                 };
                 self.within_rate(&source)?;
                 if let Some((key, until)) = signed.replay_key(&source) {
@@ -113,9 +118,9 @@ impl Intakes {
                         Ok(true) => {}
                         Ok(false) => {
                             let why = "this signature was used before: sign each request anew, with its own timestamp";
-                            return Err(self.refused(&source.name, error(StatusCode::UNAUTHORIZED, why)));
+                            return Err(Box::new(self.refused(&source.name, error(StatusCode::UNAUTHORIZED, why))));
                         }
-                        Err(e) => return Err(self.failed(&source.name, e.into())),
+                        Err(e) => return Err(Box::new(self.failed(&source.name, e.into()))),
                     }
                 }
                 source
@@ -164,8 +169,8 @@ async fn in_flight(State(s): State<Intakes>, request: Request, next: Next) -> Re
 
 /// The body, at most `limit` bytes and within `timeout`: 413 beyond the limit (at once when
 /// Content-Length says so), 408 when it does not arrive in time.
-async fn read_body(headers: &HeaderMap, body: Body, limit: usize, timeout: Duration) -> Result<Bytes, Response> {
-    let too_large = || error(StatusCode::PAYLOAD_TOO_LARGE, format!("the body is larger than {limit} bytes"));
+async fn read_body(headers: &HeaderMap, body: Body, limit: usize, timeout: Duration) -> Result<Bytes, Refusal> {
+    let too_large = || Box::new(error(StatusCode::PAYLOAD_TOO_LARGE, format!("the body is larger than {limit} bytes")));
     let declared =
         headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
@@ -175,7 +180,7 @@ async fn read_body(headers: &HeaderMap, body: Body, limit: usize, timeout: Durat
         let mut body = body;
         let mut out = Vec::new();
         while let Some(frame) = body.frame().await {
-            let frame = frame.map_err(|_| error(StatusCode::BAD_REQUEST, "the body could not be read"))?;
+            let frame = frame.map_err(|_| Box::new(error(StatusCode::BAD_REQUEST, "the body could not be read")))?;
             if let Ok(data) = frame.into_data() {
                 if out.len() + data.len() > limit {
                     return Err(too_large());
@@ -186,7 +191,10 @@ async fn read_body(headers: &HeaderMap, body: Body, limit: usize, timeout: Durat
         Ok(Bytes::from(out))
     };
     tokio::time::timeout(timeout, collect).await.unwrap_or_else(|_| {
-        Err(error(StatusCode::REQUEST_TIMEOUT, format!("the body did not arrive within {} s", timeout.as_secs())))
+        Err(Box::new(error(
+            StatusCode::REQUEST_TIMEOUT,
+            format!("the body did not arrive within {} s", timeout.as_secs()),
+        )))
     })
 }
 
@@ -254,7 +262,7 @@ struct SignalBody {
 async fn signals(State(s): State<Intakes>, request: Request) -> Response {
     let (source, headers, body) = match s.admit(SourceKind::Generic, request).await {
         Ok(admitted) => admitted,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let b: SignalBody = match parse(&body) {
         Ok(b) => b,
@@ -304,7 +312,7 @@ async fn grafana(State(s): State<Intakes>, request: Request) -> Response {
 async fn alert_webhook(s: Intakes, kind: SourceKind, request: Request) -> Response {
     let (source, _, body) = match s.admit(kind, request).await {
         Ok(admitted) => admitted,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let batch: AlertBatch = match parse(&body) {
         Ok(b) => b,
