@@ -288,5 +288,14 @@ async fn every_refusal_is_json() {
         assert_eq!(status, want, "{body}");
         assert!(is_error(&body), "{want}: {body}");
     }
+    // A head past the parser's own backstop (4 × header_limit) is refused by it, in JSON too;
+    // so is a head that is not HTTP.
+    let endless = format!("GET /healthz HTTP/1.1\r\nx-padding: {}", "p".repeat(70_000));
+    for (head, want) in [(endless.as_str(), 431), ("GET /healthz HTTP/1.1\r\nbad header\r\n\r\n", 400)] {
+        let mut stream = send(intake.addr, head, false, b"").await;
+        let a = answer(&mut stream).await.expect("an answer");
+        assert_eq!(a.status, want, "{}", a.body);
+        assert!(is_error(&a.body), "{}", a.body);
+    }
     intake.shutdown().await;
 }

@@ -6,6 +6,7 @@ mod alerts;
 pub mod auth;
 pub mod feeds;
 pub mod http;
+mod json_io;
 pub mod limits;
 pub mod server;
 pub mod signal;

@@ -3,7 +3,8 @@
 //!
 //! - A request head must arrive within `header_timeout` (hyper's timer, which also closes a
 //!   keep-alive connection idle that long); heads past a backstop (4 × `header_limit`) are
-//!   refused by hyper itself, the configured limits by [`super::limits::bounded_head`].
+//!   refused by hyper itself (its answer given a JSON body by [`super::json_io`]), the
+//!   configured limits by [`super::limits::bounded_head`].
 //! - At most `max_connections` are open. A new connection beyond it closes the connection that
 //!   has waited longest without a request in progress (a slow or idle one), so a probe of
 //!   `/healthz` always gets through; when every connection is in a request, the newcomer is
@@ -72,7 +73,7 @@ pub async fn serve(
         let http = http.clone();
         let mut stop = stop.clone();
         connections.spawn(async move {
-            let conn = http.serve_connection(TokioIo::new(stream), service);
+            let conn = http.serve_connection(TokioIo::new(super::json_io::JsonIo::new(stream)), service);
             tokio::pin!(conn);
             let mut stopping = false;
             loop {
