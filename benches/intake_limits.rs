@@ -86,7 +86,7 @@ fn main() {
     let before = rss_kib();
     let s = load.block_on(slow_clients(addr, slow, period));
     let during = s.rss_at_end;
-    load.block_on(tokio::time::sleep(Duration::from_secs(2)));
+    load.block_on(async { tokio::time::sleep(Duration::from_secs(2)).await });
     let after = rss_kib();
     let probes = stats(s.healthz.clone());
     println!(
@@ -104,7 +104,7 @@ fn main() {
         probes.max
     );
     println!(
-        "slow-head connections closed by tocsin: {} of {}; slow-body connections answered 401: {} of {}",
+        "slow-head connections closed by tocsin: {} of {}; slow-body connections refused (401 or reset): {} of {}",
         s.heads_closed,
         slow / 2,
         s.bodies_refused,
@@ -131,10 +131,18 @@ async fn in_flight(addr: SocketAddr, clients: usize, period: Duration, honour: b
             let mut out = InFlight { accepted: vec![], refused: vec![], other: HashMap::new() };
             while Instant::now() < end {
                 let n = counter.fetch_add(1, Ordering::Relaxed);
+                // Words of their own per request: every signal a story of its own (similar texts
+                // would all join one case, and measure that case's contention instead).
+                let w = |i: u64| format!("{:08x}", splitmix(n as u64 * 8 + i) as u32);
                 let body = format!(
-                    r#"{{"source": "bench", "title": "Report {n}: power outage in district {} of city {}", "body": "crews on site {n}"}}"#,
-                    n % 97,
-                    n / 97
+                    r#"{{"source": "bench", "title": "Power outage {} {} {} {}", "body": "{} {} {} crews on site"}}"#,
+                    w(0),
+                    w(1),
+                    w(2),
+                    w(3),
+                    w(4),
+                    w(5),
+                    w(6)
                 );
                 let sent = Instant::now();
                 let answer = client
@@ -175,6 +183,14 @@ async fn in_flight(addr: SocketAddr, clients: usize, period: Duration, honour: b
         }
     }
     all
+}
+
+/// A well-mixed 64-bit function of `x` (SplitMix64's finaliser).
+fn splitmix(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 struct Slow {
@@ -218,10 +234,16 @@ async fn slow_clients(addr: SocketAddr, n: usize, period: Duration) -> Slow {
                 let refused = bodies_refused.clone();
                 let reader = tokio::spawn(async move {
                     let mut buf = [0u8; 512];
-                    if let Ok(Ok(n)) = tokio::time::timeout_at(end.into(), r.read(&mut buf)).await
-                        && buf[..n].starts_with(b"HTTP/1.1 401")
-                    {
-                        refused.fetch_add(1, Ordering::Relaxed);
+                    // The 401 itself, or (when tocsin's close reset the connection while the
+                    // client was still sending) the reset: either way refused before the period ended.
+                    match tokio::time::timeout_at(end.into(), r.read(&mut buf)).await {
+                        Ok(Ok(n)) if n == 0 || buf[..n].starts_with(b"HTTP/1.1 401") => {
+                            refused.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Ok(Err(_)) => {
+                            refused.fetch_add(1, Ordering::Relaxed);
+                        }
+                        _ => {}
                     }
                 });
                 let chunk = vec![b' '; 1024];
