@@ -24,6 +24,8 @@ pub struct CardView {
     /// What changed last, as the notice that caused this rendering put it.
     pub last: String,
     pub buttons: Vec<CardButton>,
+    /// The grade's colour (`#d32f2f`), for platforms that colour a card (Discord's embeds).
+    pub colour: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,6 +135,7 @@ pub fn card(
         facts,
         last,
         buttons,
+        colour: Some(config.grade(case.grade).colour.clone()),
     }
 }
 

@@ -3,6 +3,7 @@
 //! Loading never stops at the first problem: every bad key is reported with its path
 //! (`people[2].roles: unknown role "admin"`), so one run of `tocsin check-config` shows all.
 
+pub mod discord;
 pub mod intake;
 pub mod publishing;
 mod raw;
@@ -29,6 +30,7 @@ pub struct Config {
     pub default_grade: Grade,
     pub console: Option<ConsoleConfig>,
     pub telegram: Option<TelegramConfig>,
+    pub discord: Option<discord::DiscordConfig>,
     /// The HTTP server for intake webhooks; its presence turns them on.
     pub http: Option<intake::HttpConfig>,
     pub sources: Vec<intake::SourceConfig>,

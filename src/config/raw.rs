@@ -25,6 +25,7 @@ pub struct RawConfig {
     pub default_grade: String,
     pub console: Option<RawConsole>,
     pub telegram: Option<RawTelegram>,
+    pub discord: Option<super::discord::RawDiscord>,
     pub http: Option<super::intake::RawHttp>,
     #[serde(default)]
     pub sources: Vec<super::intake::RawSource>,

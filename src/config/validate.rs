@@ -52,6 +52,7 @@ pub(super) fn validate(raw: RawConfig) -> Result<Config, ConfigErrors> {
     let grades = grades(&mut p, &raw.grades);
     let console = raw.console.as_ref().and_then(|c| console(&mut p, &c.chat, &chats, &people));
     let telegram = raw.telegram.as_ref().and_then(|t| telegram(&mut p, t));
+    let discord = raw.discord.as_ref().and_then(|d| super::discord::discord(&mut p, d));
     let http = raw.http.as_ref().and_then(|h| intake::http(&mut p, h));
     let sources = intake::sources(&mut p, &raw.sources);
     let feeds = intake::feeds(&mut p, &raw.feeds, &sources);
@@ -69,6 +70,9 @@ pub(super) fn validate(raw: RawConfig) -> Result<Config, ConfigErrors> {
     if telegram.is_none() && raw.telegram.is_none() && chats.values().any(|c| c.platform == Platform::Telegram) {
         p.add("telegram", "Telegram chats are configured but there is no [telegram] section");
     }
+    if raw.discord.is_none() && chats.values().any(|c| c.platform == Platform::Discord) {
+        p.add("discord", "Discord chats are configured but there is no [discord] section");
+    }
 
     if p.0.is_empty() {
         Ok(Config {
@@ -77,6 +81,7 @@ pub(super) fn validate(raw: RawConfig) -> Result<Config, ConfigErrors> {
             default_grade,
             console,
             telegram,
+            discord,
             http,
             sources,
             feeds,

@@ -78,6 +78,16 @@ impl Worker {
                     self.defer_all(&taken, until).await?;
                     return self.defer_all(&queue, until).await;
                 }
+                Err(SendError::ChatRateLimited(wait)) => {
+                    self.telemetry.sent(sender.platform(), SendResult::RateLimited);
+                    let until = self.clock.now() + chrono::Duration::from_std(wait)?;
+                    if let Some(l) = self.limiters.lock().await.get_mut(&sender.platform()) {
+                        l.pause_chat(&chat.name, until);
+                    }
+                    tracing::info!(chat = %chat.name, ?wait, "rate limited in one chat; pausing it");
+                    self.defer_all(&taken, until).await?;
+                    return self.defer_all(&queue, until).await;
+                }
                 Err(SendError::Transient { reason, retry_after }) => {
                     self.telemetry.sent(sender.platform(), SendResult::Transient);
                     let at = retry_at(self.clock.now(), taken[0].attempts, retry_after);
