@@ -208,11 +208,12 @@ impl Pipeline {
         NewEvent { actor: SYSTEM.into(), action, details, platform: "intake".into(), at: now }
     }
 
-    /// The notice for the team chat of `team`.
+    /// The notice for the team chat of `team` (and its mirrors).
     fn notice(&self, team: &str, notice: &Notice) -> Vec<NewOutbox> {
-        let chat = self.config.team(team).and_then(|t| self.config.chat(&t.team_chat));
-        chat.map(|c| NewOutbox { chat: c.name.clone(), platform: c.platform, payload: notice.to_payload() })
-            .into_iter()
+        let Some(team) = self.config.team(team) else { return vec![] };
+        team.team_chats()
+            .filter_map(|name| self.config.chat(name))
+            .map(|c| NewOutbox { chat: c.name.clone(), platform: c.platform, payload: notice.to_payload() })
             .collect()
     }
 

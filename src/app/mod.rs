@@ -138,12 +138,12 @@ impl Ctx<'_> {
         }
     }
 
-    /// A notice for the team chat, plus a copy for the invoking chat when that is elsewhere
-    /// (so the person who acted always sees it happen).
+    /// A notice for the team chat (and its mirrors), plus a copy for the invoking chat when
+    /// that is elsewhere (so the person who acted always sees it happen).
     fn notices(&self, notice: &Notice) -> Vec<NewOutbox> {
         let payload = notice.to_payload();
-        let mut chats = vec![self.team.team_chat.as_str()];
-        if self.chat.name != self.team.team_chat {
+        let mut chats: Vec<&str> = self.team.team_chats().collect();
+        if !chats.contains(&self.chat.name.as_str()) {
             chats.push(self.chat.name.as_str());
         }
         chats

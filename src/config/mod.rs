@@ -114,6 +114,9 @@ pub struct Team {
     pub name: String,
     pub leader: Option<String>,
     pub team_chat: String,
+    /// More team chats (a team working on Telegram and Discord at once): each gets the team
+    /// chat's cards and notices.
+    pub mirrors: Vec<String>,
     pub leaders_chat: Option<String>,
     pub public_outlets: Vec<String>,
     /// The team's local time: duty hand-offs, on-duty hours and the daily report follow it.
@@ -138,6 +141,17 @@ pub struct GradeStyle {
 pub struct ConfigError {
     pub path: String,
     pub message: String,
+}
+
+impl Team {
+    /// The team chat and its mirrors: every chat that shows the team's cards and notices.
+    pub fn team_chats(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.team_chat.as_str()).chain(self.mirrors.iter().map(String::as_str))
+    }
+
+    pub fn is_team_chat(&self, chat: &str) -> bool {
+        self.team_chats().any(|c| c == chat)
+    }
 }
 
 impl fmt::Display for ConfigError {

@@ -106,6 +106,9 @@ pub struct RawTeam {
     pub name: String,
     pub leader: Option<String>,
     pub team_chat: String,
+    /// More team chats, on other platforms: each sees the team chat's cards and notices.
+    #[serde(default)]
+    pub mirrors: Vec<String>,
     pub leaders_chat: Option<String>,
     #[serde(default)]
     pub public_outlets: Vec<String>,

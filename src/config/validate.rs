@@ -220,10 +220,15 @@ fn teams(p: &mut Problems, raw: &[RawTeam], chats: &[Chat], people: &[Person]) -
             p.add(format!("{at}.name"), format!("\"{}\" is already a team", rt.name));
         }
         for (j, c) in rt.public_outlets.iter().enumerate() {
-            if *c == rt.team_chat || rt.leaders_chat.as_ref() == Some(c) {
+            if *c == rt.team_chat || rt.leaders_chat.as_ref() == Some(c) || rt.mirrors.contains(c) {
                 // Cards, notices and replies go to those chats; the public must never read them.
                 let why = format!("\"{c}\" is this team's own chat; an outlet carries only statements");
                 p.add(format!("{at}.public_outlets[{j}]"), why);
+            }
+        }
+        for (j, c) in rt.mirrors.iter().enumerate() {
+            if *c == rt.team_chat || rt.mirrors[..j].contains(c) {
+                p.add(format!("{at}.mirrors[{j}]"), format!("\"{c}\" is already a team chat of this team"));
             }
         }
         let mut use_chat = |key: &str, chat: &str| {
@@ -236,6 +241,9 @@ fn teams(p: &mut Problems, raw: &[RawTeam], chats: &[Chat], people: &[Person]) -
             }
         };
         use_chat("team_chat", &rt.team_chat);
+        for (j, c) in rt.mirrors.iter().enumerate().filter(|(j, c)| **c != rt.team_chat && !rt.mirrors[..*j].contains(c)) {
+            use_chat(&format!("mirrors[{j}]"), c);
+        }
         if let Some(c) = &rt.leaders_chat {
             use_chat("leaders_chat", c);
         }
@@ -262,6 +270,7 @@ fn teams(p: &mut Problems, raw: &[RawTeam], chats: &[Chat], people: &[Person]) -
             name: rt.name.clone(),
             leader,
             team_chat: rt.team_chat.clone(),
+            mirrors: rt.mirrors.clone(),
             leaders_chat: rt.leaders_chat.clone(),
             public_outlets: rt.public_outlets.clone(),
             timezone: timezone.unwrap_or(chrono_tz::Tz::UTC),

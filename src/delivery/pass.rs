@@ -208,7 +208,7 @@ impl Worker {
             && notice.is_case_change()
             && let Some(id) = item.case
             && let Some(case) = self.store.case(id).await?
-            && self.config.team(&case.team).is_some_and(|t| t.team_chat == chat.name)
+            && self.config.team(&case.team).is_some_and(|t| t.is_team_chat(&chat.name))
         {
             let last = notice.card_line(&self.config, &self.i18n, locale);
             let clocks =
