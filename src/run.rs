@@ -115,6 +115,9 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>, secrets: Secrets) -> a
         let rest = discord::rest::Rest::new(&discord::base(dc), token)?;
         senders.push(Arc::new(DiscordSender::new(rest, store.clone(), clock.clone(), config.clone())));
         tasks.spawn(discord::connect(app.clone(), i18n.clone(), dc, token, stopped.clone()).await?);
+    } else if config.platforms_in_use().contains(&Platform::Discord) {
+        // Accepted so a team can prepare bot.toml before it has a Discord application.
+        tracing::warn!("Discord chats are configured but there is no [discord] section; their messages stay queued");
     }
 
     for (grade, needed, leaders) in config.unreachable_quorums() {

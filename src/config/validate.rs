@@ -70,9 +70,6 @@ pub(super) fn validate(raw: RawConfig) -> Result<Config, ConfigErrors> {
     if telegram.is_none() && raw.telegram.is_none() && chats.values().any(|c| c.platform == Platform::Telegram) {
         p.add("telegram", "Telegram chats are configured but there is no [telegram] section");
     }
-    if raw.discord.is_none() && chats.values().any(|c| c.platform == Platform::Discord) {
-        p.add("discord", "Discord chats are configured but there is no [discord] section");
-    }
 
     if p.0.is_empty() {
         Ok(Config {
