@@ -12,6 +12,7 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use serde_json::{Value, json};
 use std::sync::Arc;
+use std::time::Instant;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 /// Events that belong to establishing a session: never held, never carried to a new session.
@@ -53,6 +54,9 @@ pub struct Gateway {
     /// A READY/RESUMED session is live on the current socket.
     pub live: bool,
     pub heartbeat_interval: u64,
+    /// What happened on the gateway, with when: "connect", "identify", "resume",
+    /// "resume-refused", "op7", "op9", "drop", "close", "disconnect".
+    pub log: Vec<(Instant, String)>,
     conn: Option<(u64, UnboundedSender<Out>)>,
     next_conn: u64,
     sessions: u64,
@@ -73,6 +77,7 @@ impl Default for Gateway {
             hold: false,
             live: false,
             heartbeat_interval: 41_250,
+            log: Vec::new(),
             conn: None,
             next_conn: 0,
             sessions: 0,
@@ -106,6 +111,15 @@ impl Gateway {
             upto = d.seq;
         }
         self.sent_upto = upto;
+    }
+
+    pub(crate) fn note(&mut self, what: &str) {
+        self.log.push((Instant::now(), what.to_string()));
+    }
+
+    /// When `what` was last logged.
+    pub fn last(&self, what: &str) -> Option<Instant> {
+        self.log.iter().rev().find(|(_, w)| w == what).map(|(t, _)| *t)
     }
 
     /// Sends a control frame (or a close/drop) to the current socket; the session stops being live.
@@ -142,6 +156,7 @@ async fn connection(shared: Arc<Shared>, mut socket: WebSocket) {
         let g = &mut st.gateway;
         g.next_conn += 1;
         g.connections += 1;
+        g.note("connect");
         g.conn = Some((g.next_conn, tx.clone()));
         g.live = false;
         let hello = json!({"op": 10, "d": {"heartbeat_interval": g.heartbeat_interval}, "s": null, "t": null});
@@ -179,6 +194,7 @@ async fn connection(shared: Arc<Shared>, mut socket: WebSocket) {
         }
     }
     let mut st = shared.lock();
+    st.gateway.note("disconnect");
     if st.gateway.conn.as_ref().is_some_and(|(c, _)| *c == id) {
         st.gateway.forget_connection();
     }
@@ -212,6 +228,7 @@ fn identify(st: &mut State, id: u64, tx: &UnboundedSender<Out>, d: &Value) {
     }
     let g = &mut st.gateway;
     g.identifies += 1;
+    g.note("identify");
     g.intents = d["intents"].as_u64();
     g.sessions += 1;
     let session = format!("fake-session-{}", g.sessions);
@@ -251,9 +268,11 @@ fn resume(st: &mut State, id: u64, tx: &UnboundedSender<Out>, d: &Value) {
     let known = g.session_id.is_some() && d["session_id"].as_str() == g.session_id.as_deref();
     if !token_ok || !known || seq > g.seq {
         let _ = tx.send(Out::Text(json!({"op": 9, "d": false, "s": null, "t": null}).to_string()));
+        g.note("resume-refused");
         return;
     }
     g.resumes += 1;
+    g.note("resume");
     g.conn = Some((id, tx.clone()));
     // The replay includes held dispatches: a RESUME is how a held backlog reaches the client.
     for x in g.history.iter().filter(|x| x.seq > seq) {

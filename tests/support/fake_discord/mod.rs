@@ -25,6 +25,7 @@ mod events;
 mod faults;
 mod gateway;
 mod interactions;
+mod listener;
 mod routes;
 mod server;
 mod state;
@@ -81,9 +82,9 @@ impl FakeDiscord {
         let mut state = State::new();
         state.port = port;
         let shared = Arc::new(Shared { state: Mutex::new(state) });
-        let app = server::router(shared.clone());
+        let app = server::router(shared.clone()).into_make_service_with_connect_info::<listener::Cut>();
         let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
+            let _ = axum::serve(listener::CuttableListener(listener), app).await;
         });
         FakeDiscord { shared, port, _server: Arc::new(ServerTask(task)) }
     }
@@ -217,12 +218,14 @@ impl FakeDiscord {
 
     /// op 7 RECONNECT: the client should RESUME on a new socket.
     pub fn reconnect(&self) {
+        self.shared.lock().gateway.note("op7");
         self.interrupt(Out::Text(r#"{"op":7,"d":null,"s":null,"t":null}"#.into()));
     }
 
     /// op 9 INVALID_SESSION; when not resumable the session is gone and a RESUME fails.
     pub fn invalid_session(&self, resumable: bool) {
         let mut st = self.shared.lock();
+        st.gateway.note("op9");
         let frame = format!(r#"{{"op":9,"d":{resumable},"s":null,"t":null}}"#);
         st.gateway.interrupt(Out::Text(frame));
         if !resumable {
@@ -233,12 +236,14 @@ impl FakeDiscord {
     /// Closes the TCP connection without a close frame.
     pub fn drop_socket(&self) {
         let mut st = self.shared.lock();
+        st.gateway.note("drop");
         st.gateway.interrupt(Out::Drop);
         st.gateway.forget_connection();
     }
 
     /// Closes the websocket with this close code (e.g. 4000 unknown error, 4009 session timeout).
     pub fn close_socket(&self, code: u16) {
+        self.shared.lock().gateway.note("close");
         self.interrupt(Out::Close(code));
     }
 

@@ -3,11 +3,12 @@
 //! Discord's rate-limit headers.
 
 use super::faults::{Failure, segments, take};
+use super::listener::Cut;
 use super::routes::{Reply, route};
 use super::{Call, Shared, gateway};
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::State as Ax;
+use axum::extract::{ConnectInfo, State as Ax};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::Response;
 use axum::routing::get;
@@ -19,13 +20,23 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new().route("/ws", get(gateway::upgrade)).fallback(handle).with_state(shared)
 }
 
-async fn handle(Ax(shared): Ax<Arc<Shared>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn handle(
+    Ax(shared): Ax<Arc<Shared>>,
+    ConnectInfo(connection): ConnectInfo<Cut>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     // Run to completion even if the client hangs up: the fake's state never depends on when a
     // client gave up.
     let task = tokio::spawn(serve(shared, method, uri, headers, body));
     match task.await {
         Ok(Answer::Reply(reply, headers)) => respond(reply, headers),
-        Ok(Answer::Drop) => dropped(),
+        Ok(Answer::Drop) => {
+            connection.cut();
+            Response::new(Body::empty())
+        }
         Ok(Answer::Hang) => std::future::pending().await,
         Err(_) => respond(Reply::error(500, 0, "500: Internal Server Error"), vec![]),
     }
@@ -136,15 +147,6 @@ fn respond(reply: Reply, headers: Vec<(&'static str, String)>) -> Response {
         None => builder.body(Body::empty()),
     };
     response.unwrap_or_else(|_| Response::new(Body::empty()))
-}
-
-/// Announces more body than it sends, so hyper aborts the connection mid-answer.
-fn dropped() -> Response {
-    Response::builder()
-        .header(header::CONTENT_TYPE, "application/json")
-        .header(header::CONTENT_LENGTH, "4096")
-        .body(Body::from("{\"message\":"))
-        .unwrap_or_else(|_| Response::new(Body::empty()))
 }
 
 /// A JSON body, or the `payload_json` part of a multipart one (how serenity sends files).
