@@ -6,7 +6,7 @@ use serde_json::json;
 use serenity::all::{
     ChannelId, ClientBuilder, CommandDataOptionValue, Context, CreateActionRow, CreateButton,
     CreateInteractionResponse, CreateInteractionResponseMessage, CreateMessage, EventHandler, GatewayIntents, Http,
-    HttpBuilder, Interaction, Message, Ready, ResumedEvent, ShardManager,
+    HttpBuilder, Interaction, Message, Ready, ResumedEvent,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -69,17 +69,18 @@ impl EventHandler for Handler {
 struct Bot {
     http: Arc<Http>,
     seen: UnboundedReceiver<Seen>,
-    shards: Arc<ShardManager>,
 }
 
 impl Bot {
     async fn connect(fake: &FakeDiscord, intents: GatewayIntents) -> Bot {
+        log_if_asked();
         let http = HttpBuilder::new(TOKEN).proxy(fake.base_url()).ratelimiter_disabled(true).build();
         let (tx, seen) = unbounded_channel();
         let mut client = ClientBuilder::new_with_http(http, intents).event_handler(Handler(tx)).await.expect("client");
-        let (http, shards) = (client.http.clone(), client.shard_manager.clone());
+        let http = client.http.clone();
+        // The runtime's end stops the client with the test.
         tokio::spawn(async move { client.start().await });
-        Bot { http, seen, shards }
+        Bot { http, seen }
     }
 
     async fn next(&mut self) -> Seen {
@@ -108,10 +109,12 @@ impl Bot {
     }
 }
 
-impl Drop for Bot {
-    fn drop(&mut self) {
-        let shards = self.shards.clone();
-        tokio::spawn(async move { shards.shutdown_all().await });
+/// `RUST_LOG=serenity=debug cargo test fake_discord::` shows what serenity did with the fake's
+/// frames (a payload it cannot deserialize is only a warning there).
+pub fn log_if_asked() {
+    if std::env::var_os("RUST_LOG").is_some() {
+        let filter = tracing_subscriber::EnvFilter::from_default_env();
+        let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
     }
 }
 
@@ -286,4 +289,19 @@ async fn messages_reach_the_bot_with_content_only_with_the_message_content_inten
     let Seen::Message(m) = bot.next_user_event().await else { panic!("not a message") };
     assert_eq!(m.content, "", "no MESSAGE_CONTENT intent, no content");
     assert_eq!(fake.messages(CHANNEL)[0].content, "secret");
+}
+
+#[tokio::test]
+async fn after_a_close_frame_serenity_resumes_and_heartbeats_are_acknowledged() {
+    let fake = world().await;
+    fake.set_heartbeat_interval(100);
+    let mut bot = Bot::connect(&fake, intents()).await;
+    bot.ready().await;
+    assert!(fake.wait_until(|s| s.gateway.heartbeats >= 2, WAIT).await, "serenity heartbeats at HELLO's interval");
+    fake.close_socket(4000);
+    let id = fake.slash(GUILD, CHANNEL, USER, "status", json!([]));
+    let Seen::Command { id: got, .. } = bot.next_user_event().await else { panic!("not a command") };
+    assert_eq!(got, id);
+    assert_eq!((fake.identifies(), fake.resumes()), (1, 1));
+    eprintln!("serenity: close 4000 → RESUME in {:?}", gap(&fake, "close", "resume"));
 }

@@ -4,8 +4,8 @@ use super::{CHANNEL, GUILD, NEWS, TOKEN, USER, world};
 use crate::support::fake_discord::{Failure, FakeDiscord, Scope};
 use serde_json::{Value, json};
 use serenity::all::{
-    ApplicationId, ChannelId, CreateActionRow, CreateButton, CreateCommand, CreateCommandOption, CreateEmbed, CreateMessage,
-    EditMessage, GuildId, Http, HttpBuilder, HttpError, MessageId,
+    ApplicationId, ChannelId, CreateActionRow, CreateButton, CreateCommand, CreateCommandOption, CreateEmbed,
+    CreateMessage, EditMessage, GuildId, Http, HttpBuilder, HttpError, MessageId,
 };
 use std::time::Duration;
 
@@ -24,7 +24,12 @@ fn discord_error<T: std::fmt::Debug>(r: serenity::Result<T>) -> (u16, isize) {
 }
 
 /// A raw request, like tocsin's own delivery code makes: `(status, headers, JSON body)`.
-async fn raw(fake: &FakeDiscord, method: &str, path: &str, body: Option<Value>) -> (u16, reqwest::header::HeaderMap, Value) {
+async fn raw(
+    fake: &FakeDiscord,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, reqwest::header::HeaderMap, Value) {
     let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
     let mut req = reqwest::Client::new()
         .request(method, format!("{}/api/v10{path}", fake.base_url()))
@@ -54,10 +59,14 @@ async fn a_message_with_an_embed_and_a_button_lands_and_a_429_carries_discords_b
     assert_eq!(stored[0].components[0]["components"][0]["custom_id"], "ack:12");
     assert_eq!(sent.embeds[0].title.as_deref(), Some("API down"));
 
-    fake.fail(Failure::RateLimited { retry_after: 1.5, global: false }, Scope::route("POST /channels/{id}/messages").times(2));
+    fake.fail(
+        Failure::RateLimited { retry_after: 1.5, global: false },
+        Scope::route("POST /channels/{id}/messages").times(2),
+    );
     let r = ChannelId::new(CHANNEL).send_message(&http, message).await;
     assert_eq!(discord_error(r), (429, 0));
-    let (status, headers, body) = raw(&fake, "POST", &format!("/channels/{CHANNEL}/messages"), Some(json!({"content": "x"}))).await;
+    let (status, headers, body) =
+        raw(&fake, "POST", &format!("/channels/{CHANNEL}/messages"), Some(json!({"content": "x"}))).await;
     assert_eq!(status, 429);
     assert_eq!(body, json!({"message": "You are being rate limited.", "retry_after": 1.5, "global": false, "code": 0}));
     assert_eq!(headers["retry-after"], "2");
@@ -65,7 +74,8 @@ async fn a_message_with_an_embed_and_a_button_lands_and_a_429_carries_discords_b
     assert!(headers.get("x-ratelimit-global").is_none());
     assert!(headers.contains_key("x-ratelimit-bucket") && headers.contains_key("x-ratelimit-reset-after"));
     assert_eq!(fake.messages(CHANNEL).len(), 1, "rate-limited sends are not stored");
-    let (status, headers, _) = raw(&fake, "POST", &format!("/channels/{CHANNEL}/messages"), Some(json!({"content": "y"}))).await;
+    let (status, headers, _) =
+        raw(&fake, "POST", &format!("/channels/{CHANNEL}/messages"), Some(json!({"content": "y"}))).await;
     assert_eq!(status, 200, "the failure was used up");
     assert_eq!(headers["x-ratelimit-limit"], "5");
     let calls = fake.calls();
@@ -78,17 +88,20 @@ async fn a_message_with_an_embed_and_a_button_lands_and_a_429_carries_discords_b
 async fn discords_limits_and_unknown_things_answer_with_its_error_codes() {
     let fake = world().await;
     let long = "x".repeat(2001);
-    let (status, _, body) = raw(&fake, "POST", &format!("/channels/{CHANNEL}/messages"), Some(json!({"content": long}))).await;
+    let (status, _, body) =
+        raw(&fake, "POST", &format!("/channels/{CHANNEL}/messages"), Some(json!({"content": long}))).await;
     assert_eq!((status, body["code"].as_u64()), (400, Some(50035)));
     assert_eq!(body["errors"]["content"]["_errors"][0]["code"], "BASE_TYPE_MAX_LENGTH");
-    let (status, _, body) = raw(&fake, "POST", &format!("/channels/{CHANNEL}/messages"), Some(json!({"content": ""}))).await;
+    let (status, _, body) =
+        raw(&fake, "POST", &format!("/channels/{CHANNEL}/messages"), Some(json!({"content": ""}))).await;
     assert_eq!((status, body["code"].as_u64()), (400, Some(50006)));
     let embed = json!({"embeds": [{"description": "d".repeat(4097)}]});
     let (status, _, body) = raw(&fake, "POST", &format!("/channels/{CHANNEL}/messages"), Some(embed)).await;
     assert_eq!((status, body["code"].as_u64()), (400, Some(50035)));
     let (status, _, body) = raw(&fake, "POST", "/channels/999/messages", Some(json!({"content": "hi"}))).await;
     assert_eq!((status, body["code"].as_u64()), (404, Some(10003)));
-    let (status, _, body) = raw(&fake, "PATCH", &format!("/channels/{CHANNEL}/messages/5"), Some(json!({"content": "x"}))).await;
+    let (status, _, body) =
+        raw(&fake, "PATCH", &format!("/channels/{CHANNEL}/messages/5"), Some(json!({"content": "x"}))).await;
     assert_eq!((status, body["code"].as_u64()), (404, Some(10008)));
     let (status, _, body) = raw(&fake, "GET", "/guilds/1/audit-logs", None).await;
     assert_eq!((status, body), (404, json!({"message": "404: Not Found", "code": 0})));
@@ -125,7 +138,8 @@ async fn guild_commands_are_registered_and_slash_uses_their_ids() {
     let ack = CreateCommand::new("ack")
         .description("Acknowledge a case")
         .add_option(CreateCommandOption::new(serenity::all::CommandOptionType::Integer, "case", "Case").required(true));
-    let answered = GuildId::new(GUILD).set_commands(&http, vec![ack, CreateCommand::new("status").description("Status")]).await;
+    let answered =
+        GuildId::new(GUILD).set_commands(&http, vec![ack, CreateCommand::new("status").description("Status")]).await;
     let answered = answered.expect("bulk overwrite");
     assert_eq!(answered.len(), 2);
     let registered = fake.commands(GUILD).expect("registered");
@@ -150,7 +164,8 @@ async fn an_interaction_is_acknowledged_once_within_its_window_then_followed_up(
     assert_eq!(status, 204);
     let (status, _, body) = raw(&fake, "POST", &callback, Some(defer)).await;
     assert_eq!((status, body["code"].as_u64()), (400, Some(40060)));
-    let (status, _, body) = raw(&fake, "POST", &format!("/interactions/{id}/wrong/callback"), Some(json!({"type": 4}))).await;
+    let (status, _, body) =
+        raw(&fake, "POST", &format!("/interactions/{id}/wrong/callback"), Some(json!({"type": 4}))).await;
     assert_eq!((status, body["code"].as_u64()), (404, Some(10062)));
 
     let original = format!("/webhooks/{}/{token}/messages/@original", FakeDiscord::APP_ID);
@@ -171,4 +186,32 @@ async fn an_interaction_is_acknowledged_once_within_its_window_then_followed_up(
     fake.fail(Failure::Hang, Scope::route("GET /users/@me").once());
     let client = reqwest::Client::builder().timeout(Duration::from_millis(300)).build().unwrap();
     assert!(client.get(&me).header("Authorization", format!("Bot {TOKEN}")).send().await.is_err());
+}
+
+#[tokio::test]
+async fn an_answer_after_the_window_is_an_unknown_interaction() {
+    let fake = world().await;
+    fake.set_interaction_window(Duration::from_millis(100));
+    let id = fake.press(GUILD, CHANNEL, USER, 42, "ack:1");
+    let (token, dispatched) = fake.with_state(|s| (s.interactions[0].1.clone(), s.interactions[0].2));
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let callback = format!("/interactions/{id}/{token}/callback");
+    let (status, _, body) = raw(&fake, "POST", &callback, Some(json!({"type": 6}))).await;
+    assert_eq!((status, body["code"].as_u64()), (404, Some(10062)));
+    assert!(fake.interaction_responses().is_empty());
+    assert!(fake.calls()[0].at > dispatched);
+}
+
+#[tokio::test]
+async fn sends_over_discords_per_channel_limit_are_counted_not_refused() {
+    let fake = world().await;
+    let http = http(&fake);
+    for i in 0..5 {
+        ChannelId::new(CHANNEL).send_message(&http, CreateMessage::new().content(format!("{i}"))).await.unwrap();
+    }
+    ChannelId::new(NEWS).send_message(&http, CreateMessage::new().content("other channel")).await.unwrap();
+    assert_eq!(fake.limit_violations(), 0);
+    ChannelId::new(CHANNEL).send_message(&http, CreateMessage::new().content("sixth")).await.unwrap();
+    assert_eq!(fake.limit_violations(), 1);
+    assert_eq!(fake.messages(CHANNEL).len(), 6);
 }

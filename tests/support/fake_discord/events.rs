@@ -115,8 +115,16 @@ fn interaction(
     }
     let now = Instant::now();
     st.interactions.push((id, token.clone(), now));
-    let pending =
-        Pending { token, kind, channel_id: channel, message_id, dispatched_at: now, acked: false, original: None, ephemeral: false };
+    let pending = Pending {
+        token,
+        kind,
+        channel_id: channel,
+        message_id,
+        dispatched_at: now,
+        acked: false,
+        original: None,
+        ephemeral: false,
+    };
     st.pending.insert(id, pending);
     st.gateway.push("INTERACTION_CREATE", payload);
     id

@@ -1,14 +1,11 @@
 //! Interaction callbacks (one acknowledgement within 3 seconds), the interaction webhook
 //! (@original and followups) and application commands.
 
+use super::APP_ID;
 use super::routes::{Reply, apply_edit, id, new_message, with_defaults};
 use super::state::{InteractionResponse, State};
-use super::APP_ID;
 use serde_json::{Value, json};
-use std::time::{Duration, Instant};
-
-/// How long Discord waits for the first answer to an interaction.
-const WINDOW: Duration = Duration::from_secs(3);
+use std::time::Instant;
 
 fn unknown_interaction() -> Reply {
     Reply::error(404, 10062, "Unknown interaction")
@@ -36,7 +33,7 @@ pub(crate) fn callback(st: &mut State, method: &str, iid: &str, token: &str, bod
     if p.acked {
         return Reply::error(400, 40060, "Interaction has already been acknowledged.");
     }
-    if p.dispatched_at.elapsed() > WINDOW {
+    if p.dispatched_at.elapsed() > st.interaction_window {
         return unknown_interaction();
     }
     let kind = body["type"].as_u64().unwrap_or(0);
@@ -51,12 +48,11 @@ pub(crate) fn callback(st: &mut State, method: &str, iid: &str, token: &str, bod
             Err(reply) => return reply,
         },
         5 | 9 => {}
-        6 | 7 if component => {
+        6 if component => original = p.message_id,
+        7 if component => {
             original = p.message_id;
-            if kind == 7 {
-                if let Err(reply) = apply_edit(st, p.channel_id, p.message_id.unwrap_or(0), &data_or_null) {
-                    return reply;
-                }
+            if let Err(reply) = apply_edit(st, p.channel_id, p.message_id.unwrap_or(0), &data_or_null) {
+                return reply;
             }
         }
         _ => {
@@ -94,7 +90,7 @@ pub(crate) fn webhook(st: &mut State, method: &str, app: &str, token: &str, rest
                 // A deferred answer: the first edit posts it, ephemeral if the deferral said so.
                 None => {
                     let mut body = body.clone();
-                    if p.ephemeral {
+                    if p.ephemeral && body.is_object() {
                         body["flags"] = json!(body["flags"].as_u64().unwrap_or(0) | 64);
                     }
                     new_message(st, p.channel_id, &body, Some(iid))
@@ -197,7 +193,8 @@ pub(crate) fn commands(st: &mut State, method: &str, app: &str, rest: &[&str], b
 
 /// A command as Discord answers it: the body plus id, application, guild and version.
 fn command(st: &mut State, guild: u64, c: &Value, existing: Option<&Value>, index: usize) -> Result<Value, Reply> {
-    let at = |field: &str| if index == 0 { vec![field.to_string()] } else { vec![index.to_string(), field.to_string()] };
+    let at =
+        |field: &str| if index == 0 { vec![field.to_string()] } else { vec![index.to_string(), field.to_string()] };
     let name = c["name"].as_str().unwrap_or("");
     let kind = c["type"].as_u64().unwrap_or(1);
     let bad_name = name.is_empty()

@@ -134,6 +134,12 @@ impl FakeDiscord {
         self.shared.lock().locales.insert(user_id, locale.to_string());
     }
 
+    /// How long after its dispatch an interaction can be acknowledged (Discord: 3 s); later
+    /// callbacks get 404 10062 "Unknown interaction". Shorten it to test a late answer fast.
+    pub fn set_interaction_window(&self, window: Duration) {
+        self.shared.lock().interaction_window = window;
+    }
+
     // ---------- what the bot did
 
     pub fn messages(&self, channel_id: u64) -> Vec<Msg> {

@@ -218,7 +218,11 @@ pub(crate) fn validate(body: &Value) -> Result<(), Reply> {
         }
     }
     if total > 6000 {
-        return Err(Reply::form(&["embeds".into()], "MAX_EMBED_SIZE_EXCEEDED", "Embed size exceeds maximum size of 6000"));
+        return Err(Reply::form(
+            &["embeds".into()],
+            "MAX_EMBED_SIZE_EXCEEDED",
+            "Embed size exceeds maximum size of 6000",
+        ));
     }
     validate_components(body)
 }
@@ -245,7 +249,8 @@ fn validate_components(body: &Value) -> Result<(), Reply> {
             let link = b["style"] == 5;
             if (link && b["url"].as_str().is_none()) || (!link && b["custom_id"].as_str().is_none_or(str::is_empty)) {
                 let field = if link { "url" } else { "custom_id" };
-                let path: Vec<String> = ["components", &i, "components", &j, field].iter().map(|s| s.to_string()).collect();
+                let path: Vec<String> =
+                    ["components", &i, "components", &j, field].iter().map(|s| s.to_string()).collect();
                 return Err(Reply::form(&path, "BASE_TYPE_REQUIRED", "This field is required"));
             }
         }

@@ -5,7 +5,7 @@ use super::faults::Rule;
 use super::gateway::Gateway;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Discord's epoch (2015-01-01) in Unix milliseconds: snowflakes count from it.
 const DISCORD_EPOCH_MS: u64 = 1_420_070_400_000;
@@ -101,6 +101,8 @@ pub struct State {
     pub gateway: Gateway,
     /// Interaction `locale` per user (default "en-US").
     pub locales: HashMap<u64, String>,
+    /// How long after dispatch an interaction can be acknowledged (Discord: 3 s).
+    pub interaction_window: Duration,
     pub(crate) port: u16,
     last_id: u64,
 }
@@ -141,6 +143,7 @@ impl State {
             token: None,
             gateway: Gateway::default(),
             locales: HashMap::new(),
+            interaction_window: Duration::from_secs(3),
             port: 0,
             last_id: 0,
         }
