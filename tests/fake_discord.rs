@@ -5,8 +5,9 @@ use crate::support::fake_discord::FakeDiscord;
 use serde_json::json;
 use serenity::all::{
     ChannelId, ClientBuilder, CommandDataOptionValue, Context, CreateActionRow, CreateButton,
-    CreateInteractionResponse, CreateInteractionResponseMessage, CreateMessage, EventHandler, GatewayIntents, Http,
-    HttpBuilder, Interaction, Message, Ready, ResumedEvent,
+    CreateInteractionResponse, CreateInteractionResponseFollowup, CreateInteractionResponseMessage, CreateMessage,
+    EditInteractionResponse, EventHandler, GatewayIntents, Http, HttpBuilder, Interaction, Message, Ready,
+    ResumedEvent,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -50,6 +51,13 @@ impl EventHandler for Handler {
     }
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
         match interaction {
+            // "slow": defer (ephemeral), then edit the answer and follow up, as a slow command does.
+            Interaction::Command(c) if c.data.name == "slow" => {
+                let _ = c.defer_ephemeral(&ctx.http).await;
+                let _ = c.edit_response(&ctx.http, EditInteractionResponse::new().content("done")).await;
+                let _ = c.create_followup(&ctx.http, CreateInteractionResponseFollowup::new().content("more")).await;
+                let _ = self.0.send(Seen::Command { id: c.id.get(), name: c.data.name.clone(), options: vec![] });
+            }
             Interaction::Command(c) => {
                 let answer = CreateInteractionResponseMessage::new().content(format!("pong {}", c.data.name));
                 let _ = c.create_response(&ctx.http, CreateInteractionResponse::Message(answer)).await;
@@ -57,7 +65,13 @@ impl EventHandler for Handler {
                 let _ = self.0.send(Seen::Command { id: c.id.get(), name: c.data.name.clone(), options });
             }
             Interaction::Component(c) => {
-                let _ = c.create_response(&ctx.http, CreateInteractionResponse::Acknowledge).await;
+                let answer = match c.data.custom_id.strip_prefix("update:") {
+                    Some(text) => CreateInteractionResponse::UpdateMessage(
+                        CreateInteractionResponseMessage::new().content(text).components(vec![]),
+                    ),
+                    None => CreateInteractionResponse::Acknowledge,
+                };
+                let _ = c.create_response(&ctx.http, answer).await;
                 let _ = self.0.send(Seen::Component { id: c.id.get(), custom_id: c.data.custom_id.clone() });
             }
             _ => {}
@@ -304,4 +318,31 @@ async fn after_a_close_frame_serenity_resumes_and_heartbeats_are_acknowledged() 
     assert_eq!(got, id);
     assert_eq!((fake.identifies(), fake.resumes()), (1, 1));
     eprintln!("serenity: close 4000 → RESUME in {:?}", gap(&fake, "close", "resume"));
+}
+
+#[tokio::test]
+async fn a_deferred_answer_is_edited_and_followed_up_and_a_button_can_update_its_message() {
+    let fake = world().await;
+    let mut bot = Bot::connect(&fake, intents()).await;
+    bot.ready().await;
+    let id = fake.slash(GUILD, CHANNEL, USER, "slow", json!([]));
+    bot.next_user_event().await;
+    assert!(fake.wait_until(|s| s.responses.len() == 3, WAIT).await, "defer, edit, followup");
+    let answers: Vec<(u64, u8, bool)> =
+        fake.interaction_responses().iter().map(|r| (r.interaction_id, r.kind, r.ephemeral)).collect();
+    assert_eq!(answers, [(id, 5, true), (id, 0, true), (id, 1, false)]);
+    let visible: Vec<String> = fake.messages(CHANNEL).into_iter().map(|m| m.content).collect();
+    assert_eq!(visible, ["more"], "the deferred answer was ephemeral");
+
+    let button = CreateActionRow::Buttons(vec![CreateButton::new("update:Acknowledged by anna").label("Ack")]);
+    let card = ChannelId::new(CHANNEL)
+        .send_message(&bot.http, CreateMessage::new().content("Case 7").components(vec![button]))
+        .await
+        .expect("send");
+    fake.press(GUILD, CHANNEL, USER, card.id.get(), "update:Acknowledged by anna");
+    bot.next_user_event().await;
+    assert!(fake.wait_until(|s| s.responses.len() == 4, WAIT).await);
+    let card = fake.message(CHANNEL, card.id.get()).unwrap();
+    assert_eq!((card.content.as_str(), card.components.len(), card.edits), ("Acknowledged by anna", 0, 1));
+    assert_dispatches_parse(&fake);
 }
