@@ -56,7 +56,7 @@ async fn a_message_with_an_embed_and_a_button_lands_and_a_429_carries_discords_b
     assert_eq!(stored.len(), 1);
     assert_eq!((stored[0].id, stored[0].author_id), (sent.id.get(), FakeDiscord::BOT_ID));
     assert_eq!(stored[0].embeds[0]["description"], "since 09:00");
-    assert_eq!(stored[0].components[0]["components"][0]["custom_id"], "ack:12");
+    assert_eq!(stored[0].buttons(), [("Ack".to_string(), "ack:12".to_string())]);
     assert_eq!(sent.embeds[0].title.as_deref(), Some("API down"));
 
     fake.fail(
@@ -82,6 +82,7 @@ async fn a_message_with_an_embed_and_a_button_lands_and_a_429_carries_discords_b
     assert_eq!(calls.iter().filter(|c| c.injected).count(), 2);
     assert_eq!(calls[0].authorization.as_deref(), Some(format!("Bot {TOKEN}").as_str()));
     assert_eq!(calls[0].path, format!("/api/v10/channels/{CHANNEL}/messages"));
+    assert_eq!(calls[0].api_path(), format!("/channels/{CHANNEL}/messages"));
 }
 
 #[tokio::test]
@@ -106,6 +107,15 @@ async fn discords_limits_and_unknown_things_answer_with_its_error_codes() {
     let (status, _, body) = raw(&fake, "GET", "/guilds/1/audit-logs", None).await;
     assert_eq!((status, body), (404, json!({"message": "404: Not Found", "code": 0})));
     assert_eq!(fake.calls().last().map(|c| c.path.clone()), Some("/api/v10/guilds/1/audit-logs".to_string()));
+    let garbage = reqwest::Client::new()
+        .post(format!("{}/api/v10/channels/{CHANNEL}/messages", fake.base_url()))
+        .header("Authorization", format!("Bot {TOKEN}"))
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(garbage.status().as_u16(), 400);
+    assert_eq!(fake.calls_to("POST /channels/{id}/messages").len(), 5);
     let anonymous = reqwest::get(format!("{}/api/v10/users/@me", fake.base_url())).await.unwrap();
     assert_eq!(anonymous.status().as_u16(), 401);
     assert!(fake.messages(CHANNEL).is_empty());
@@ -214,4 +224,38 @@ async fn sends_over_discords_per_channel_limit_are_counted_not_refused() {
     ChannelId::new(CHANNEL).send_message(&http, CreateMessage::new().content("sixth")).await.unwrap();
     assert_eq!(fake.limit_violations(), 1);
     assert_eq!(fake.messages(CHANNEL).len(), 6);
+}
+
+#[tokio::test]
+async fn odd_requests_get_discord_errors_never_a_crash() {
+    let fake = world().await;
+    let id = fake.slash(GUILD, CHANNEL, USER, "status", json!([]));
+    let token = fake.with_state(|s| s.interactions[0].1.clone());
+    let app = FakeDiscord::APP_ID;
+    let odd: Vec<(&str, String, Value)> = vec![
+        ("POST", format!("/interactions/{id}/{token}/callback"), json!([1, 2])),
+        ("POST", format!("/interactions/{id}/{token}/callback"), json!({"type": 7, "data": "x"})),
+        ("PATCH", format!("/webhooks/{app}/{token}/messages/@original"), json!("text")),
+        ("POST", format!("/interactions/{id}/{token}/callback"), json!({"type": 5, "data": {"flags": 64}})),
+        ("PATCH", format!("/webhooks/{app}/{token}/messages/@original"), json!([{"content": 1}])),
+        ("PATCH", format!("/webhooks/{app}/{token}/messages/@original"), json!({"content": 5, "embeds": "no"})),
+        ("DELETE", format!("/webhooks/{app}/{token}/messages/999"), Value::Null),
+        ("POST", format!("/channels/{CHANNEL}/messages"), json!({"components": [{"type": 1}], "content": "x"})),
+        ("POST", format!("/channels/{CHANNEL}/messages"), json!({"components": "x", "embeds": [1, "a", null]})),
+        ("PUT", format!("/applications/{app}/guilds/{GUILD}/commands"), json!([1, {"name": []}])),
+        ("POST", format!("/applications/{app}/commands"), json!("x")),
+        ("POST", "/channels/x/messages/y/crosspost".to_string(), Value::Null),
+        ("GET", "/channels/18446744073709551616".to_string(), Value::Null),
+        ("POST", format!("/interactions/{}/{token}/callback", u64::MAX), json!({"type": 4})),
+    ];
+    for (method, path, body) in odd {
+        let body = if body.is_null() { None } else { Some(body) };
+        let (status, _, answer) = raw(&fake, method, &path, body).await;
+        assert!((400..500).contains(&status) || status < 300, "{method} {path}: {status} {answer}");
+        if status >= 400 {
+            assert!(answer["code"].is_u64(), "{method} {path}: a Discord error body, got {answer}");
+        }
+    }
+    let (status, _, me) = raw(&fake, "GET", "/users/@me", None).await;
+    assert_eq!((status, me["id"].as_str()), (200, Some(FakeDiscord::BOT_ID.to_string().as_str())));
 }

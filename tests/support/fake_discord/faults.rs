@@ -79,6 +79,25 @@ impl Scope {
     pub fn once(self) -> Scope {
         self.times(1)
     }
+
+    /// Whether a request matches (`times` aside); `path` with or without `/api/v10`.
+    pub fn matches(&self, method: &str, path: &str) -> bool {
+        self.matches_segments(method, &segments(path))
+    }
+
+    fn matches_segments(&self, method: &str, path: &[String]) -> bool {
+        if let Some((m, template)) = &self.route {
+            let same_shape = template.len() == path.len()
+                && template.iter().zip(path).all(|(t, p)| (t.starts_with('{') && t.ends_with('}')) || t == p);
+            if (!m.is_empty() && !m.eq_ignore_ascii_case(method)) || !same_shape {
+                return false;
+            }
+        }
+        match self.channel {
+            Some(c) => path.first().is_some_and(|s| s == "channels") && path.get(1) == Some(&c.to_string()),
+            None => true,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -91,26 +110,11 @@ impl Rule {
     pub(crate) fn new(failure: Failure, scope: Scope) -> Rule {
         Rule { failure, scope }
     }
-
-    /// `path` is already stripped of `/api/v10`.
-    fn matches(&self, method: &str, path: &[String]) -> bool {
-        if let Some((m, template)) = &self.scope.route {
-            let same_shape = template.len() == path.len()
-                && template.iter().zip(path).all(|(t, p)| (t.starts_with('{') && t.ends_with('}')) || t == p);
-            if (!m.is_empty() && m != method) || !same_shape {
-                return false;
-            }
-        }
-        match self.scope.channel {
-            Some(c) => path.first().is_some_and(|s| s == "channels") && path.get(1) == Some(&c.to_string()),
-            None => true,
-        }
-    }
 }
 
 /// Takes the first matching rule (counting one use of it) and returns its failure.
 pub(crate) fn take(rules: &mut Vec<Rule>, method: &str, path: &[String]) -> Option<Failure> {
-    let i = rules.iter().position(|r| r.matches(method, path) && r.scope.times != Some(0))?;
+    let i = rules.iter().position(|r| r.scope.matches_segments(method, path) && r.scope.times != Some(0))?;
     let failure = rules[i].failure.clone();
     if let Some(left) = rules[i].scope.times.as_mut() {
         *left -= 1;

@@ -154,6 +154,12 @@ impl FakeDiscord {
         self.shared.lock().calls.clone()
     }
 
+    /// The calls `route` matches, as in [`Scope::route`]: `calls_to("POST /channels/{id}/messages")`.
+    pub fn calls_to(&self, route: &str) -> Vec<Call> {
+        let scope = Scope::route(route);
+        self.shared.lock().calls.iter().filter(|c| scope.matches(&c.method, &c.path)).cloned().collect()
+    }
+
     pub fn interaction_responses(&self) -> Vec<InteractionResponse> {
         self.shared.lock().responses.clone()
     }

@@ -195,6 +195,7 @@ pub(crate) fn validate(body: &Value) -> Result<(), Reply> {
     if !body.is_object() && !body.is_null() {
         return Err(Reply::error(400, 50109, "The request body contains invalid JSON."));
     }
+    check_types(body)?;
     check_len(&body["content"], 2000, &["content"])?;
     let embeds = body["embeds"].as_array().cloned().unwrap_or_default();
     if embeds.len() > 10 {
@@ -225,6 +226,22 @@ pub(crate) fn validate(body: &Value) -> Result<(), Reply> {
         ));
     }
     validate_components(body)
+}
+
+/// Discord's "Invalid Form Body" for fields of the wrong JSON type.
+fn check_types(body: &Value) -> Result<(), Reply> {
+    let wrong = |field: &str, code: &str, message: &str| Err(Reply::form(&[field.to_string()], code, message));
+    if !matches!(body["content"], Value::Null | Value::String(_)) {
+        return wrong("content", "BASE_TYPE_STRING", "Must be a string.");
+    }
+    for field in ["embeds", "components"] {
+        match &body[field] {
+            Value::Null => {}
+            Value::Array(items) if items.iter().all(Value::is_object) => {}
+            _ => return wrong(field, "MODEL_TYPE_CONVERT", "Only dictionaries may be used in a ModelType"),
+        }
+    }
+    Ok(())
 }
 
 fn validate_components(body: &Value) -> Result<(), Reply> {

@@ -69,10 +69,13 @@ async fn serve(shared: Arc<Shared>, method: Method, uri: Uri, headers: HeaderMap
     // Interaction callbacks and webhooks are authorised by their token, like on Discord.
     let by_token = matches!(segs.first().map(String::as_str), Some("interactions" | "webhooks"));
     let authorised = authorization.as_deref().is_some_and(|a| a.starts_with("Bot ") && st.token_ok(a));
+    let unparsed = body_json.as_ref().is_some_and(|b| b.get("_unparsed").is_some());
     let (reply, extra) = if !versioned {
         (Reply::error(404, 0, "404: Not Found"), vec![])
     } else if !by_token && !authorised {
         (Reply::error(401, 0, "401: Unauthorized"), vec![])
+    } else if unparsed {
+        (Reply::error(400, 50109, "The request body contains invalid JSON."), vec![])
     } else if let Some(failure) = take(&mut st.rules, &method, &segs) {
         st.calls[index].injected = true;
         match failure {

@@ -124,6 +124,27 @@ pub(crate) fn now_iso() -> String {
     chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3f+00:00").to_string()
 }
 
+impl Msg {
+    /// `(label, custom_id or url)` of every button, row by row.
+    pub fn buttons(&self) -> Vec<(String, String)> {
+        let rows = self.components.iter().filter_map(|r| r["components"].as_array());
+        rows.flatten()
+            .filter(|b| b["type"] == 2)
+            .map(|b| {
+                let action = b["custom_id"].as_str().or(b["url"].as_str()).unwrap_or("");
+                (b["label"].as_str().unwrap_or("").to_string(), action.to_string())
+            })
+            .collect()
+    }
+}
+
+impl Call {
+    /// The path after `/api/v10` (`/channels/1/messages`).
+    pub fn api_path(&self) -> &str {
+        self.path.strip_prefix("/api/v10").unwrap_or(&self.path)
+    }
+}
+
 impl State {
     pub(crate) fn new() -> State {
         State {
