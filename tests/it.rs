@@ -11,6 +11,7 @@ mod clocks;
 mod clocks_instances;
 mod console;
 mod delivery;
+mod discord;
 mod fake_discord;
 mod fake_telegram;
 mod feeds;

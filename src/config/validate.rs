@@ -238,7 +238,9 @@ fn teams(p: &mut Problems, raw: &[RawTeam], chats: &[Chat], people: &[Person]) -
             }
         };
         use_chat("team_chat", &rt.team_chat);
-        for (j, c) in rt.mirrors.iter().enumerate().filter(|(j, c)| **c != rt.team_chat && !rt.mirrors[..*j].contains(c)) {
+        for (j, c) in
+            rt.mirrors.iter().enumerate().filter(|(j, c)| **c != rt.team_chat && !rt.mirrors[..*j].contains(c))
+        {
             use_chat(&format!("mirrors[{j}]"), c);
         }
         if let Some(c) = &rt.leaders_chat {

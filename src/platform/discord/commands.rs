@@ -100,7 +100,8 @@ pub fn definitions(i18n: &I18n, default: Locale) -> Vec<CreateCommand> {
     SPECS
         .iter()
         .map(|spec| {
-            let mut command = CreateCommand::new(spec.name).description(text(default, spec.help_key())).dm_permission(false);
+            let mut command =
+                CreateCommand::new(spec.name).description(text(default, spec.help_key())).dm_permission(false);
             for locale in Locale::ALL {
                 command = command.description_localized(discord_locale(locale), text(locale, spec.help_key()));
             }
@@ -112,7 +113,8 @@ pub fn definitions(i18n: &I18n, default: Locale) -> Vec<CreateCommand> {
                 }
                 seen.push(o.name);
                 let key = format!("discord-option-{}", o.name);
-                let mut option = CreateCommandOption::new(kind(o.kind), o.name, text(default, key.clone())).required(o.required);
+                let mut option =
+                    CreateCommandOption::new(kind(o.kind), o.name, text(default, key.clone())).required(o.required);
                 for locale in Locale::ALL {
                     option = option.description_localized(discord_locale(locale), text(locale, key.clone()));
                 }
@@ -194,7 +196,8 @@ mod tests {
             assert!(en.contains(&format!("{key} =")), "{key} is missing from locales/en/tocsin.ftl");
         }
         for spec in SPECS {
-            let takes_arguments = !spec.usage_en().trim_start_matches('/').trim_start_matches(spec.name).trim().is_empty();
+            let takes_arguments =
+                !spec.usage_en().trim_start_matches('/').trim_start_matches(spec.name).trim().is_empty();
             assert_eq!(takes_arguments, !options(spec.name).is_empty(), "/{}", spec.name);
         }
     }

@@ -190,7 +190,11 @@ mod tests {
     fn long_text_is_cut_into_messages_that_fit_after_escaping() {
         let text = "*".repeat(4500);
         let pieces = pieces(&text);
-        assert!(pieces.iter().all(|p| utf16_len(p) <= MAX_CONTENT), "{:?}", pieces.iter().map(|p| p.len()).collect::<Vec<_>>());
+        assert!(
+            pieces.iter().all(|p| utf16_len(p) <= MAX_CONTENT),
+            "{:?}",
+            pieces.iter().map(|p| p.len()).collect::<Vec<_>>()
+        );
         assert_eq!(pieces.iter().map(|p| unescape(p)).collect::<String>(), text);
     }
 

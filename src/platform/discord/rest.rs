@@ -30,7 +30,9 @@ impl std::fmt::Display for RestError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             RestError::RateLimited { wait, global } => write!(f, "rate limited for {wait:?} (global: {global})"),
-            RestError::Status { status, code, message } => write!(f, "Discord answered {status}: {message} (code {code})"),
+            RestError::Status { status, code, message } => {
+                write!(f, "Discord answered {status}: {message} (code {code})")
+            }
             RestError::Network(e) => write!(f, "no answer from Discord: {e}"),
         }
     }
@@ -48,9 +50,8 @@ pub struct Rest {
 
 impl Rest {
     pub fn new(base: &str, token: &str) -> anyhow::Result<Rest> {
-        let client = reqwest::Client::builder()
-            .user_agent("DiscordBot (https://github.com/tocsin, 0.1) tocsin")
-            .build()?;
+        let client =
+            reqwest::Client::builder().user_agent("DiscordBot (https://github.com/tocsin, 0.1) tocsin").build()?;
         Ok(Rest {
             client,
             api: format!("{}/api/{API_VERSION}", base.trim_end_matches('/')),
@@ -90,7 +91,8 @@ impl Rest {
         path: &str,
         body: Option<&Value>,
     ) -> Result<Value, RestError> {
-        let mut req = self.client.request(method, format!("{}{path}", self.api)).header("Authorization", &self.authorization);
+        let mut req =
+            self.client.request(method, format!("{}{path}", self.api)).header("Authorization", &self.authorization);
         if let Some(body) = body {
             req = req.header("Content-Type", "application/json").body(body.to_string());
         }

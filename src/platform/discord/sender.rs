@@ -150,9 +150,10 @@ pub fn classify(e: RestError) -> SendError {
     match e {
         RestError::RateLimited { wait, global: true } => SendError::RateLimited(wait),
         RestError::RateLimited { wait, global: false } => SendError::ChatRateLimited(wait),
-        RestError::Status { status, code, message } if status >= 500 => {
-            SendError::Transient { reason: format!("Discord answered {status}: {message} (code {code})"), retry_after: None }
-        }
+        RestError::Status { status, code, message } if status >= 500 => SendError::Transient {
+            reason: format!("Discord answered {status}: {message} (code {code})"),
+            retry_after: None,
+        },
         // 400, 401, 403, 404: missing access, unknown channel, a message Discord refuses.
         RestError::Status { status, code, message } => {
             SendError::Permanent(format!("Discord refused it ({status}): {message} (code {code})"))
