@@ -37,11 +37,9 @@ impl Worker {
             }
             // A statement or a draft card at the front is sent on its own; only look when a
             // digest is possible at all.
-            let digest = limited
-                && queue.len() >= DIGEST_AT
-                && !queue.front().is_some_and(|i| Notice::from_payload(&i.payload).is_ok_and(|n| n.stands_alone()));
+            let digest = limited && queue.len() >= DIGEST_AT && !self.front_alone(sender, &chat, &queue).await?;
             let (taken, outgoing) = if digest {
-                self.digest(sender, locale, &mut queue).await?
+                self.digest(sender, &chat, locale, &mut queue).await?
             } else {
                 let item = queue.pop_front().expect("the queue is not empty");
                 match self.render(sender, &chat, locale, &item).await? {
@@ -141,9 +139,44 @@ impl Worker {
     }
 
     /// Takes as many waiting messages as fit in one message, as one digest.
+    async fn front_alone(
+        &self,
+        sender: &dyn Sender,
+        chat: &Chat,
+        queue: &VecDeque<OutboxItem>,
+    ) -> anyhow::Result<bool> {
+        let Some(item) = queue.front() else { return Ok(false) };
+        let Ok(notice) = Notice::from_payload(&item.payload) else { return Ok(false) };
+        self.sent_alone(sender, chat, &notice, item).await
+    }
+
+    /// A statement or a draft card is never folded into a digest, and neither is a change to a
+    /// case whose card this chat already shows: the card is edited in place (no new message),
+    /// and a digest line instead would leave the card showing an old state. A new case's card
+    /// is a new message, so a flood of new cases still becomes a digest.
+    async fn sent_alone(
+        &self,
+        sender: &dyn Sender,
+        chat: &Chat,
+        notice: &Notice,
+        item: &OutboxItem,
+    ) -> anyhow::Result<bool> {
+        if notice.stands_alone() {
+            return Ok(true);
+        }
+        let Some(case) = item.case.filter(|_| sender.shows_cards() && notice.is_case_change()) else {
+            return Ok(false);
+        };
+        if !self.config.team(&chat.team).is_some_and(|t| t.is_team_chat(&chat.name)) {
+            return Ok(false);
+        }
+        Ok(self.store.card(case, &chat.name).await?.is_some())
+    }
+
     async fn digest(
         &self,
         sender: &dyn Sender,
+        chat: &Chat,
         locale: Locale,
         queue: &mut VecDeque<OutboxItem>,
     ) -> anyhow::Result<(Vec<OutboxItem>, Outgoing)> {
@@ -159,7 +192,7 @@ impl Worker {
                 queue.pop_front();
                 continue;
             };
-            if notice.stands_alone() {
+            if self.sent_alone(sender, chat, &notice, item).await? {
                 break;
             }
             let text = notice.render(item.case, &self.config, &self.i18n, locale);

@@ -128,6 +128,11 @@ pub struct Dc {
 
 impl Dc {
     pub async fn start() -> Dc {
+        Dc::start_with(|c| c).await
+    }
+
+    /// `edit` may change the whole config text.
+    pub async fn start_with(edit: impl FnOnce(String) -> String) -> Dc {
         let discord = FakeDiscord::start().await;
         discord.set_token(DISCORD_TOKEN);
         discord.add_guild(GUILD, "City desk");
@@ -140,7 +145,7 @@ impl Dc {
         let telegram = FakeTelegram::start().await;
         telegram.set_chat(OPS_TG, "supergroup", Some("Ops"));
         telegram.set_chat(PUBLIC_TG, "channel", Some("City news"));
-        let config = config(&telegram, &discord);
+        let config = edit(config(&telegram, &discord));
         let db = TestDb::sqlite();
         let store = db.store().await;
         let mut dc = Dc { discord, telegram, services: None, store, db, config };
