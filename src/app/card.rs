@@ -8,6 +8,7 @@ use crate::domain::approval::DraftVersion;
 use crate::domain::clocks::{ClockKind, ClockStatus};
 use crate::domain::{Case, CaseId, CaseState, Locale};
 use crate::i18n::I18n;
+use crate::store::TrackedAlert;
 use crate::t;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,13 +91,18 @@ pub fn rejection_reason(i18n: &I18n, locale: Locale, reason: &str) -> String {
 /// Cards keep the summary short so the whole card stays well inside one message.
 const CARD_SUMMARY: usize = 1000;
 
+/// A card lists at most this many of a case's alerts (firing ones first), then a count.
+const CARD_ALERTS: usize = 10;
+
 /// `clocks` are the case's running clocks as they stand when the card is shown (see
 /// [`super::clocks::running`]); the card is shown again at every reminder, so what is left
-/// stays close to true.
+/// stays close to true. `alerts` are the case's alerts from an alert source, if any.
+#[allow(clippy::too_many_arguments)]
 pub fn card(
     case: &Case,
     last: String,
     clocks: &[(ClockKind, ClockStatus)],
+    alerts: &[TrackedAlert],
     config: &Config,
     i18n: &I18n,
     locale: Locale,
@@ -118,6 +124,7 @@ pub fn card(
     if case.drill {
         facts.push(r(t!("status-drill")));
     }
+    facts.extend(alert_lines(alerts, i18n, locale));
     let mut buttons = vec![];
     if case.state == CaseState::Open {
         buttons.push(CardButton { label: r(t!("button-ack")), press: Press::Ack(case.id) });
@@ -134,6 +141,27 @@ pub fn card(
         last,
         buttons,
     }
+}
+
+/// `Alerts: 2 of 5 firing`, then one line per alert, firing first: nothing for a case with
+/// fewer than two alerts (its title and last line already say it all).
+pub fn alert_lines(alerts: &[TrackedAlert], i18n: &I18n, locale: Locale) -> Vec<String> {
+    if alerts.len() < 2 {
+        return vec![];
+    }
+    let firing = alerts.iter().filter(|a| a.firing).count();
+    let mut lines = vec![i18n.render(locale, &t!("card-alerts", "firing" => firing, "total" => alerts.len()))];
+    let mut ordered: Vec<&TrackedAlert> = alerts.iter().collect();
+    ordered.sort_by_key(|a| !a.firing);
+    for a in ordered.iter().take(CARD_ALERTS) {
+        let name = a.name.as_str();
+        let line = if a.firing { t!("card-alert-firing", "name" => name) } else { t!("card-alert-resolved", "name" => name) };
+        lines.push(i18n.render(locale, &line));
+    }
+    if alerts.len() > CARD_ALERTS {
+        lines.push(i18n.render(locale, &t!("card-alerts-more", "count" => alerts.len() - CARD_ALERTS)));
+    }
+    lines
 }
 
 /// `⏱ acknowledge: 4m left · first response: overdue by 2m`, or nothing when no clock runs.

@@ -76,6 +76,23 @@ pub enum Notice {
         alert: String,
         source: String,
     },
+    /// Alerts of a case's notification group began firing or resolved (the card lists them).
+    AlertsChanged {
+        title: String,
+        /// The names of the alerts that began firing, then of those that resolved.
+        fired: Vec<String>,
+        resolved: Vec<String>,
+        /// How many of the case's alerts fire now, of how many.
+        firing: usize,
+        total: usize,
+        source: String,
+    },
+    /// An alert fired again after its case was resolved: the case is open again.
+    AlertRefired {
+        title: String,
+        alerts: Vec<String>,
+        source: String,
+    },
     /// A share of a clock has run: to the owner, in the team chat.
     Reminder {
         title: String,
@@ -217,6 +234,11 @@ impl Notice {
             Notice::Dismissed { reason, by, .. } => (by, t!("event-dismissed", "reason" => reason.as_str())),
             Notice::Closed { by, .. } => (by, t!("event-closed")),
             Notice::AlertResolved { alert, source, .. } => (source, t!("event-noted", "text" => alert.as_str())),
+            Notice::AlertsChanged { fired, resolved, firing, total, source, .. } => {
+                let changes = alert_changes(i18n, locale, fired, resolved);
+                (source, t!("event-alerts-changed", "changes" => changes, "firing" => *firing, "total" => *total))
+            }
+            Notice::AlertRefired { alerts, source, .. } => (source, t!("event-alert-refired", "alerts" => names(alerts))),
             other => return other.render(None, config, i18n, locale),
         };
         i18n.render(locale, &t!("card-last", "by" => by.as_str(), "what" => what))
@@ -264,6 +286,11 @@ impl Notice {
                 "outlets" => outlets.as_str(), "by" => by.as_str()),
             Notice::AlertResolved { title, alert, source } => t!("notice-alert-resolved",
                 "case" => case, "title" => title.as_str(), "alert" => alert.as_str(), "source" => source.as_str()),
+            Notice::AlertsChanged { title, fired, resolved, firing, total, source } => t!("notice-alerts-changed",
+                "case" => case, "title" => title.as_str(), "changes" => alert_changes(i18n, locale, fired, resolved),
+                "firing" => *firing, "total" => *total, "source" => source.as_str()),
+            Notice::AlertRefired { title, alerts, source } => t!("notice-alert-refired",
+                "case" => case, "title" => title.as_str(), "alerts" => names(alerts), "source" => source.as_str()),
             Notice::DeliveryFailed { chat, reason } => {
                 t!("notice-delivery-failed", "chat" => chat.as_str(), "reason" => reason.as_str())
             }
@@ -316,6 +343,30 @@ impl Notice {
         };
         i18n.render(locale, &text)
     }
+}
+
+/// Alert names are listed up to this many; a notification group can hold thousands.
+const MAX_NAMES: usize = 10;
+
+/// `DiskFull db-0, DiskFull db-1 (+3)`.
+fn names(list: &[String]) -> String {
+    let shown = list.iter().take(MAX_NAMES).cloned().collect::<Vec<_>>().join(", ");
+    match list.len().saturating_sub(MAX_NAMES) {
+        0 => shown,
+        more => format!("{shown} (+{more})"),
+    }
+}
+
+/// `firing: A, B · resolved: C`.
+fn alert_changes(i18n: &I18n, locale: Locale, fired: &[String], resolved: &[String]) -> String {
+    let mut parts = vec![];
+    if !fired.is_empty() {
+        parts.push(i18n.render(locale, &t!("alerts-fired", "names" => names(fired))));
+    }
+    if !resolved.is_empty() {
+        parts.push(i18n.render(locale, &t!("alerts-resolved", "names" => names(resolved))));
+    }
+    parts.join(" · ")
 }
 
 /// A clock's name in the reader's language, from its stored form (`ack`).
