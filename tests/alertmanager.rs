@@ -190,7 +190,10 @@ async fn a_real_alertmanager_group_of_five_critical_alerts_is_one_grade_i_case_t
     post_disks(&am, "DiskFull", &DISKS[..3], true).await;
     wait_for("three of five resolved", async || firing(&intake, case).await == (2, 5)).await;
     let status = intake.ask("/status 1").await;
-    assert!(status.contains("Alerts: 2 of 5 firing") && status.contains("🟢 DiskFull instance=db-0 (resolved)"), "{status}");
+    assert!(
+        status.contains("Alerts: 2 of 5 firing") && status.contains("🟢 DiskFull instance=db-0 (resolved)"),
+        "{status}"
+    );
     assert_eq!(intake.store.case(case).await.unwrap().unwrap().state, CaseState::Open);
 
     post_disks(&am, "DiskFull", &DISKS[3..], true).await;

@@ -98,7 +98,8 @@ async fn five_critical_alerts_of_one_notification_become_one_grade_i_case_listin
     assert_eq!(intake.store.case_signals(id(1)).await.unwrap().len(), 5, "each alert is on the record");
     assert_eq!(notices(&intake).await.len(), 1, "the team hears of it once");
     let status = intake.ask("/status 1").await;
-    for line in ["Alerts: 5 of 5 firing", "🔴 DiskFull instance=db-3", "severity=critical at the source: at least I"] {
+    for line in ["Alerts: 5 of 5 firing", "🔴 DiskFull instance=db-3", "severity=critical at the source: at least I"]
+    {
         assert!(status.contains(line), "{line} in\n{status}");
     }
     intake.shutdown().await;
@@ -190,7 +191,10 @@ async fn resolving_three_of_five_is_listed_and_the_last_one_notes_the_case() {
         "{said:?}"
     );
     let status = intake.ask("/status 1").await;
-    assert!(status.contains("Alerts: 2 of 5 firing") && status.contains("🟢 DiskFull instance=db-0 (resolved)"), "{status}");
+    assert!(
+        status.contains("Alerts: 2 of 5 firing") && status.contains("🟢 DiskFull instance=db-0 (resolved)"),
+        "{status}"
+    );
     // Alertmanager sends the group's resolved alerts along with the firing ones: repeats.
     assert_eq!(outcomes(&post(&intake, body(&alerts)).await.1), ["repeat"; 5]);
     let (_, answer) = post(&intake, body(&five("resolved"))).await;
@@ -226,16 +230,25 @@ async fn an_alert_firing_again_after_its_case_was_resolved_reopens_it_and_after_
     assert_eq!(intake.store.case(id(1)).await.unwrap().unwrap().state, CaseState::Resolved);
     notices(&intake).await;
     let (_, answer) = post(&intake, fire()).await;
-    assert_eq!((answer["alerts"][0]["outcome"].as_str(), answer["alerts"][0]["case"].as_i64()), (Some("reopened"), Some(1)));
+    assert_eq!(
+        (answer["alerts"][0]["outcome"].as_str(), answer["alerts"][0]["case"].as_i64()),
+        (Some("reopened"), Some(1))
+    );
     assert_eq!(intake.store.case(id(1)).await.unwrap().unwrap().state, CaseState::Open);
     let said = notices(&intake).await;
-    assert!(matches!(&said[..], [Notice::AlertRefired { alerts, .. }] if alerts == &["HighCPU instance=web-1"]), "{said:?}");
+    assert!(
+        matches!(&said[..], [Notice::AlertRefired { alerts, .. }] if alerts == &["HighCPU instance=web-1"]),
+        "{said:?}"
+    );
     assert!(intake.store.events(id(1)).await.unwrap().iter().any(|e| e.action == EventAction::Reopened));
     // Resolved and closed by a leader: the team is done with it, so the next firing is news.
     post(&intake, clear()).await;
     intake.ask("/close 1").await;
     let (_, answer) = post(&intake, fire()).await;
-    assert_eq!((answer["alerts"][0]["outcome"].as_str(), answer["alerts"][0]["case"].as_i64()), (Some("opened"), Some(2)));
+    assert_eq!(
+        (answer["alerts"][0]["outcome"].as_str(), answer["alerts"][0]["case"].as_i64()),
+        (Some("opened"), Some(2))
+    );
     assert_eq!(intake.store.case(id(1)).await.unwrap().unwrap().state, CaseState::Closed);
     intake.shutdown().await;
 }

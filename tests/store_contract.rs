@@ -3,10 +3,10 @@
 
 use crate::support;
 
-/// Signals, stories, the scheduler's jobs and settings.
-mod signals_and_jobs;
 /// The alerts of alert sources.
 mod alerts;
+/// Signals, stories, the scheduler's jobs and settings.
+mod signals_and_jobs;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::json;

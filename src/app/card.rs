@@ -155,7 +155,8 @@ pub fn alert_lines(alerts: &[TrackedAlert], i18n: &I18n, locale: Locale) -> Vec<
     ordered.sort_by_key(|a| !a.firing);
     for a in ordered.iter().take(CARD_ALERTS) {
         let name = a.name.as_str();
-        let line = if a.firing { t!("card-alert-firing", "name" => name) } else { t!("card-alert-resolved", "name" => name) };
+        let line =
+            if a.firing { t!("card-alert-firing", "name" => name) } else { t!("card-alert-resolved", "name" => name) };
         lines.push(i18n.render(locale, &line));
     }
     if alerts.len() > CARD_ALERTS {
@@ -201,6 +202,31 @@ mod tests {
             assert_eq!(Press::parse(bad), None, "{bad}");
         }
         assert_eq!(Press::Ack(CaseId::parse("3").unwrap()).command(), "/ack 3");
+    }
+
+    #[test]
+    fn a_cards_alerts_are_counted_and_listed_firing_first_up_to_a_limit() {
+        let i18n = I18n::new().unwrap();
+        let at = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let alert = |n: usize, firing: bool| TrackedAlert {
+            fingerprint: format!("am:{n}"),
+            case: CaseId::parse("1").unwrap(),
+            group: None,
+            name: format!("DiskFull instance=db-{n}"),
+            firing,
+            changed_at: at,
+            seen_at: at,
+        };
+        assert!(alert_lines(&[alert(0, true)], &i18n, Locale::En).is_empty(), "one alert: the card says it already");
+        let five: Vec<_> = (0..5).map(|n| alert(n, n >= 3)).collect();
+        let lines = alert_lines(&five, &i18n, Locale::En);
+        assert_eq!(lines[0], "Alerts: 2 of 5 firing");
+        assert!(lines[1].starts_with("🔴") && lines[1].contains("db-3"), "{lines:?}");
+        assert!(lines[5].starts_with("🟢") && lines[5].contains("(resolved)"), "{lines:?}");
+        let many: Vec<_> = (0..25).map(|n| alert(n, true)).collect();
+        let lines = alert_lines(&many, &i18n, Locale::ZhCn);
+        assert_eq!(lines.len(), 1 + CARD_ALERTS + 1);
+        assert!(lines.last().unwrap().contains("15"), "{lines:?}");
     }
 
     #[test]

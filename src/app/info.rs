@@ -140,7 +140,8 @@ fn explain(ctx: &Ctx<'_>, e: &Explanation) -> String {
     };
     parts.push(ctx.render(&t!("why-sources", "count" => e.sources, "window" => window)));
     if let Some(s) = &e.severity {
-        let floor = t!("why-severity", "label" => s.label.as_str(), "value" => s.value.as_str(), "grade" => s.grade.as_str());
+        let floor =
+            t!("why-severity", "label" => s.label.as_str(), "value" => s.value.as_str(), "grade" => s.grade.as_str());
         parts.push(ctx.render(&floor));
     }
     ctx.render(&t!("status-why", "parts" => parts.join(" · "), "grade" => e.grade.as_str()))

@@ -238,7 +238,9 @@ impl Notice {
                 let changes = alert_changes(i18n, locale, fired, resolved);
                 (source, t!("event-alerts-changed", "changes" => changes, "firing" => *firing, "total" => *total))
             }
-            Notice::AlertRefired { alerts, source, .. } => (source, t!("event-alert-refired", "alerts" => names(alerts))),
+            Notice::AlertRefired { alerts, source, .. } => {
+                (source, t!("event-alert-refired", "alerts" => names(alerts)))
+            }
             other => return other.render(None, config, i18n, locale),
         };
         i18n.render(locale, &t!("card-last", "by" => by.as_str(), "what" => what))

@@ -311,7 +311,11 @@ pub(super) fn sources(p: &mut Problems, raw: &[RawSource]) -> Vec<SourceConfig> 
 fn alert_settings(p: &mut Problems, at: &str, r: &RawSource, kind: SourceKind) -> AlertSettings {
     let mut settings = AlertSettings::default();
     if kind == SourceKind::Generic {
-        for (key, given) in [("severity", r.severity.is_some()), ("severity_label", r.severity_label.is_some()), ("group", r.group.is_some())] {
+        for (key, given) in [
+            ("severity", r.severity.is_some()),
+            ("severity_label", r.severity_label.is_some()),
+            ("group", r.group.is_some()),
+        ] {
             if given {
                 p.add(format!("{at}.{key}"), "only alertmanager and grafana sources have alerts to grade and group");
             }
@@ -331,14 +335,18 @@ fn alert_settings(p: &mut Problems, at: &str, r: &RawSource, kind: SourceKind) -
                 Some(g) => {
                     settings.severity.insert(value.trim().to_lowercase(), g);
                 }
-                None => p.add(format!("{at}.severity.{value}"), format!("\"{grade}\" is not a grade (I, II, III or IV)")),
+                None => {
+                    p.add(format!("{at}.severity.{value}"), format!("\"{grade}\" is not a grade (I, II, III or IV)"))
+                }
             }
         }
     }
     match r.group.as_deref() {
         None | Some("alert") => {}
         Some("notification") => settings.group = Grouping::Notification,
-        Some(other) => p.add(format!("{at}.group"), format!("unknown grouping \"{other}\" (expected alert or notification)")),
+        Some(other) => {
+            p.add(format!("{at}.group"), format!("unknown grouping \"{other}\" (expected alert or notification)"))
+        }
     }
     settings
 }
@@ -538,6 +546,43 @@ mod tests {
         assert!(err.contains("http.metrics_token_env"), "{err}");
         let err = with("metrics_token = \"x\"").unwrap_err().to_string();
         assert!(err.contains("metrics_token"), "unknown keys are refused: {err}");
+    }
+
+    #[test]
+    fn alert_sources_map_severity_to_grade_by_default_and_may_replace_the_map_and_grouping() {
+        use super::{Grouping, SourceKind};
+        use crate::domain::Grade;
+        let committed = include_str!("../../bot.toml");
+        let source = |kind: &str, keys: &str| {
+            let intake = format!(
+                "\n[http]\nlisten = \"127.0.0.1:0\"\n\n[[sources]]\nname = \"am\"\nkind = \"{kind}\"\ntoken_env = \"T\"\n{keys}\n"
+            );
+            Config::parse(&format!("{committed}{intake}")).map(|c| c.sources[0].clone())
+        };
+        let am = source("alertmanager", "").unwrap();
+        assert_eq!(am.kind, SourceKind::Alertmanager);
+        let labels = |value: &str| [("severity".to_string(), value.to_string())].into_iter().collect();
+        assert_eq!(am.alerts.floor(&labels("critical")), Some(("critical".into(), Grade::I)));
+        assert_eq!(am.alerts.floor(&labels("Warning")), Some(("Warning".into(), Grade::III)), "any case");
+        assert_eq!(am.alerts.floor(&labels("page")), None);
+        assert_eq!(am.alerts.group, Grouping::Alert, "today's behaviour unless asked");
+        let custom =
+            source("grafana", "severity_label = \"priority\"\nseverity = { P1 = \"I\" }\ngroup = \"notification\"")
+                .unwrap();
+        let priority = [("priority".to_string(), "p1".to_string())].into_iter().collect();
+        assert_eq!(custom.alerts.floor(&priority), Some(("p1".into(), Grade::I)));
+        assert_eq!(custom.alerts.floor(&labels("critical")), None, "a given map replaces the default one");
+        assert_eq!(custom.alerts.group, Grouping::Notification);
+        for (kind, keys, path) in [
+            ("alertmanager", "severity = { critical = \"1\" }", "sources[0].severity.critical"),
+            ("alertmanager", "group = \"folder\"", "sources[0].group"),
+            ("alertmanager", "severity_label = \" \"", "sources[0].severity_label"),
+            ("generic", "group = \"notification\"", "sources[0].group"),
+            ("generic", "severity = { critical = \"I\" }", "sources[0].severity"),
+        ] {
+            let err = source(kind, keys).unwrap_err().to_string();
+            assert!(err.contains(path), "{keys}: {err}");
+        }
     }
 
     #[test]

@@ -8,14 +8,22 @@ fn set(fp: &str, group: Option<&str>, name: &str, firing: bool, new: bool) -> Al
     AlertWrite::Set { fingerprint: fp.into(), group: group.map(str::to_string), name: name.into(), firing, new }
 }
 
-async fn open_with(store: &Arc<dyn Store>, title: &str, at: DateTime<Utc>, alerts: Vec<AlertWrite>) -> Result<Option<CaseId>, StoreError> {
+async fn open_with(
+    store: &Arc<dyn Store>,
+    title: &str,
+    at: DateTime<Utc>,
+    alerts: Vec<AlertWrite>,
+) -> Result<Option<CaseId>, StoreError> {
     store.commit(Commit { alerts, ..Commit::new(CaseWrite::Insert(new_case(title, at)), at) }).await
 }
 
 async fn alerts_are_kept_with_their_case_and_group_and_read_back(db: TestDb) {
     let store = db.store().await;
     let group = Some("am:{}:{alertname=\"DiskFull\"}");
-    let writes = vec![set("am:b", group, "DiskFull instance=db-1", true, true), set("am:a", group, "DiskFull instance=db-0", true, true)];
+    let writes = vec![
+        set("am:b", group, "DiskFull instance=db-1", true, true),
+        set("am:a", group, "DiskFull instance=db-0", true, true),
+    ];
     let case = open_with(&store, "DiskFull", t(0), writes).await.unwrap().unwrap();
     let listed = store.case_alerts(case).await.unwrap();
     let a = TrackedAlert {
@@ -40,7 +48,8 @@ async fn alerts_are_kept_with_their_case_and_group_and_read_back(db: TestDb) {
 
 async fn a_repeat_moves_only_the_last_seen_time_and_a_change_moves_both(db: TestDb) {
     let store = db.store().await;
-    let case = open_with(&store, "HighCPU", t(0), vec![set("am:c", None, "HighCPU", true, true)]).await.unwrap().unwrap();
+    let case =
+        open_with(&store, "HighCPU", t(0), vec![set("am:c", None, "HighCPU", true, true)]).await.unwrap().unwrap();
     let seen = vec![AlertWrite::Seen { fingerprint: "am:c".into() }];
     assert_eq!(store.commit(Commit { alerts: seen, ..Commit::new(CaseWrite::None, t(30)) }).await.unwrap(), None);
     let alert = store.case_alerts(case).await.unwrap().remove(0);

@@ -358,7 +358,11 @@ impl Decision<'_> {
                         "source": source }),
                 now,
             ));
-            notices.push(Notice::AlertRefired { title: case.title.clone(), alerts: fired_names.clone(), source: source.clone() });
+            notices.push(Notice::AlertRefired {
+                title: case.title.clone(),
+                alerts: fired_names.clone(),
+                source: source.clone(),
+            });
             placed = Placed::Reopened;
         }
         for (i, a, e) in &assessed {
