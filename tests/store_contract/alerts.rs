@@ -19,7 +19,8 @@ async fn open_with(
 
 async fn alerts_are_kept_with_their_case_and_group_and_read_back(db: TestDb) {
     let store = db.store().await;
-    let group = Some("am:{}:{alertname=\"DiskFull\"}");
+    let key = "am:{}:{alertname=\"DiskFull\"}";
+    let group = Some(key);
     let writes = vec![
         set("am:b", group, "DiskFull instance=db-1", true, true),
         set("am:a", group, "DiskFull instance=db-0", true, true),
@@ -41,7 +42,7 @@ async fn alerts_are_kept_with_their_case_and_group_and_read_back(db: TestDb) {
     found.sort_by(|x, y| x.fingerprint.cmp(&y.fingerprint));
     assert_eq!(found, listed, "unknown fingerprints are left out");
     assert_eq!(store.alerts(&[]).await.unwrap(), []);
-    assert_eq!(store.alert_group_case(group.unwrap()).await.unwrap(), Some(case));
+    assert_eq!(store.alert_group_case(key).await.unwrap(), Some(case));
     assert_eq!(store.alert_group_case("am:other").await.unwrap(), None);
     assert_eq!(store.case_alerts(CaseId::parse("99").unwrap()).await.unwrap(), []);
 }
