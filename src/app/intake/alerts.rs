@@ -167,7 +167,14 @@ impl Pipeline {
             self.store.alerts(&fingerprints).await?.into_iter().map(|a| (a.fingerprint.clone(), a)).collect();
         let case_id = match &unit.group {
             Some(group) => self.store.alert_group_case(group).await?,
-            None => unit.alerts.first().and_then(|a| known.get(&a.fingerprint)).map(|a| a.case),
+            None => match unit.alerts.first() {
+                Some(a) => match known.get(&a.fingerprint) {
+                    Some(k) => Some(k.case),
+                    // Taken in before alerts were tracked: its signals still name its case.
+                    None => self.store.case_by_fingerprint(&a.fingerprint).await?,
+                },
+                None => None,
+            },
         };
         let case = match case_id {
             // A closed or dismissed case is the team's finished record: alerts firing again
@@ -176,6 +183,9 @@ impl Pipeline {
             None => None,
         };
         let on_case = |fp: &str| known.get(fp).filter(|k| case.as_ref().is_some_and(|c| c.id == k.case));
+        // An alert whose case was found by its signals alone (taken in before alerts were
+        // tracked) resolving is news for that case too.
+        let untracked = unit.group.is_none() && known.is_empty() && case.is_some();
         let changes: Vec<Change> = unit
             .alerts
             .iter()
@@ -184,6 +194,7 @@ impl Pipeline {
                 (true, _) => Change::Fired,
                 (false, Some(k)) if k.firing => Change::Cleared,
                 (false, Some(_)) => Change::Repeat,
+                (false, None) if untracked => Change::Cleared,
                 (false, None) => Change::Unknown,
             })
             .collect();
