@@ -195,6 +195,24 @@ async fn resolving_three_of_five_is_listed_and_the_last_one_notes_the_case() {
         status.contains("Alerts: 2 of 5 firing") && status.contains("🟢 DiskFull instance=db-0 (resolved)"),
         "{status}"
     );
+    // The card, as platforms that edit messages show it.
+    let case = intake.store.case(id(1)).await.unwrap().unwrap();
+    let tracked = intake.store.case_alerts(id(1)).await.unwrap();
+    let i18n = tocsin::i18n::I18n::new().unwrap();
+    let config = intake.services.app.config().clone();
+    let card = tocsin::app::card::card(&case, String::new(), &[], &tracked, &config, &i18n, tocsin::domain::Locale::En);
+    let listed: Vec<&str> = card.facts.iter().map(String::as_str).filter(|f| f.contains("DiskFull")).collect();
+    assert_eq!(
+        listed,
+        [
+            "🔴 DiskFull instance=db-3",
+            "🔴 DiskFull instance=db-4",
+            "🟢 DiskFull instance=db-0 (resolved)",
+            "🟢 DiskFull instance=db-1 (resolved)",
+            "🟢 DiskFull instance=db-2 (resolved)"
+        ]
+    );
+    assert!(card.facts.iter().any(|f| f == "Alerts: 2 of 5 firing"), "{:?}", card.facts);
     // Alertmanager sends the group's resolved alerts along with the firing ones: repeats.
     assert_eq!(outcomes(&post(&intake, body(&alerts)).await.1), ["repeat"; 5]);
     let (_, answer) = post(&intake, body(&five("resolved"))).await;
@@ -369,3 +387,46 @@ async fn a_batch_cut_by_a_database_failure_says_what_was_kept_and_its_retry_adds
 }
 
 on_both_backends!(a_batch_cut_by_a_database_failure_says_what_was_kept_and_its_retry_adds_nothing_twice);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alert_taken_in_before_alerts_were_tracked_finds_its_case_by_its_signals() {
+    use tocsin::store::{CaseWrite, Commit, NewSignal};
+    let intake = start("").await;
+    let now = chrono::Utc::now();
+    // As an older tocsin left it: a case whose signal carries the alert's fingerprint, no alert row.
+    let new = tocsin::domain::NewCase {
+        owner: None,
+        leader: None,
+        team: "city-desk".into(),
+        title: "CPU > 90%".into(),
+        summary: None,
+        source: "am".into(),
+        grade: Grade::IV,
+        opened_by: "tocsin".into(),
+        drill: false,
+        opened_at: now,
+    };
+    let signal = NewSignal {
+        source: "am".into(),
+        title: "CPU > 90%".into(),
+        url: None,
+        fingerprint: Some("am:7b7eebf4efc7d977".into()),
+        simhash: 1,
+        sketch: None,
+        score: 0.0,
+        explanation: "{}".into(),
+        received_at: now,
+    };
+    let commit = Commit { signals: vec![signal], ..Commit::new(CaseWrite::Insert(new), now) };
+    intake.store.commit(commit).await.unwrap();
+    let firing = include_str!("fixtures/alertmanager/firing.json");
+    let (_, answer) = post(&intake, firing.as_bytes().to_vec()).await;
+    assert_eq!(
+        (answer["alerts"][0]["outcome"].as_str(), answer["alerts"][0]["case"].as_i64()),
+        (Some("joined"), Some(1))
+    );
+    assert_eq!(intake.store.case(id(1)).await.unwrap().unwrap().grade, Grade::I, "raised to its severity");
+    let resolved = include_str!("fixtures/alertmanager/resolved.json");
+    assert_eq!(outcomes(&post(&intake, resolved.as_bytes().to_vec()).await.1), ["noted"]);
+    intake.shutdown().await;
+}
