@@ -140,12 +140,19 @@ pub fn units(batch: &AlertBatch, source: &SourceConfig) -> Vec<AlertUnit> {
             source: source.name.clone(),
             group: Some(format!("{}:{key}", source.name)),
             title: group_title(batch),
+            summary: batch.common_annotations.get("description").cloned(),
             alerts: batch.alerts.iter().map(incoming).collect(),
         }],
         None => batch
             .alerts
             .iter()
-            .map(|a| AlertUnit { source: source.name.clone(), group: None, title: None, alerts: vec![incoming(a)] })
+            .map(|a| AlertUnit {
+                source: source.name.clone(),
+                group: None,
+                title: None,
+                summary: None,
+                alerts: vec![incoming(a)],
+            })
             .collect(),
     }
 }
@@ -167,8 +174,13 @@ pub async fn take(pipeline: &Pipeline, telemetry: &Telemetry, batch: &AlertBatch
     let mut failure = None;
     let units = units(batch, source);
     for unit in units {
-        let senders: Vec<String> =
-            unit.alerts.iter().map(|a| a.fingerprint.split_once(':').map_or("", |(_, f)| f).to_string()).collect();
+        // The sender's own fingerprints, as it knows them.
+        let prefix = format!("{}:", source.name);
+        let senders: Vec<String> = unit
+            .alerts
+            .iter()
+            .map(|a| a.fingerprint.strip_prefix(&prefix).unwrap_or(&a.fingerprint).to_string())
+            .collect();
         if failure.is_some() {
             results.extend(senders.into_iter().map(|f| json!({ "fingerprint": f, "outcome": "not_tried" })));
             continue;

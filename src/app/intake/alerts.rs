@@ -37,8 +37,9 @@ pub struct AlertUnit {
     pub source: String,
     /// `<source>:<groupKey>` for a notification group; `None`: the unit is one alert.
     pub group: Option<String>,
-    /// The group's title, for a case the group opens.
+    /// The group's title and description, for a case the group opens.
     pub title: Option<String>,
+    pub summary: Option<String>,
     pub alerts: Vec<IncomingAlert>,
 }
 
@@ -310,7 +311,13 @@ impl Decision<'_> {
             .as_deref()
             .and_then(untrusted::title)
             .unwrap_or_else(|| self.unit.alerts[*first].signal.clone().cleaned().title);
-        let summary = Some(untrusted::block(&a.signal.body, super::MAX_SUMMARY)).filter(|s| !s.is_empty());
+        // A group's case is described by what its alerts share (its card lists them), an
+        // alert's by its own text.
+        let text = match &self.unit.group {
+            Some(_) => self.unit.summary.clone().unwrap_or_default(),
+            None => a.signal.body.clone(),
+        };
+        let summary = Some(untrusted::block(&text, super::MAX_SUMMARY)).filter(|s| !s.is_empty());
         let fired = self.names(&self.indexes(Change::Fired));
         let notice =
             Notice::Opened { title: title.clone(), summary: summary.clone(), grade, by: self.source.name.clone() };
