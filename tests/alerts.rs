@@ -430,3 +430,13 @@ async fn an_alert_taken_in_before_alerts_were_tracked_finds_its_case_by_its_sign
     assert_eq!(outcomes(&post(&intake, resolved.as_bytes().to_vec()).await.1), ["noted"]);
     intake.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alert_twice_in_one_notification_counts_once_and_both_mentions_are_answered() {
+    let intake = start("group = \"notification\"").await;
+    let twice = notification("DiskFull", &[("d0", "db-0", "critical", "firing"), ("d0", "db-0", "critical", "firing")]);
+    let (status, answer) = post(&intake, twice).await;
+    assert_eq!((status, outcomes(&answer)), (202, vec!["opened", "opened"]), "{answer}");
+    assert_eq!(intake.store.case_alerts(id(1)).await.unwrap().len(), 1);
+    intake.shutdown().await;
+}

@@ -127,11 +127,28 @@ impl Pipeline {
         let Some(source) = self.config.sources.iter().find(|s| s.name == unit.source) else {
             anyhow::bail!("alerts from \"{}\", which is not a configured source", unit.source);
         };
+        // One alert twice in a body counts once, as its last mention says; every mention is
+        // answered with that one outcome.
         let mut unit = unit;
-        for a in &mut unit.alerts {
+        let mut slot: HashMap<String, usize> = HashMap::new();
+        let mut unique: Vec<IncomingAlert> = Vec::with_capacity(unit.alerts.len());
+        let mut positions = Vec::with_capacity(unit.alerts.len());
+        for mut a in std::mem::take(&mut unit.alerts) {
             // The alert's own words are third-party text, like a signal's title.
             a.name = untrusted::one_line(&a.name, untrusted::MAX_TITLE);
+            match slot.get(&a.fingerprint) {
+                Some(&i) => {
+                    positions.push(i);
+                    unique[i] = a;
+                }
+                None => {
+                    slot.insert(a.fingerprint.clone(), unique.len());
+                    positions.push(unique.len());
+                    unique.push(a);
+                }
+            }
         }
+        unit.alerts = unique;
         // Text is analysed once; only the short read-decide-commit is retried on a conflict.
         let analysed: Vec<Option<Analysed>> = unit
             .alerts
@@ -145,7 +162,7 @@ impl Pipeline {
                     if wake {
                         self.jobs_signal.notify_one();
                     }
-                    return Ok(outcomes);
+                    return Ok(positions.iter().map(|&i| outcomes[i]).collect());
                 }
                 Err(StoreError::Conflict) => {
                     tokio::time::sleep(std::time::Duration::from_millis(attempt as u64)).await;
