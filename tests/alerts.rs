@@ -386,8 +386,6 @@ async fn a_batch_cut_by_a_database_failure_says_what_was_kept_and_its_retry_adds
     intake.shutdown().await;
 }
 
-on_both_backends!(a_batch_cut_by_a_database_failure_says_what_was_kept_and_its_retry_adds_nothing_twice);
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_alert_taken_in_before_alerts_were_tracked_finds_its_case_by_its_signals() {
     use tocsin::store::{CaseWrite, Commit, NewSignal};
@@ -440,3 +438,21 @@ async fn an_alert_twice_in_one_notification_counts_once_and_both_mentions_are_an
     assert_eq!(intake.store.case_alerts(id(1)).await.unwrap().len(), 1);
     intake.shutdown().await;
 }
+
+async fn the_same_notification_posted_eight_times_at_once_is_taken_in_once(db: TestDb) {
+    let intake = Intake::start_on(am_with("group = \"notification\""), db).await;
+    let posts = (0..8).map(|_| post(&intake, body(&five("firing"))));
+    let answers = futures::future::join_all(posts).await;
+    assert!(answers.iter().all(|(status, _)| *status == 202), "{answers:?}");
+    let opened = answers.iter().filter(|(_, a)| outcomes(a) == ["opened"; 5]).count();
+    assert_eq!(opened, 1, "{answers:?}");
+    let cases = intake.store.cases(&tocsin::store::CaseFilter::default()).await.unwrap();
+    assert_eq!(cases.len(), 1);
+    assert_eq!(intake.store.case_signals(cases[0].id).await.unwrap().len(), 5);
+    intake.shutdown().await;
+}
+
+on_both_backends!(
+    a_batch_cut_by_a_database_failure_says_what_was_kept_and_its_retry_adds_nothing_twice,
+    the_same_notification_posted_eight_times_at_once_is_taken_in_once,
+);

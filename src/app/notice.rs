@@ -390,6 +390,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_groups_alert_changes_are_told_in_one_line_with_long_lists_cut() {
+        let config = Config::parse(include_str!("../../bot.toml")).unwrap();
+        let i18n = I18n::new().unwrap();
+        let names = |n: usize| (0..n).map(|i| format!("DiskFull instance=db-{i}")).collect::<Vec<_>>();
+        let n = Notice::AlertsChanged {
+            title: "DiskFull".into(),
+            fired: vec![],
+            resolved: names(12),
+            firing: 2,
+            total: 14,
+            source: "prometheus".into(),
+        };
+        let case = Some(CaseId::parse("4").unwrap());
+        let en = n.render(case, &config, &i18n, Locale::En);
+        assert!(en.contains("resolved: DiskFull instance=db-0,") && en.contains("db-9 (+2)"), "{en}");
+        assert!(en.contains("2 of 14 alerts firing (prometheus)") && !en.contains("db-10"), "{en}");
+        assert!(n.render(case, &config, &i18n, Locale::ZhCn).contains("已恢复"));
+        let again = Notice::AlertRefired { title: "DiskFull".into(), alerts: names(1), source: "prometheus".into() };
+        assert_eq!(Notice::from_payload(&again.to_payload()).unwrap(), again);
+        assert!(again.render(case, &config, &i18n, Locale::En).contains("reopened: firing again at prometheus"));
+    }
+
+    #[test]
     fn notices_survive_the_outbox_round_trip() {
         let n = Notice::Regraded { title: "Gas <leak>".into(), from: Grade::IV, to: Grade::I, by: "Alice".into() };
         assert_eq!(Notice::from_payload(&n.to_payload()).unwrap(), n);
