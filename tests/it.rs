@@ -6,6 +6,7 @@
 mod support;
 
 mod alertmanager;
+mod alerts;
 mod approvals;
 mod clocks;
 mod clocks_instances;

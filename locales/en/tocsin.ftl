@@ -286,3 +286,18 @@ discord-option-language = The language for this chat
 discord-option-status = The stage of the response
 discord-option-action = On or off
 discord-option-command = A command to explain
+
+## Alerts (Alertmanager, Grafana)
+
+notice-alerts-changed = 🔔 { $case } { $title } — { $changes } · { $firing } of { $total } alerts firing ({ $source })
+notice-alert-refired = 🔁 { $case } { $title } — reopened: firing again at { $source }: { $alerts }
+event-alerts-changed = { $changes } ({ $firing } of { $total } firing)
+event-alert-refired = reopened it: firing again: { $alerts }
+event-alert-fired = alert firing: { $name } (graded { $grade })
+alerts-fired = firing: { $names }
+alerts-resolved = resolved: { $names }
+card-alerts = Alerts: { $firing } of { $total } firing
+card-alert-firing = 🔴 { $name }
+card-alert-resolved = 🟢 { $name } (resolved)
+card-alerts-more = … and { $count } more
+why-severity = { $label }={ $value } at the source: at least { $grade }

@@ -326,3 +326,18 @@ discord-option-language = 本聊天使用的语言
 discord-option-status = 处置阶段
 discord-option-action = 开或关
 discord-option-command = 要说明的命令
+
+## 告警（Alertmanager、Grafana）
+
+notice-alerts-changed = 🔔 { $case } { $title } — { $changes } · { $total } 条告警中 { $firing } 条仍在告警（{ $source }）
+notice-alert-refired = 🔁 { $case } { $title } — 已重新打开：{ $source } 再次告警：{ $alerts }
+event-alerts-changed = { $changes }（{ $total } 条中 { $firing } 条告警中）
+event-alert-refired = 重新打开：再次告警：{ $alerts }
+event-alert-fired = 告警触发：{ $name }（评为 { $grade } 级）
+alerts-fired = 告警：{ $names }
+alerts-resolved = 已恢复：{ $names }
+card-alerts = 告警：{ $total } 条中 { $firing } 条告警中
+card-alert-firing = 🔴 { $name }
+card-alert-resolved = 🟢 { $name }（已恢复）
+card-alerts-more = … 另有 { $count } 条
+why-severity = 来源标注 { $label }={ $value }：至少 { $grade } 级

@@ -246,7 +246,8 @@ impl Worker {
             let last = notice.card_line(&self.config, &self.i18n, locale);
             let clocks =
                 crate::app::clocks::running(self.store.as_ref(), &self.config, &case, self.clock.now()).await?;
-            return Ok(Some(Outgoing::Card(card(&case, last, &clocks, &self.config, &self.i18n, locale))));
+            let alerts = self.store.case_alerts(id).await?;
+            return Ok(Some(Outgoing::Card(card(&case, last, &clocks, &alerts, &self.config, &self.i18n, locale))));
         }
         let text = notice.render(item.case, &self.config, &self.i18n, locale);
         let person = notice.mention().and_then(|name| self.config.person(name));
