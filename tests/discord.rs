@@ -386,3 +386,38 @@ async fn after_discords_reconnect_and_invalid_session_every_press_is_still_answe
     assert_eq!(dc.store.case(case("2")).await.unwrap().unwrap().state, CaseState::Acknowledged);
     dc.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_discord_token_appears_nowhere_in_a_whole_run_logged_at_trace() {
+    // Assembled at run time, so nothing token-shaped is committed.
+    let token = format!("{}.{}.{}", "MTAxMDEwMTAxMDEwMTAxMDEw", "SECRET", "discord-token-Pq8");
+    let discord = support::fake_discord::FakeDiscord::start().await;
+    discord.set_token(&token);
+    discord.add_guild(GUILD, "City desk");
+    discord.add_channel(GUILD, OPS, "ops");
+    discord.add_user(ALICE, "alice");
+    let grades = &support::BOT_TOML[support::BOT_TOML.find("[grades.I]").unwrap()..];
+    let config = format!(
+        "database = \"sqlite://tocsin.db\"\n[discord]\napi_url = \"{}\"\n\n[[people]]\nname = \"alice\"\nroles = [\"leader\", \"member\"]\ndiscord = {ALICE}\n\n\
+         [chats.ops]\nplatform = \"discord\"\nid = \"{OPS}\"\n\n[[teams]]\nname = \"desk\"\nteam_chat = \"ops\"\n\n{grades}",
+        discord.base_url()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bot.toml"), config).unwrap();
+    let mut tocsin =
+        support::process::Tocsin::start(dir.path(), &["run"], &[("RUST_LOG", "trace"), ("DISCORD_TOKEN", &token)]);
+    assert!(discord.wait_until(|st| st.commands.contains_key(&GUILD), PATIENCE).await, "connected");
+    // A failed send is logged with its error.
+    discord.fail(Failure::Drop, Scope::channel(OPS).once());
+    let press = discord.slash(GUILD, OPS, ALICE, "new", json!([{ "name": "title", "type": 3, "value": "Gas leak" }]));
+    assert!(discord.wait_until(|st| st.messages(OPS).iter().any(|m| shown(m).contains("#1 Gas leak")), PATIENCE).await);
+    assert!(discord.wait_until(|st| st.responses.iter().any(|r| r.interaction_id == press), PATIENCE).await);
+    let (_, out, err) = tocsin.terminate();
+    assert!(err.lines().count() > 50, "a trace-level run logs plenty: {err}");
+    for secret in [token.as_str(), "SECRET.discord-token-Pq8"] {
+        for (name, text) in [("stdout", &out), ("stderr", &err)] {
+            let leaks: Vec<&str> = text.lines().filter(|l| l.contains(secret)).take(3).collect();
+            assert!(leaks.is_empty(), "the token appears in {name}:\n{}", leaks.join("\n"));
+        }
+    }
+}
