@@ -4,11 +4,13 @@
 use crate::app::App;
 use crate::app::intake::Pipeline;
 use crate::clock::{Clock, SystemClock};
+use crate::config::discord::DISCORD_TOKEN_ENV;
 use crate::config::{Config, TELEGRAM_TOKEN_ENV, TELEGRAM_WEBHOOK_SECRET_ENV};
 use crate::delivery::{Sender, Worker};
 use crate::i18n::I18n;
 use crate::intake::auth::Credentials;
 use crate::intake::feeds::{FeedConfig, Feeds};
+use crate::platform::discord::{self, sender::DiscordSender};
 use crate::platform::telegram::{self, Inbound, sender::TelegramSender};
 use crate::platform::{Platform, console};
 use anyhow::Context as _;
@@ -26,6 +28,7 @@ const DRAIN: Duration = Duration::from_secs(5);
 pub struct Secrets {
     pub telegram_token: Option<String>,
     pub telegram_webhook_secret: Option<String>,
+    pub discord_token: Option<String>,
     /// Environment variables for the credentials bot.toml names (`token_env`, `hmac_env`);
     /// `None` reads the process environment. Tests pass their own.
     pub vars: Option<std::collections::HashMap<String, String>>,
@@ -46,6 +49,7 @@ impl Secrets {
         Secrets {
             telegram_token: var(TELEGRAM_TOKEN_ENV),
             telegram_webhook_secret: var(TELEGRAM_WEBHOOK_SECRET_ENV),
+            discord_token: var(DISCORD_TOKEN_ENV),
             vars: None,
         }
     }
@@ -103,10 +107,17 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>, secrets: Secrets) -> a
     }
     let http_addr = start_intake(&config, &store, &app, &clock, &secrets, &stopped, &mut tasks).await?;
     let status_addr = start_status_page(&config, &store, &i18n, &clock, &stopped, &mut tasks).await?;
-    if config.platforms_in_use().contains(&Platform::Discord) {
-        tracing::warn!(
-            "Discord chats are configured, but this build cannot reach Discord yet; their messages stay queued"
-        );
+    if let Some(dc) = &config.discord {
+        let token = secrets
+            .discord_token
+            .as_deref()
+            .with_context(|| format!("bot.toml has a [discord] section but {DISCORD_TOKEN_ENV} is not set"))?;
+        let rest = discord::rest::Rest::new(&discord::base(dc), token)?;
+        senders.push(Arc::new(DiscordSender::new(rest, store.clone(), clock.clone(), config.clone())));
+        tasks.spawn(discord::connect(app.clone(), i18n.clone(), dc, token, stopped.clone()).await?);
+    } else if config.platforms_in_use().contains(&Platform::Discord) {
+        // Accepted so a team can prepare bot.toml before it has a Discord application.
+        tracing::warn!("Discord chats are configured but there is no [discord] section; their messages stay queued");
     }
 
     for (grade, needed, leaders) in config.unreachable_quorums() {

@@ -112,17 +112,18 @@ async fn an_alertmanager_alert_fires_into_one_case_and_its_resolution_is_noted()
     let am = [bearer(AM_TOKEN)];
     assert_eq!(
         intake.post("/api/v1/alertmanager", &am, FIRING).await,
-        (202, json!({ "alerts": [{ "outcome": "opened", "case": 1 }] }))
+        (202, json!({ "alerts": [{ "fingerprint": "7b7eebf4efc7d977", "outcome": "opened", "case": 1 }] }))
     );
-    // Alertmanager repeats a firing notification: the same alert joins the same case.
-    assert_eq!(intake.post("/api/v1/alertmanager", &am, FIRING).await.1["alerts"][0]["outcome"], "joined");
+    // Alertmanager repeats a firing notification: nothing new, so nothing is recorded.
+    assert_eq!(intake.post("/api/v1/alertmanager", &am, FIRING).await.1["alerts"][0]["outcome"], "repeat");
     let (status, answer) = intake.post("/api/v1/alertmanager", &am, RESOLVED).await;
-    assert_eq!((status, answer), (202, json!({ "alerts": [{ "outcome": "noted", "case": 1 }] })));
+    let noted = json!({ "alerts": [{ "fingerprint": "7b7eebf4efc7d977", "outcome": "noted", "case": 1 }] });
+    assert_eq!((status, answer), (202, noted));
     let case = intake.store.case(id(1)).await.unwrap().unwrap();
     assert_eq!(case.title, "CPU > 90%");
     assert_eq!(case.state, CaseState::Open, "a resolved alert is noted; people resolve the case");
     let actions: Vec<EventAction> = intake.store.events(id(1)).await.unwrap().iter().map(|e| e.action).collect();
-    assert_eq!(actions, [EventAction::Opened, EventAction::SignalAdded, EventAction::Noted]);
+    assert_eq!(actions, [EventAction::Opened, EventAction::Noted]);
     for bad in [r#"{"version": "3", "alerts": []}"#, r#"{"alerts": "none"}"#, "{"] {
         let (status, _) = intake.post("/api/v1/alertmanager", &am, bad).await;
         assert!(status == 400 || status == 422, "{bad} → {status}");
@@ -139,7 +140,7 @@ async fn a_source_trusted_to_auto_resolve_resolves_the_case() {
     intake.post("/api/v1/alertmanager", &am, RESOLVED).await;
     let case = intake.store.case(id(1)).await.unwrap().unwrap();
     assert_eq!(case.state, CaseState::Resolved);
-    assert_eq!(case.resolution.as_deref(), Some("am: CPU > 90%"));
+    assert_eq!(case.resolution.as_deref(), Some("am: HighCPU"), "the source and the alerts that resolved it");
     intake.shutdown().await;
 }
 
@@ -156,7 +157,7 @@ async fn grafana_alerts_come_in_signed() {
     let sig = signature("x-grafana-alerting-signature", GRAFANA_KEY, &body);
     assert_eq!(
         intake.post("/api/v1/grafana", &[sig], body.clone()).await,
-        (202, json!({ "alerts": [{ "outcome": "opened", "case": 1 }] }))
+        (202, json!({ "alerts": [{ "fingerprint": "abc123", "outcome": "opened", "case": 1 }] }))
     );
     assert_eq!(intake.store.case(id(1)).await.unwrap().unwrap().title, "DiskFull");
     assert_eq!(intake.post("/api/v1/grafana", &[bearer(AM_TOKEN)], body).await.0, 401);

@@ -196,8 +196,7 @@ async fn telegram_with_intake(fake: &FakeTelegram, db: &TestDb) -> tocsin::run::
     let mut config = tocsin::config::Config::parse(&text).expect("a valid config");
     config.database_url = db.url.clone();
     let vars = HashMap::from([("WIRE_TOKEN".to_string(), WIRE_TOKEN.to_string())]);
-    let secrets =
-        tocsin::run::Secrets { telegram_token: Some(TOKEN.into()), telegram_webhook_secret: None, vars: Some(vars) };
+    let secrets = tocsin::run::Secrets { telegram_token: Some(TOKEN.into()), vars: Some(vars), ..Default::default() };
     tocsin::run::start(config, Arc::new(tocsin::clock::SystemClock), secrets).await.expect("tocsin starts")
 }
 

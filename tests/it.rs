@@ -6,11 +6,14 @@
 mod support;
 
 mod alertmanager;
+mod alerts;
 mod approvals;
 mod clocks;
 mod clocks_instances;
 mod console;
 mod delivery;
+mod discord;
+mod fake_discord;
 mod fake_telegram;
 mod feeds;
 mod hostile;

@@ -3,6 +3,8 @@
 
 use crate::support;
 
+/// The alerts of alert sources.
+mod alerts;
 /// Signals, stories, the scheduler's jobs and settings.
 mod signals_and_jobs;
 

@@ -265,3 +265,39 @@ report-pending-held = { $case } { $title }: draft { $draft }, held by a concern
 report-col-draft = Draft
 report-col-time = Time
 report-col-by = By
+
+## Discord: descriptions of the application commands' options
+discord-done = Done. The channel has been told.
+discord-option-case = The case number, e.g. 12
+discord-option-draft = The draft, e.g. 12.1
+discord-option-text = The text
+discord-option-reason = Why
+discord-option-summary = A short summary
+discord-option-title = What happened, in a few words
+discord-option-grade = The grade: I is the most severe
+discord-option-person = A person on the team
+discord-option-name = A person's name in bot.toml (instead of choosing a user)
+discord-option-duration = How long, e.g. 30m, 2h, 1d
+discord-option-clock = Which clock
+discord-option-date = The day, as YYYY-MM-DD
+discord-option-scope = Which cases
+discord-option-period = Which period
+discord-option-language = The language for this chat
+discord-option-status = The stage of the response
+discord-option-action = On or off
+discord-option-command = A command to explain
+
+## Alerts (Alertmanager, Grafana)
+
+notice-alerts-changed = 🔔 { $case } { $title } — { $changes } · { $firing } of { $total } alerts firing ({ $source })
+notice-alert-refired = 🔁 { $case } { $title } — reopened: firing again at { $source }: { $alerts }
+event-alerts-changed = { $changes } ({ $firing } of { $total } firing)
+event-alert-refired = reopened it: firing again: { $alerts }
+event-alert-fired = alert firing: { $name } (graded { $grade })
+alerts-fired = firing: { $names }
+alerts-resolved = resolved: { $names }
+card-alerts = Alerts: { $firing } of { $total } firing
+card-alert-firing = 🔴 { $name }
+card-alert-resolved = 🟢 { $name } (resolved)
+card-alerts-more = … and { $count } more
+why-severity = { $label }={ $value } at the source: at least { $grade }

@@ -305,3 +305,39 @@ report-pending-held = { $case } { $title }：草稿 { $draft }，因异议暂停
 report-col-draft = 草稿
 report-col-time = 时间
 report-col-by = 人员
+
+## Discord：应用命令选项的说明
+discord-done = 已完成，已通知频道。
+discord-option-case = 事件编号，例如 12
+discord-option-draft = 草稿编号，例如 12.1
+discord-option-text = 内容
+discord-option-reason = 原因
+discord-option-summary = 简短摘要
+discord-option-title = 发生了什么（简要）
+discord-option-grade = 等级：I 为最严重
+discord-option-person = 团队成员
+discord-option-name = bot.toml 中的人名（代替选择用户）
+discord-option-duration = 时长，例如 30m、2h、1d
+discord-option-clock = 哪个时钟
+discord-option-date = 日期，格式 YYYY-MM-DD
+discord-option-scope = 哪些事件
+discord-option-period = 哪个时段
+discord-option-language = 本聊天使用的语言
+discord-option-status = 处置阶段
+discord-option-action = 开或关
+discord-option-command = 要说明的命令
+
+## 告警（Alertmanager、Grafana）
+
+notice-alerts-changed = 🔔 { $case } { $title } — { $changes } · { $total } 条告警中 { $firing } 条仍在告警（{ $source }）
+notice-alert-refired = 🔁 { $case } { $title } — 已重新打开：{ $source } 再次告警：{ $alerts }
+event-alerts-changed = { $changes }（{ $total } 条中 { $firing } 条告警中）
+event-alert-refired = 重新打开：再次告警：{ $alerts }
+event-alert-fired = 告警触发：{ $name }（评为 { $grade } 级）
+alerts-fired = 告警：{ $names }
+alerts-resolved = 已恢复：{ $names }
+card-alerts = 告警：{ $total } 条中 { $firing } 条告警中
+card-alert-firing = 🔴 { $name }
+card-alert-resolved = 🟢 { $name }（已恢复）
+card-alerts-more = … 另有 { $count } 条
+why-severity = 来源标注 { $label }={ $value }：至少 { $grade } 级

@@ -8,6 +8,7 @@ use crate::domain::approval::DraftVersion;
 use crate::domain::clocks::{ClockKind, ClockStatus};
 use crate::domain::{Case, CaseId, CaseState, Locale};
 use crate::i18n::I18n;
+use crate::store::TrackedAlert;
 use crate::t;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +25,8 @@ pub struct CardView {
     /// What changed last, as the notice that caused this rendering put it.
     pub last: String,
     pub buttons: Vec<CardButton>,
+    /// The grade's colour (`#d32f2f`), for platforms that colour a card (Discord's embeds).
+    pub colour: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,13 +93,18 @@ pub fn rejection_reason(i18n: &I18n, locale: Locale, reason: &str) -> String {
 /// Cards keep the summary short so the whole card stays well inside one message.
 const CARD_SUMMARY: usize = 1000;
 
+/// A card lists at most this many of a case's alerts (firing ones first), then a count.
+const CARD_ALERTS: usize = 10;
+
 /// `clocks` are the case's running clocks as they stand when the card is shown (see
 /// [`super::clocks::running`]); the card is shown again at every reminder, so what is left
-/// stays close to true.
+/// stays close to true. `alerts` are the case's alerts from an alert source, if any.
+#[allow(clippy::too_many_arguments)]
 pub fn card(
     case: &Case,
     last: String,
     clocks: &[(ClockKind, ClockStatus)],
+    alerts: &[TrackedAlert],
     config: &Config,
     i18n: &I18n,
     locale: Locale,
@@ -118,6 +126,7 @@ pub fn card(
     if case.drill {
         facts.push(r(t!("status-drill")));
     }
+    facts.extend(alert_lines(alerts, i18n, locale));
     let mut buttons = vec![];
     if case.state == CaseState::Open {
         buttons.push(CardButton { label: r(t!("button-ack")), press: Press::Ack(case.id) });
@@ -133,7 +142,30 @@ pub fn card(
         facts,
         last,
         buttons,
+        colour: Some(config.grade(case.grade).colour.clone()),
     }
+}
+
+/// `Alerts: 2 of 5 firing`, then one line per alert, firing first: nothing for a case with
+/// fewer than two alerts (its title and last line already say it all).
+pub fn alert_lines(alerts: &[TrackedAlert], i18n: &I18n, locale: Locale) -> Vec<String> {
+    if alerts.len() < 2 {
+        return vec![];
+    }
+    let firing = alerts.iter().filter(|a| a.firing).count();
+    let mut lines = vec![i18n.render(locale, &t!("card-alerts", "firing" => firing, "total" => alerts.len()))];
+    let mut ordered: Vec<&TrackedAlert> = alerts.iter().collect();
+    ordered.sort_by_key(|a| !a.firing);
+    for a in ordered.iter().take(CARD_ALERTS) {
+        let name = a.name.as_str();
+        let line =
+            if a.firing { t!("card-alert-firing", "name" => name) } else { t!("card-alert-resolved", "name" => name) };
+        lines.push(i18n.render(locale, &line));
+    }
+    if alerts.len() > CARD_ALERTS {
+        lines.push(i18n.render(locale, &t!("card-alerts-more", "count" => alerts.len() - CARD_ALERTS)));
+    }
+    lines
 }
 
 /// `⏱ acknowledge: 4m left · first response: overdue by 2m`, or nothing when no clock runs.
@@ -173,6 +205,31 @@ mod tests {
             assert_eq!(Press::parse(bad), None, "{bad}");
         }
         assert_eq!(Press::Ack(CaseId::parse("3").unwrap()).command(), "/ack 3");
+    }
+
+    #[test]
+    fn a_cards_alerts_are_counted_and_listed_firing_first_up_to_a_limit() {
+        let i18n = I18n::new().unwrap();
+        let at = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let alert = |n: usize, firing: bool| TrackedAlert {
+            fingerprint: format!("am:{n}"),
+            case: CaseId::parse("1").unwrap(),
+            group: None,
+            name: format!("DiskFull instance=db-{n}"),
+            firing,
+            changed_at: at,
+            seen_at: at,
+        };
+        assert!(alert_lines(&[alert(0, true)], &i18n, Locale::En).is_empty(), "one alert: the card says it already");
+        let five: Vec<_> = (0..5).map(|n| alert(n, n >= 3)).collect();
+        let lines = alert_lines(&five, &i18n, Locale::En);
+        assert_eq!(lines[0], "Alerts: 2 of 5 firing");
+        assert!(lines[1].starts_with("🔴") && lines[1].contains("db-3"), "{lines:?}");
+        assert!(lines[5].starts_with("🟢") && lines[5].contains("(resolved)"), "{lines:?}");
+        let many: Vec<_> = (0..25).map(|n| alert(n, true)).collect();
+        let lines = alert_lines(&many, &i18n, Locale::ZhCn);
+        assert_eq!(lines.len(), 1 + CARD_ALERTS + 1);
+        assert!(lines.last().unwrap().contains("15"), "{lines:?}");
     }
 
     #[test]

@@ -96,6 +96,7 @@ pub(super) async fn status(ctx: &Ctx<'_>, id: CaseId) -> Result<Done, Failure> {
     }
     let clocks = super::clocks::running(store.as_ref(), config, &case, ctx.now).await?;
     out.extend(super::card::clocks_line(&clocks, &ctx.app.i18n, ctx.locale));
+    out.extend(super::card::alert_lines(&store.case_alerts(id).await?, &ctx.app.i18n, ctx.locale));
     if case.drill {
         out.push(ctx.render(&t!("status-drill")));
     }
@@ -138,6 +139,11 @@ fn explain(ctx: &Ctx<'_>, e: &Explanation) -> String {
         s => ctx.render(&t!("why-minutes", "n" => (s / 60) as i64)),
     };
     parts.push(ctx.render(&t!("why-sources", "count" => e.sources, "window" => window)));
+    if let Some(s) = &e.severity {
+        let floor =
+            t!("why-severity", "label" => s.label.as_str(), "value" => s.value.as_str(), "grade" => s.grade.as_str());
+        parts.push(ctx.render(&floor));
+    }
     ctx.render(&t!("status-why", "parts" => parts.join(" · "), "grade" => e.grade.as_str()))
 }
 
@@ -155,10 +161,16 @@ fn history_line(ctx: &Ctx<'_>, e: &Event) -> String {
         EventAction::Assigned => t!("event-assigned", "owner" => format::person(config, &detail("owner"))),
         EventAction::Regraded => t!("event-regraded", "from" => detail("from"), "to" => detail("to")),
         EventAction::Resolved => t!("event-resolved", "summary" => detail("summary")),
+        EventAction::Reopened if e.details.get("alerts").is_some() => {
+            t!("event-alert-refired", "alerts" => detail("alerts"))
+        }
         EventAction::Reopened => t!("event-reopened"),
         EventAction::Dismissed => t!("event-dismissed", "reason" => detail("reason")),
         EventAction::Closed => t!("event-closed"),
         EventAction::LanguageChanged => t!("event-language", "locale" => detail("locale")),
+        EventAction::SignalAdded if e.details.get("alert").is_some() => {
+            t!("event-alert-fired", "name" => detail("alert"), "grade" => detail("grade"))
+        }
         EventAction::SignalAdded => {
             // The name the sender gave is shown as a label beside the source it authenticated as.
             let source = match e.details.get("label").and_then(|v| v.as_str()) {

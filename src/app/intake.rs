@@ -4,6 +4,10 @@
 //! team its route names. Opening and joining go through the same commit as chat commands:
 //! case change, event, notices and the signal itself in one transaction.
 
+mod alerts;
+
+pub use alerts::{AlertOutcome, AlertUnit, IncomingAlert};
+
 use super::Notice;
 use super::stories::StoryIndex;
 use crate::clock::Clock;
@@ -208,11 +212,12 @@ impl Pipeline {
         NewEvent { actor: SYSTEM.into(), action, details, platform: "intake".into(), at: now }
     }
 
-    /// The notice for the team chat of `team`.
+    /// The notice for the team chat of `team` (and its mirrors).
     fn notice(&self, team: &str, notice: &Notice) -> Vec<NewOutbox> {
-        let chat = self.config.team(team).and_then(|t| self.config.chat(&t.team_chat));
-        chat.map(|c| NewOutbox { chat: c.name.clone(), platform: c.platform, payload: notice.to_payload() })
-            .into_iter()
+        let Some(team) = self.config.team(team) else { return vec![] };
+        team.team_chats()
+            .filter_map(|name| self.config.chat(name))
+            .map(|c| NewOutbox { chat: c.name.clone(), platform: c.platform, payload: notice.to_payload() })
             .collect()
     }
 
@@ -341,54 +346,6 @@ impl Pipeline {
             ..Commit::new(CaseWrite::Update(case), now)
         };
         self.store.commit(commit).await.map(|_| Some(wake))
-    }
-
-    /// An alert resolved at its source: noted on its case (and the case resolved, if the
-    /// source is trusted to say so). Returns the case, if the alert had one.
-    pub async fn alert_resolved(
-        &self,
-        fingerprint: &str,
-        title: &str,
-        source: &str,
-        auto_resolve: bool,
-    ) -> anyhow::Result<Option<CaseId>> {
-        // The alert's own words are third-party text, like a signal's title.
-        let title = &untrusted::one_line(title, untrusted::MAX_TITLE);
-        for _ in 0..ATTEMPTS {
-            let Some(id) = self.store.case_by_fingerprint(fingerprint).await? else { return Ok(None) };
-            let Some(mut case) = self.store.case(id).await? else { return Ok(None) };
-            let now = self.clock.now();
-            let mut events =
-                vec![self.event(EventAction::Noted, json!({ "text": title, "source": source, "resolved": true }), now)];
-            let mut notice = Notice::AlertResolved {
-                title: case.title.clone(),
-                alert: title.to_string(),
-                source: source.to_string(),
-            };
-            if auto_resolve && case.state.is_active() {
-                let summary = format!("{source}: {title}");
-                case.resolve(&summary, now).expect("an active case can be resolved");
-                events.push(self.event(EventAction::Resolved, json!({ "summary": summary }), now));
-                notice = Notice::Resolved { title: case.title.clone(), summary, by: source.to_string() };
-            }
-            let outbox = self.notice(&case.team, &notice);
-            let jobs = if case.state.is_active() {
-                vec![]
-            } else {
-                super::clocks::reschedule(self.store.as_ref(), &self.config, &case, now).await?
-            };
-            let commit = Commit { events, outbox, jobs, ..Commit::new(CaseWrite::Update(case), now) };
-            match self.store.commit(commit).await {
-                Ok(_) => {
-                    self.outbox_signal.notify_one();
-                    self.jobs_signal.notify_one();
-                    return Ok(Some(id));
-                }
-                Err(StoreError::Conflict) => continue,
-                Err(e) => return Err(anyhow::Error::new(e).context("noting a resolved alert")),
-            }
-        }
-        anyhow::bail!("the alert's case kept changing")
     }
 }
 

@@ -63,6 +63,9 @@ pub struct Response {
     pub committed: bool,
     /// The event was already handled before; nothing was done this time.
     pub duplicate: bool,
+    /// The reply refuses or corrects (a missing role, a usage error, an unknown person, an
+    /// internal failure): platforms that can show a reply to its asker alone do so.
+    pub refused: bool,
 }
 
 /// The two tiers of errors: a user's mistake is explained to them in their language; an
@@ -135,12 +138,12 @@ impl Ctx<'_> {
         }
     }
 
-    /// A notice for the team chat, plus a copy for the invoking chat when that is elsewhere
-    /// (so the person who acted always sees it happen).
+    /// A notice for the team chat (and its mirrors), plus a copy for the invoking chat when
+    /// that is elsewhere (so the person who acted always sees it happen).
     fn notices(&self, notice: &Notice) -> Vec<NewOutbox> {
         let payload = notice.to_payload();
-        let mut chats = vec![self.team.team_chat.as_str()];
-        if self.chat.name != self.team.team_chat {
+        let mut chats: Vec<&str> = self.team.team_chats().collect();
+        if !chats.contains(&self.chat.name.as_str()) {
             chats.push(self.chat.name.as_str());
         }
         chats
@@ -220,7 +223,11 @@ impl App {
                     None => self.config.default_locale,
                 };
                 tracing::error!(platform = inv.platform.as_str(), chat = %inv.chat_id, user = %inv.user_id, "a command failed with a panic");
-                Response { reply: Some(self.i18n.render(locale, &t!("error-internal"))), ..Response::default() }
+                Response {
+                    reply: Some(self.i18n.render(locale, &t!("error-internal"))),
+                    refused: true,
+                    ..Response::default()
+                }
             }
         }
     }
@@ -238,8 +245,11 @@ impl App {
                 Err(e) => tracing::warn!(error = %e, "could not check whether an event was handled"),
             }
         }
-        let reply =
-            |locale, text: Text| Response { reply: Some(self.i18n.render(locale, &text)), ..Response::default() };
+        let reply = |locale, text: Text| Response {
+            reply: Some(self.i18n.render(locale, &text)),
+            refused: true,
+            ..Response::default()
+        };
         let Some(chat) = self.config.chat_for(inv.platform, &inv.chat_id, inv.topic) else {
             return reply(
                 self.config.default_locale,

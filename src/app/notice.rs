@@ -76,6 +76,23 @@ pub enum Notice {
         alert: String,
         source: String,
     },
+    /// Alerts of a case's notification group began firing or resolved (the card lists them).
+    AlertsChanged {
+        title: String,
+        /// The names of the alerts that began firing, then of those that resolved.
+        fired: Vec<String>,
+        resolved: Vec<String>,
+        /// How many of the case's alerts fire now, of how many.
+        firing: usize,
+        total: usize,
+        source: String,
+    },
+    /// An alert fired again after its case was resolved: the case is open again.
+    AlertRefired {
+        title: String,
+        alerts: Vec<String>,
+        source: String,
+    },
     /// A share of a clock has run: to the owner, in the team chat.
     Reminder {
         title: String,
@@ -217,6 +234,13 @@ impl Notice {
             Notice::Dismissed { reason, by, .. } => (by, t!("event-dismissed", "reason" => reason.as_str())),
             Notice::Closed { by, .. } => (by, t!("event-closed")),
             Notice::AlertResolved { alert, source, .. } => (source, t!("event-noted", "text" => alert.as_str())),
+            Notice::AlertsChanged { fired, resolved, firing, total, source, .. } => {
+                let changes = alert_changes(i18n, locale, fired, resolved);
+                (source, t!("event-alerts-changed", "changes" => changes, "firing" => *firing, "total" => *total))
+            }
+            Notice::AlertRefired { alerts, source, .. } => {
+                (source, t!("event-alert-refired", "alerts" => names(alerts)))
+            }
             other => return other.render(None, config, i18n, locale),
         };
         i18n.render(locale, &t!("card-last", "by" => by.as_str(), "what" => what))
@@ -264,6 +288,11 @@ impl Notice {
                 "outlets" => outlets.as_str(), "by" => by.as_str()),
             Notice::AlertResolved { title, alert, source } => t!("notice-alert-resolved",
                 "case" => case, "title" => title.as_str(), "alert" => alert.as_str(), "source" => source.as_str()),
+            Notice::AlertsChanged { title, fired, resolved, firing, total, source } => t!("notice-alerts-changed",
+                "case" => case, "title" => title.as_str(), "changes" => alert_changes(i18n, locale, fired, resolved),
+                "firing" => *firing, "total" => *total, "source" => source.as_str()),
+            Notice::AlertRefired { title, alerts, source } => t!("notice-alert-refired",
+                "case" => case, "title" => title.as_str(), "alerts" => names(alerts), "source" => source.as_str()),
             Notice::DeliveryFailed { chat, reason } => {
                 t!("notice-delivery-failed", "chat" => chat.as_str(), "reason" => reason.as_str())
             }
@@ -318,6 +347,30 @@ impl Notice {
     }
 }
 
+/// Alert names are listed up to this many; a notification group can hold thousands.
+const MAX_NAMES: usize = 10;
+
+/// `DiskFull db-0, DiskFull db-1 (+3)`.
+fn names(list: &[String]) -> String {
+    let shown = list.iter().take(MAX_NAMES).cloned().collect::<Vec<_>>().join(", ");
+    match list.len().saturating_sub(MAX_NAMES) {
+        0 => shown,
+        more => format!("{shown} (+{more})"),
+    }
+}
+
+/// `firing: A, B · resolved: C`.
+fn alert_changes(i18n: &I18n, locale: Locale, fired: &[String], resolved: &[String]) -> String {
+    let mut parts = vec![];
+    if !fired.is_empty() {
+        parts.push(i18n.render(locale, &t!("alerts-fired", "names" => names(fired))));
+    }
+    if !resolved.is_empty() {
+        parts.push(i18n.render(locale, &t!("alerts-resolved", "names" => names(resolved))));
+    }
+    parts.join(" · ")
+}
+
 /// A clock's name in the reader's language, from its stored form (`ack`).
 fn clock_name(clock: &str) -> Text {
     format::clock(ClockKind::parse(clock).unwrap_or(ClockKind::Resolve))
@@ -335,6 +388,29 @@ fn with_late(i18n: &I18n, locale: Locale, text: &Text, late: Option<DateTime<Utc
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_groups_alert_changes_are_told_in_one_line_with_long_lists_cut() {
+        let config = Config::parse(include_str!("../../bot.toml")).unwrap();
+        let i18n = I18n::new().unwrap();
+        let names = |n: usize| (0..n).map(|i| format!("DiskFull instance=db-{i}")).collect::<Vec<_>>();
+        let n = Notice::AlertsChanged {
+            title: "DiskFull".into(),
+            fired: vec![],
+            resolved: names(12),
+            firing: 2,
+            total: 14,
+            source: "prometheus".into(),
+        };
+        let case = Some(CaseId::parse("4").unwrap());
+        let en = n.render(case, &config, &i18n, Locale::En);
+        assert!(en.contains("resolved: DiskFull instance=db-0,") && en.contains("db-9 (+2)"), "{en}");
+        assert!(en.contains("2 of 14 alerts firing (prometheus)") && !en.contains("db-10"), "{en}");
+        assert!(n.render(case, &config, &i18n, Locale::ZhCn).contains("已恢复"));
+        let again = Notice::AlertRefired { title: "DiskFull".into(), alerts: names(1), source: "prometheus".into() };
+        assert_eq!(Notice::from_payload(&again.to_payload()).unwrap(), again);
+        assert!(again.render(case, &config, &i18n, Locale::En).contains("reopened: firing again at prometheus"));
+    }
 
     #[test]
     fn notices_survive_the_outbox_round_trip() {

@@ -150,18 +150,22 @@ impl App {
         // the leaders and recorded for the reports.
         let missed_breach = stage == Stage::Escalate && !sent.contains(&(kind, Stage::Breach));
         let mut notices = match stage {
-            Stage::Remind(percent) => vec![(
-                Some(team.team_chat.clone()),
-                Notice::Reminder {
-                    title: case.title.clone(),
-                    clock: kind.as_str().into(),
-                    percent,
-                    deadline,
-                    owner: name(&case.owner),
-                    late,
-                    mention: case.owner.clone(),
-                },
-            )],
+            // The reminder goes to every team chat: the owner may be reading either.
+            Stage::Remind(percent) => team
+                .team_chats()
+                .map(|chat| {
+                    let reminder = Notice::Reminder {
+                        title: case.title.clone(),
+                        clock: kind.as_str().into(),
+                        percent,
+                        deadline,
+                        owner: name(&case.owner),
+                        late,
+                        mention: case.owner.clone(),
+                    };
+                    (Some(chat.to_string()), reminder)
+                })
+                .collect(),
             Stage::Breach => vec![(Some(leaders.clone()), breached(late))],
             Stage::Escalate => vec![(
                 team.escalation_chat.clone(),
@@ -211,11 +215,10 @@ impl App {
         }
         let jobs = clocks::reschedule_team(self.store.as_ref(), &self.config, &team.name, false, now).await?;
         let notice = Notice::WatchEnded { by: super::intake::SYSTEM.into() };
-        let outbox = self
-            .config
-            .chat(&team.team_chat)
+        let outbox = team
+            .team_chats()
+            .filter_map(|name| self.config.chat(name))
             .map(|c| NewOutbox { chat: c.name.clone(), platform: c.platform, payload: notice.to_payload() })
-            .into_iter()
             .collect();
         let event = NewEvent {
             actor: super::intake::SYSTEM.into(),

@@ -71,6 +71,13 @@ pub struct RawSource {
     pub auto_resolve: bool,
     /// `"60/min"`: at most this many requests from this credential (429 beyond).
     pub rate: Option<String>,
+    // Alert sources (Alertmanager, Grafana) only: see `AlertSettings`.
+    /// Label value → grade (`{ critical = "I" }`); replaces the default map when given.
+    pub severity: Option<BTreeMap<String, String>>,
+    /// The label that carries the severity (`severity` by default).
+    pub severity_label: Option<String>,
+    /// `alert` (one case per alert) or `notification` (one case per notification group).
+    pub group: Option<String>,
 }
 
 fn one() -> f64 {
@@ -223,6 +230,44 @@ pub struct SourceConfig {
     pub auto_resolve: bool,
     /// At most this many requests with this credential (429 beyond); unlimited without.
     pub rate: Option<Rate>,
+    /// How an alert source's alerts are graded and grouped (defaults for other kinds, unused).
+    pub alerts: AlertSettings,
+}
+
+/// What becomes of an alert source's alerts: a grade floor from their severity label, and
+/// whether each alert or each notification group is one case.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertSettings {
+    pub severity_label: String,
+    /// Lower-case label value → the least severe grade an alert with it may have.
+    pub severity: BTreeMap<String, Grade>,
+    pub group: Grouping,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grouping {
+    /// One case per alert fingerprint.
+    Alert,
+    /// One case per Alertmanager `groupKey` / Grafana group: its alerts listed on the card.
+    Notification,
+}
+
+impl Default for AlertSettings {
+    fn default() -> AlertSettings {
+        let severity = [("critical", Grade::I), ("error", Grade::II), ("warning", Grade::III), ("info", Grade::IV)]
+            .into_iter()
+            .map(|(k, g)| (k.to_string(), g))
+            .collect();
+        AlertSettings { severity_label: "severity".into(), severity, group: Grouping::Alert }
+    }
+}
+
+impl AlertSettings {
+    /// The grade an alert's labels put a floor under, with the label value that did it.
+    pub fn floor(&self, labels: &BTreeMap<String, String>) -> Option<(String, Grade)> {
+        let value = labels.get(&self.severity_label)?;
+        self.severity.get(&value.trim().to_lowercase()).map(|g| (value.clone(), *g))
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -378,6 +423,7 @@ pub(super) fn sources(p: &mut Problems, raw: &[RawSource]) -> Vec<SourceConfig> 
             }
             rate
         });
+        let alerts = alert_settings(p, &at, r, kind);
         out.push(SourceConfig {
             name: r.name.clone(),
             kind,
@@ -387,9 +433,54 @@ pub(super) fn sources(p: &mut Problems, raw: &[RawSource]) -> Vec<SourceConfig> 
             tags: r.tags.clone(),
             auto_resolve: r.auto_resolve,
             rate,
+            alerts,
         });
     }
     out
+}
+
+/// `severity`, `severity_label` and `group`, which only alert sources understand.
+fn alert_settings(p: &mut Problems, at: &str, r: &RawSource, kind: SourceKind) -> AlertSettings {
+    let mut settings = AlertSettings::default();
+    if kind == SourceKind::Generic {
+        for (key, given) in [
+            ("severity", r.severity.is_some()),
+            ("severity_label", r.severity_label.is_some()),
+            ("group", r.group.is_some()),
+        ] {
+            if given {
+                p.add(format!("{at}.{key}"), "only alertmanager and grafana sources have alerts to grade and group");
+            }
+        }
+        return settings;
+    }
+    if let Some(label) = &r.severity_label {
+        if label.trim().is_empty() {
+            p.add(format!("{at}.severity_label"), "must name a label (\"severity\" by default)");
+        }
+        settings.severity_label = label.clone();
+    }
+    if let Some(map) = &r.severity {
+        settings.severity.clear();
+        for (value, grade) in map {
+            match Grade::parse(grade) {
+                Some(g) => {
+                    settings.severity.insert(value.trim().to_lowercase(), g);
+                }
+                None => {
+                    p.add(format!("{at}.severity.{value}"), format!("\"{grade}\" is not a grade (I, II, III or IV)"))
+                }
+            }
+        }
+    }
+    match r.group.as_deref() {
+        None | Some("alert") => {}
+        Some("notification") => settings.group = Grouping::Notification,
+        Some(other) => {
+            p.add(format!("{at}.group"), format!("unknown grouping \"{other}\" (expected alert or notification)"))
+        }
+    }
+    settings
 }
 
 /// `HOTLINE_TOKEN`: what a shell accepts as a variable name, and not longer than any sane one.
@@ -607,6 +698,43 @@ mod tests {
         ] {
             let err = with(bad).unwrap_err().to_string();
             assert!(err.contains(key), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn alert_sources_map_severity_to_grade_by_default_and_may_replace_the_map_and_grouping() {
+        use super::{Grouping, SourceKind};
+        use crate::domain::Grade;
+        let committed = include_str!("../../bot.toml");
+        let source = |kind: &str, keys: &str| {
+            let intake = format!(
+                "\n[http]\nlisten = \"127.0.0.1:0\"\n\n[[sources]]\nname = \"am\"\nkind = \"{kind}\"\ntoken_env = \"T\"\n{keys}\n"
+            );
+            Config::parse(&format!("{committed}{intake}")).map(|c| c.sources[0].clone())
+        };
+        let am = source("alertmanager", "").unwrap();
+        assert_eq!(am.kind, SourceKind::Alertmanager);
+        let labels = |value: &str| [("severity".to_string(), value.to_string())].into_iter().collect();
+        assert_eq!(am.alerts.floor(&labels("critical")), Some(("critical".into(), Grade::I)));
+        assert_eq!(am.alerts.floor(&labels("Warning")), Some(("Warning".into(), Grade::III)), "any case");
+        assert_eq!(am.alerts.floor(&labels("page")), None);
+        assert_eq!(am.alerts.group, Grouping::Alert, "today's behaviour unless asked");
+        let custom =
+            source("grafana", "severity_label = \"priority\"\nseverity = { P1 = \"I\" }\ngroup = \"notification\"")
+                .unwrap();
+        let priority = [("priority".to_string(), "p1".to_string())].into_iter().collect();
+        assert_eq!(custom.alerts.floor(&priority), Some(("p1".into(), Grade::I)));
+        assert_eq!(custom.alerts.floor(&labels("critical")), None, "a given map replaces the default one");
+        assert_eq!(custom.alerts.group, Grouping::Notification);
+        for (kind, keys, path) in [
+            ("alertmanager", "severity = { critical = \"1\" }", "sources[0].severity.critical"),
+            ("alertmanager", "group = \"folder\"", "sources[0].group"),
+            ("alertmanager", "severity_label = \" \"", "sources[0].severity_label"),
+            ("generic", "group = \"notification\"", "sources[0].group"),
+            ("generic", "severity = { critical = \"I\" }", "sources[0].severity"),
+        ] {
+            let err = source(kind, keys).unwrap_err().to_string();
+            assert!(err.contains(path), "{keys}: {err}");
         }
     }
 

@@ -3,6 +3,7 @@
 //! Loading never stops at the first problem: every bad key is reported with its path
 //! (`people[2].roles: unknown role "admin"`), so one run of `tocsin check-config` shows all.
 
+pub mod discord;
 pub mod intake;
 pub mod publishing;
 mod raw;
@@ -29,6 +30,7 @@ pub struct Config {
     pub default_grade: Grade,
     pub console: Option<ConsoleConfig>,
     pub telegram: Option<TelegramConfig>,
+    pub discord: Option<discord::DiscordConfig>,
     /// The HTTP server for intake webhooks; its presence turns them on.
     pub http: Option<intake::HttpConfig>,
     pub sources: Vec<intake::SourceConfig>,
@@ -112,6 +114,9 @@ pub struct Team {
     pub name: String,
     pub leader: Option<String>,
     pub team_chat: String,
+    /// More team chats (a team working on Telegram and Discord at once): each gets the team
+    /// chat's cards and notices.
+    pub mirrors: Vec<String>,
     pub leaders_chat: Option<String>,
     pub public_outlets: Vec<String>,
     /// The team's local time: duty hand-offs, on-duty hours and the daily report follow it.
@@ -136,6 +141,17 @@ pub struct GradeStyle {
 pub struct ConfigError {
     pub path: String,
     pub message: String,
+}
+
+impl Team {
+    /// The team chat and its mirrors: every chat that shows the team's cards and notices.
+    pub fn team_chats(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.team_chat.as_str()).chain(self.mirrors.iter().map(String::as_str))
+    }
+
+    pub fn is_team_chat(&self, chat: &str) -> bool {
+        self.team_chats().any(|c| c == chat)
+    }
 }
 
 impl fmt::Display for ConfigError {

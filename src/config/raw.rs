@@ -25,6 +25,7 @@ pub struct RawConfig {
     pub default_grade: String,
     pub console: Option<RawConsole>,
     pub telegram: Option<RawTelegram>,
+    pub discord: Option<super::discord::RawDiscord>,
     pub http: Option<super::intake::RawHttp>,
     #[serde(default)]
     pub sources: Vec<super::intake::RawSource>,
@@ -105,6 +106,9 @@ pub struct RawTeam {
     pub name: String,
     pub leader: Option<String>,
     pub team_chat: String,
+    /// More team chats, on other platforms: each sees the team chat's cards and notices.
+    #[serde(default)]
+    pub mirrors: Vec<String>,
     pub leaders_chat: Option<String>,
     #[serde(default)]
     pub public_outlets: Vec<String>,

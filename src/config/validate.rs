@@ -52,6 +52,7 @@ pub(super) fn validate(raw: RawConfig) -> Result<Config, ConfigErrors> {
     let grades = grades(&mut p, &raw.grades);
     let console = raw.console.as_ref().and_then(|c| console(&mut p, &c.chat, &chats, &people));
     let telegram = raw.telegram.as_ref().and_then(|t| telegram(&mut p, t));
+    let discord = raw.discord.as_ref().and_then(|d| super::discord::discord(&mut p, d));
     let http = raw.http.as_ref().and_then(|h| intake::http(&mut p, h));
     let sources = intake::sources(&mut p, &raw.sources);
     let feeds = intake::feeds(&mut p, &raw.feeds, &sources);
@@ -77,6 +78,7 @@ pub(super) fn validate(raw: RawConfig) -> Result<Config, ConfigErrors> {
             default_grade,
             console,
             telegram,
+            discord,
             http,
             sources,
             feeds,
@@ -215,10 +217,15 @@ fn teams(p: &mut Problems, raw: &[RawTeam], chats: &[Chat], people: &[Person]) -
             p.add(format!("{at}.name"), format!("\"{}\" is already a team", rt.name));
         }
         for (j, c) in rt.public_outlets.iter().enumerate() {
-            if *c == rt.team_chat || rt.leaders_chat.as_ref() == Some(c) {
+            if *c == rt.team_chat || rt.leaders_chat.as_ref() == Some(c) || rt.mirrors.contains(c) {
                 // Cards, notices and replies go to those chats; the public must never read them.
                 let why = format!("\"{c}\" is this team's own chat; an outlet carries only statements");
                 p.add(format!("{at}.public_outlets[{j}]"), why);
+            }
+        }
+        for (j, c) in rt.mirrors.iter().enumerate() {
+            if *c == rt.team_chat || rt.mirrors[..j].contains(c) {
+                p.add(format!("{at}.mirrors[{j}]"), format!("\"{c}\" is already a team chat of this team"));
             }
         }
         let mut use_chat = |key: &str, chat: &str| {
@@ -231,6 +238,11 @@ fn teams(p: &mut Problems, raw: &[RawTeam], chats: &[Chat], people: &[Person]) -
             }
         };
         use_chat("team_chat", &rt.team_chat);
+        for (j, c) in
+            rt.mirrors.iter().enumerate().filter(|(j, c)| **c != rt.team_chat && !rt.mirrors[..*j].contains(c))
+        {
+            use_chat(&format!("mirrors[{j}]"), c);
+        }
         if let Some(c) = &rt.leaders_chat {
             use_chat("leaders_chat", c);
         }
@@ -257,6 +269,7 @@ fn teams(p: &mut Problems, raw: &[RawTeam], chats: &[Chat], people: &[Person]) -
             name: rt.name.clone(),
             leader,
             team_chat: rt.team_chat.clone(),
+            mirrors: rt.mirrors.clone(),
             leaders_chat: rt.leaders_chat.clone(),
             public_outlets: rt.public_outlets.clone(),
             timezone: timezone.unwrap_or(chrono_tz::Tz::UTC),

@@ -34,6 +34,14 @@ impl Limits {
         per_group: Budget::new(20, Duration::seconds(60)),
         per_token: Budget::new(30, Duration::seconds(1)),
     };
+
+    /// Discord: five messages per five seconds in a channel, fifty requests a second per bot.
+    /// Discord's own bucket headers and 429s come on top (the sender reports them).
+    pub const DISCORD: Limits = Limits {
+        per_chat: Budget::new(5, Duration::seconds(5)),
+        per_group: Budget::new(5, Duration::seconds(5)),
+        per_token: Budget::new(50, Duration::seconds(1)),
+    };
 }
 
 /// The send times still inside a budget's window, oldest first.
@@ -64,11 +72,19 @@ pub struct Limiter {
     chats: HashMap<String, Window>,
     token: Window,
     paused_until: Option<DateTime<Utc>>,
+    /// Chats the platform told to wait (a per-route 429), each until when.
+    chats_paused: HashMap<String, DateTime<Utc>>,
 }
 
 impl Limiter {
     pub fn new(limits: Limits) -> Limiter {
-        Limiter { limits, chats: HashMap::new(), token: Window::default(), paused_until: None }
+        Limiter {
+            limits,
+            chats: HashMap::new(),
+            token: Window::default(),
+            paused_until: None,
+            chats_paused: HashMap::new(),
+        }
     }
 
     /// When a message to `chat` may be sent: `now` if it may go at once.
@@ -82,6 +98,7 @@ impl Limiter {
             }
         };
         later(self.paused_until);
+        later(self.chats_paused.get(chat).copied());
         later(self.token.ready_at(self.limits.per_token));
         if let Some(w) = self.chats.get(chat) {
             later(w.ready_at(self.limits.per_chat));
@@ -97,6 +114,14 @@ impl Limiter {
         let keep = self.limits.per_chat.window.max(self.limits.per_group.window);
         self.chats.entry(chat.to_string()).or_default().record(at, keep);
         self.token.record(at, self.limits.per_token.window);
+    }
+
+    /// The platform said "too many requests" for one chat: nothing goes to it before `until`.
+    pub fn pause_chat(&mut self, chat: &str, until: DateTime<Utc>) {
+        let paused = self.chats_paused.entry(chat.to_string()).or_insert(until);
+        if *paused < until {
+            *paused = until;
+        }
     }
 
     /// The platform said "too many requests": nothing goes out before `until`.
@@ -150,6 +175,15 @@ mod tests {
             l.record(&format!("c{i}"), t(i));
         }
         assert_eq!(l.ready_at("c99", false, t(30)), t(1000));
+    }
+
+    #[test]
+    fn a_chat_pause_holds_only_that_chat() {
+        let mut l = Limiter::new(Limits::DISCORD);
+        l.pause_chat("a", t(1500));
+        l.pause_chat("a", t(1000));
+        assert_eq!(l.ready_at("a", true, t(0)), t(1500));
+        assert_eq!(l.ready_at("b", true, t(0)), t(0));
     }
 
     #[test]

@@ -63,6 +63,10 @@ pub enum SendError {
     /// Too many requests: the whole token waits exactly this long.
     #[error("rate limited for {0:?}")]
     RateLimited(Duration),
+    /// Too many requests to this one chat (Discord's per-route buckets): only this chat waits
+    /// exactly this long; the others go on.
+    #[error("rate limited in this chat for {0:?}")]
+    ChatRateLimited(Duration),
     /// Try again later (a timeout, a 5xx), after `retry_after` if the platform said so.
     #[error("transient: {reason}")]
     Transient { reason: String, retry_after: Option<Duration> },

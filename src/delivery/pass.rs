@@ -37,11 +37,9 @@ impl Worker {
             }
             // A statement or a draft card at the front is sent on its own; only look when a
             // digest is possible at all.
-            let digest = limited
-                && queue.len() >= DIGEST_AT
-                && !queue.front().is_some_and(|i| Notice::from_payload(&i.payload).is_ok_and(|n| n.stands_alone()));
+            let digest = limited && queue.len() >= DIGEST_AT && !self.front_alone(sender, &chat, &queue).await?;
             let (taken, outgoing) = if digest {
-                self.digest(sender, locale, &mut queue).await?
+                self.digest(sender, &chat, locale, &mut queue).await?
             } else {
                 let item = queue.pop_front().expect("the queue is not empty");
                 match self.render(sender, &chat, locale, &item).await? {
@@ -75,6 +73,16 @@ impl Worker {
                         l.pause(until);
                     }
                     tracing::warn!(chat = %chat.name, ?wait, "rate limited by the platform; pausing the token");
+                    self.defer_all(&taken, until).await?;
+                    return self.defer_all(&queue, until).await;
+                }
+                Err(SendError::ChatRateLimited(wait)) => {
+                    self.telemetry.sent(sender.platform(), SendResult::RateLimited);
+                    let until = self.clock.now() + chrono::Duration::from_std(wait)?;
+                    if let Some(l) = self.limiters.lock().await.get_mut(&sender.platform()) {
+                        l.pause_chat(&chat.name, until);
+                    }
+                    tracing::info!(chat = %chat.name, ?wait, "rate limited in one chat; pausing it");
                     self.defer_all(&taken, until).await?;
                     return self.defer_all(&queue, until).await;
                 }
@@ -131,9 +139,44 @@ impl Worker {
     }
 
     /// Takes as many waiting messages as fit in one message, as one digest.
+    async fn front_alone(
+        &self,
+        sender: &dyn Sender,
+        chat: &Chat,
+        queue: &VecDeque<OutboxItem>,
+    ) -> anyhow::Result<bool> {
+        let Some(item) = queue.front() else { return Ok(false) };
+        let Ok(notice) = Notice::from_payload(&item.payload) else { return Ok(false) };
+        self.sent_alone(sender, chat, &notice, item).await
+    }
+
+    /// A statement or a draft card is never folded into a digest, and neither is a change to a
+    /// case whose card this chat already shows: the card is edited in place (no new message),
+    /// and a digest line instead would leave the card showing an old state. A new case's card
+    /// is a new message, so a flood of new cases still becomes a digest.
+    async fn sent_alone(
+        &self,
+        sender: &dyn Sender,
+        chat: &Chat,
+        notice: &Notice,
+        item: &OutboxItem,
+    ) -> anyhow::Result<bool> {
+        if notice.stands_alone() {
+            return Ok(true);
+        }
+        let Some(case) = item.case.filter(|_| sender.shows_cards() && notice.is_case_change()) else {
+            return Ok(false);
+        };
+        if !self.config.team(&chat.team).is_some_and(|t| t.is_team_chat(&chat.name)) {
+            return Ok(false);
+        }
+        Ok(self.store.card(case, &chat.name).await?.is_some())
+    }
+
     async fn digest(
         &self,
         sender: &dyn Sender,
+        chat: &Chat,
         locale: Locale,
         queue: &mut VecDeque<OutboxItem>,
     ) -> anyhow::Result<(Vec<OutboxItem>, Outgoing)> {
@@ -149,7 +192,7 @@ impl Worker {
                 queue.pop_front();
                 continue;
             };
-            if notice.stands_alone() {
+            if self.sent_alone(sender, chat, &notice, item).await? {
                 break;
             }
             let text = notice.render(item.case, &self.config, &self.i18n, locale);
@@ -198,12 +241,13 @@ impl Worker {
             && notice.is_case_change()
             && let Some(id) = item.case
             && let Some(case) = self.store.case(id).await?
-            && self.config.team(&case.team).is_some_and(|t| t.team_chat == chat.name)
+            && self.config.team(&case.team).is_some_and(|t| t.is_team_chat(&chat.name))
         {
             let last = notice.card_line(&self.config, &self.i18n, locale);
             let clocks =
                 crate::app::clocks::running(self.store.as_ref(), &self.config, &case, self.clock.now()).await?;
-            return Ok(Some(Outgoing::Card(card(&case, last, &clocks, &self.config, &self.i18n, locale))));
+            let alerts = self.store.case_alerts(id).await?;
+            return Ok(Some(Outgoing::Card(card(&case, last, &clocks, &alerts, &self.config, &self.i18n, locale))));
         }
         let text = notice.render(item.case, &self.config, &self.i18n, locale);
         let person = notice.mention().and_then(|name| self.config.person(name));

@@ -53,6 +53,29 @@ pub struct Explanation {
     pub window_secs: u64,
     pub score: f64,
     pub grade: Grade,
+    /// The alert's own severity, when its source maps it to a grade: the grade is at least
+    /// that severe (scoring can raise it, never lower it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Severity>,
+}
+
+/// An alert's severity label as its source mapped it (`severity=critical` → I).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Severity {
+    pub label: String,
+    pub value: String,
+    pub grade: Grade,
+}
+
+impl Explanation {
+    /// The assessment with a floor under its grade: the more severe of the two.
+    pub fn at_least(mut self, severity: Option<Severity>) -> Explanation {
+        if let Some(s) = &severity {
+            self.grade = self.grade.min(s.grade);
+        }
+        self.severity = severity;
+        self
+    }
 }
 
 /// Repeats of one keyword beyond this add nothing.
@@ -95,6 +118,7 @@ pub fn assess(
         window_secs,
         score,
         grade: grade_for(score, w.thresholds),
+        severity: None,
     }
 }
 
@@ -154,6 +178,17 @@ mod tests {
         assert!(attention(1_000_000, 0, 0) >= DEFAULT_MAX_ATTENTION);
         assert_eq!(assess(vec![], 2.0, 1.0, 1, 0, &W).attention, 2.0);
         assert_eq!(assess(vec![], f64::NAN, 1.0, 1, 0, &W).score, 0.0);
+    }
+
+    #[test]
+    fn a_severity_is_a_floor_that_scoring_may_raise_but_never_lower() {
+        let floor = |grade| Some(Severity { label: "severity".into(), value: "warning".into(), grade });
+        let quiet = assess(vec![], 0.0, 1.0, 1, 3600, &W);
+        assert_eq!(quiet.clone().at_least(floor(Grade::III)).grade, Grade::III, "raised to the floor");
+        let loud = assess(vec![safety(3)], 6.0, 1.0, 1, 3600, &W);
+        assert_eq!(loud.grade, Grade::I);
+        assert_eq!(loud.at_least(floor(Grade::IV)).grade, Grade::I, "never lowered");
+        assert_eq!(quiet.at_least(None).grade, Grade::IV);
     }
 
     #[test]

@@ -178,6 +178,7 @@ mod tests {
             tags: vec![],
             auto_resolve: false,
             rate: None,
+            alerts: Default::default(),
         };
         Credentials::from_env(&[source], |_| Some("key".into())).unwrap()
     }

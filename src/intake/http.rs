@@ -322,33 +322,15 @@ async fn alert_webhook(s: Intakes, kind: SourceKind, request: Request) -> Respon
         let why = "only Alertmanager webhook version 4 is understood";
         return s.refused(&source.name, error(StatusCode::UNPROCESSABLE_ENTITY, why));
     }
-    let mut results = Vec::new();
-    for alert in &batch.alerts {
-        let fingerprint = format!("{}:{}", source.name, alert.fingerprint());
-        let result = if alert.is_resolved() {
-            let title = alerts::title(alert, &batch);
-            s.pipeline.alert_resolved(&fingerprint, &title, &source.name, source.auto_resolve).await.map(|case| {
-                let (counted, case) = match case {
-                    Some(c) => (SignalOutcome::Resolved, Some(c.get())),
-                    None => (SignalOutcome::Unmatched, None),
-                };
-                s.telemetry.signal(&source.name, counted);
-                tracing::info!(source = %source.name, outcome = counted.as_str(), case, "resolved alert taken in");
-                json!({ "outcome": if case.is_some() { "noted" } else { "unknown" }, "case": case })
-            })
-        } else {
-            let signal = alerts::signal(alert, &batch, &source, fingerprint);
-            s.pipeline.take(signal).await.map(|i| {
-                super::record(&s.telemetry, &source.name, &i);
-                outcome(&i)
-            })
-        };
-        match result {
-            Ok(v) => results.push(v),
-            Err(e) => return s.failed(&source.name, e),
-        }
+    // Each alert (or notification group) is one commit; the answer lists every alert's fate,
+    // and a 503 says exactly which were kept before the store failed (see `alerts::take`).
+    let answer = alerts::take(&s.pipeline, &s.telemetry, &batch, &source).await;
+    if answer.failed {
+        let mut response = reply(StatusCode::SERVICE_UNAVAILABLE, answer.body);
+        response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("5"));
+        return response;
     }
-    reply(StatusCode::ACCEPTED, json!({ "alerts": results }))
+    reply(StatusCode::ACCEPTED, answer.body)
 }
 
 #[cfg(test)]

@@ -129,6 +129,7 @@ mod tests {
             tags: vec![],
             auto_resolve: false,
             rate,
+            alerts: Default::default(),
         };
         let rates = Rates::new(&[source("a", Rate::parse("2/min")), source("b", None)]);
         let t0 = Instant::now();

@@ -5,8 +5,8 @@
 //!   (a newer tocsin migrated the database: this one should make way);
 //! - one per platform in use — Telegram: the last `getUpdates` succeeded, no longer ago than the
 //!   poll can take (polling), or the webhook was registered (webhook mode: Telegram calls us,
-//!   and a quiet hour is no failure); the console: always. Discord has no adapter in this build,
-//!   so it is reported but never holds readiness back (its messages stay queued either way).
+//!   and a quiet hour is no failure); Discord: the gateway session is up (READY or RESUMED, and
+//!   no disconnect since); the console: always.
 
 use super::{Ops, PATIENCE};
 use crate::platform::Platform;
@@ -66,8 +66,7 @@ pub async fn check(ops: &Ops) -> Report {
     for platform in ops.config.platforms_in_use() {
         let result = match platform {
             Platform::Console => Ok("reads standard input".to_string()),
-            Platform::Discord => Ok("not built in this version: its messages stay queued".to_string()),
-            Platform::Telegram => match ops.telemetry.links.judge(platform, now) {
+            Platform::Telegram | Platform::Discord => match ops.telemetry.links.judge(platform, now) {
                 Verdict::Connected => Ok("connected".to_string()),
                 Verdict::NotConnected(why) => Err(why),
             },

@@ -2,6 +2,7 @@
 //! renders what the core decided; none of them decides anything itself.
 
 pub mod console;
+pub mod discord;
 pub mod telegram;
 
 use std::fmt;

@@ -83,6 +83,8 @@ pub struct Commit {
     pub job_done: Option<String>,
     /// Named values written (or replaced) with the decision: a team's watch, a duty swap.
     pub settings: Vec<(String, String)>,
+    /// Alerts of alert sources whose state this decision records (or that were only seen).
+    pub alerts: Vec<AlertWrite>,
     pub at: DateTime<Utc>,
 }
 
@@ -99,6 +101,7 @@ impl Commit {
             jobs: vec![],
             job_done: None,
             settings: vec![],
+            alerts: vec![],
             at,
         }
     }
@@ -159,6 +162,33 @@ pub struct StoryHash {
     /// `None` for a signal stored before sketches were kept.
     pub sketch: Option<Sketch>,
     pub received_at: DateTime<Utc>,
+}
+
+/// An alert of an Alertmanager or Grafana source as tocsin last saw it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrackedAlert {
+    /// `<source>:<the sender's fingerprint>`.
+    pub fingerprint: String,
+    pub case: CaseId,
+    /// `<source>:<groupKey>` when the source groups by notification.
+    pub group: Option<String>,
+    /// One line naming the alert on the card (`DiskFull instance=db-0`).
+    pub name: String,
+    pub firing: bool,
+    /// When it last began firing or resolved.
+    pub changed_at: DateTime<Utc>,
+    /// When a notification last carried it.
+    pub seen_at: DateTime<Utc>,
+}
+
+/// What a commit writes about one alert, at the commit's time.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AlertWrite {
+    /// Its state changed (or it is new): attached to the commit's case. With `new`, the commit
+    /// fails with [`StoreError::Conflict`] if another commit recorded the fingerprint first.
+    Set { fingerprint: String, group: Option<String>, name: String, firing: bool, new: bool },
+    /// A notification repeated it: only its last-seen time moves.
+    Seen { fingerprint: String },
 }
 
 /// A signal as stored with the case of its story.
@@ -265,6 +295,12 @@ pub trait Store: Readings + Send + Sync + 'static {
     async fn case_sources(&self, case: CaseId, since: DateTime<Utc>) -> Result<Vec<String>>;
     /// The case still on the ledger that a source fingerprint belongs to, if any.
     async fn case_by_fingerprint(&self, fingerprint: &str) -> Result<Option<CaseId>>;
+    /// The tracked alerts among these fingerprints.
+    async fn alerts(&self, fingerprints: &[String]) -> Result<Vec<TrackedAlert>>;
+    /// The latest case a notification group's alerts were recorded on, in any state.
+    async fn alert_group_case(&self, group: &str) -> Result<Option<CaseId>>;
+    /// A case's alerts, by name (a card lists them in a steady order).
+    async fn case_alerts(&self, case: CaseId) -> Result<Vec<TrackedAlert>>;
     /// Every signal of a case, oldest first.
     async fn case_signals(&self, case: CaseId) -> Result<Vec<StoredSignal>>;
     async fn set_setting(&self, key: &str, value: &str, now: DateTime<Utc>) -> Result<()>;

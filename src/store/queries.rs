@@ -11,8 +11,8 @@ use super::rows::{
     CASE_COLUMNS, CaseRow, EventRow, JOB_COLUMNS, JobRow, OutboxRow, SIGNAL_COLUMNS, SignalRow, ms, outbox_state,
 };
 use super::{
-    CaseFilter, CaseWrite, Commit, Job, JobWrite, NewJob, OutboxItem, OutboxState, Result, Store, StoreError, StoredSignal,
-    StoryHash, rows,
+    AlertWrite, CaseFilter, CaseWrite, Commit, Job, JobWrite, NewJob, OutboxItem, OutboxState, Result, Store, StoreError,
+    StoredSignal, StoryHash, TrackedAlert, rows,
 };
 use crate::domain::{Case, CaseId, Event, Locale, NewCase};
 use crate::platform::Platform;
@@ -103,6 +103,7 @@ async fn write_commit(tx: &mut Conn, commit: &Commit) -> Result<Option<CaseId>> 
             .await?;
         }
     }
+    write_alerts(tx, &commit.alerts, case_ref, commit.at).await?;
     write_jobs(tx, &commit.jobs, case_id).await?;
     for (key, value) in &commit.settings {
         upsert_setting(tx, key, value, commit.at).await?;
@@ -119,6 +120,79 @@ async fn write_commit(tx: &mut Conn, commit: &Commit) -> Result<Option<CaseId>> 
         .await?;
     }
     Ok(case_id)
+}
+
+async fn write_alerts(tx: &mut Conn, alerts: &[AlertWrite], case: Option<i64>, at: DateTime<Utc>) -> Result<()> {
+    for alert in alerts {
+        let done = match alert {
+            AlertWrite::Seen { fingerprint } => {
+                sqlx::query("UPDATE alerts SET seen_ms = $2 WHERE fingerprint = $1")
+                    .bind(fingerprint)
+                    .bind(ms(at))
+                    .execute(&mut *tx)
+                    .await?;
+                continue;
+            }
+            AlertWrite::Set { fingerprint, group, name, firing, new } => {
+                let case = case.ok_or(StoreError::NoSuchCase)?;
+                let sql = if *new {
+                    "INSERT INTO alerts (fingerprint, case_id, group_key, name, firing, changed_ms, seen_ms) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (fingerprint) DO NOTHING"
+                } else {
+                    "UPDATE alerts SET case_id = $2, group_key = $3, name = $4, firing = $5, changed_ms = $6, \
+                     seen_ms = $6 WHERE fingerprint = $1"
+                };
+                sqlx::query(sql)
+                    .bind(fingerprint)
+                    .bind(case)
+                    .bind(group)
+                    .bind(name)
+                    .bind(*firing)
+                    .bind(ms(at))
+                    .execute(&mut *tx)
+                    .await?
+            }
+        };
+        // Another report of the same alert was recorded since this one was decided on.
+        if done.rows_affected() != 1 {
+            return Err(StoreError::Conflict);
+        }
+    }
+    Ok(())
+}
+
+const ALERT_COLUMNS: &str = "fingerprint, case_id, group_key, name, firing, changed_ms, seen_ms";
+/// `fingerprint, case_id, group_key, name, firing, changed_ms, seen_ms`.
+type AlertRow = (String, i64, Option<String>, String, bool, i64, i64);
+
+fn tracked((fingerprint, case, group, name, firing, changed, seen): AlertRow) -> Result<TrackedAlert> {
+    Ok(TrackedAlert {
+        fingerprint,
+        case: CaseId::from_db(case),
+        group,
+        name,
+        firing,
+        changed_at: rows::time(changed)?,
+        seen_at: rows::time(seen)?,
+    })
+}
+
+async fn alerts_by_fingerprint(pool: &Pool, fingerprints: &[String]) -> Result<Vec<TrackedAlert>> {
+    let mut found = Vec::with_capacity(fingerprints.len());
+    // In chunks: both backends limit the parameters of one statement.
+    for chunk in fingerprints.chunks(500) {
+        let mut q = sqlx::QueryBuilder::<Db>::new(format!("SELECT {ALERT_COLUMNS} FROM alerts WHERE fingerprint IN ("));
+        let mut list = q.separated(", ");
+        for fp in chunk {
+            list.push_bind(fp.clone());
+        }
+        q.push(")");
+        let rows: Vec<AlertRow> = q.build_query_as().fetch_all(pool).await?;
+        for row in rows {
+            found.push(tracked(row)?);
+        }
+    }
+    Ok(found)
 }
 
 async fn upsert_setting(tx: &mut Conn, key: &str, value: &str, at: DateTime<Utc>) -> Result<()> {
@@ -568,6 +642,24 @@ impl Store for Backend {
 
     async fn case_signals(&self, case: CaseId) -> Result<Vec<StoredSignal>> {
         signals_of(&self.pool, case).await
+    }
+
+    async fn alerts(&self, fingerprints: &[String]) -> Result<Vec<TrackedAlert>> {
+        alerts_by_fingerprint(&self.pool, fingerprints).await
+    }
+
+    async fn alert_group_case(&self, group: &str) -> Result<Option<CaseId>> {
+        let id: Option<i64> = sqlx::query_scalar("SELECT MAX(case_id) FROM alerts WHERE group_key = $1")
+            .bind(group)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(id.map(CaseId::from_db))
+    }
+
+    async fn case_alerts(&self, case: CaseId) -> Result<Vec<TrackedAlert>> {
+        let sql = format!("SELECT {ALERT_COLUMNS} FROM alerts WHERE case_id = $1 ORDER BY name, fingerprint");
+        let rows: Vec<AlertRow> = sqlx::query_as(&sql).bind(case.get()).fetch_all(&self.pool).await?;
+        rows.into_iter().map(tracked).collect()
     }
 
     async fn purge_signal_text(&self, before: DateTime<Utc>, now: DateTime<Utc>, dry_run: bool) -> Result<u64> {

@@ -8,6 +8,8 @@
 //! failure, never a skip: the cfg is not set there and [`TestDb::postgres`] panics.
 #![allow(dead_code)] // each test binary uses a different part of this module
 
+pub mod discord;
+pub mod fake_discord;
 pub mod fake_telegram;
 pub mod intake;
 mod pg_url;

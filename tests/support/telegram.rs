@@ -71,6 +71,7 @@ impl Tg {
             telegram_token: Some(TOKEN.into()),
             telegram_webhook_secret: Some("s3cret-token_for-tests".into()),
             vars: Some(Default::default()),
+            ..Secrets::default()
         };
         self.services = Some(tocsin::run::start(config, Arc::new(SystemClock), secrets).await.expect("tocsin starts"));
     }

@@ -124,5 +124,6 @@ fn view(draft: &Draft, title: &str, config: &Config, i18n: &I18n, locale: Locale
         facts,
         last,
         buttons,
+        colour: Some(config.grade(draft.record.grade).colour.clone()),
     }
 }
