@@ -73,11 +73,14 @@ pub struct Services {
     pub status_addr: Option<SocketAddr>,
     stop: watch::Sender<bool>,
     tasks: JoinSet<anyhow::Result<()>>,
+    /// This instance's claim on a SQLite file, released when it stops.
+    _instance: crate::store::instance::InstanceLock,
 }
 
 pub async fn start(config: Config, clock: Arc<dyn Clock>, secrets: Secrets) -> anyhow::Result<Services> {
     let config = Arc::new(config);
     let store = crate::store::connect(&config.database_url).await?;
+    let instance = crate::store::instance::claim(&config.database_url)?;
     store.migrate().await.context("migrating the database")?;
     let i18n = Arc::new(I18n::new()?);
     let app = Arc::new(App::new(store.clone(), config.clone(), i18n.clone(), clock.clone()));
@@ -144,7 +147,7 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>, secrets: Secrets) -> a
         w.run(stopped).await;
         Ok(())
     });
-    Ok(Services { app, worker, webhook_addr, http_addr, status_addr, stop, tasks })
+    Ok(Services { app, worker, webhook_addr, http_addr, status_addr, stop, tasks, _instance: instance })
 }
 
 /// The public status page, when bot.toml has a `[status_page]`.

@@ -194,6 +194,24 @@ fn sigterm_shuts_the_console_down_cleanly() {
 }
 
 #[test]
+fn a_second_instance_on_the_same_sqlite_file_is_refused_until_the_first_stops() {
+    let dir = project_with(BOT_TOML);
+    let mut first = Tocsin::start(dir.path(), &["run"], &[]);
+    first.send("/new Gas smell near the school");
+    first.expect("[ops] 🆕 #1 Gas smell near the school");
+    let (status, _, err) = Tocsin::start(dir.path(), &["run"], &[]).finish();
+    assert!(!status.success(), "the second instance must not run");
+    assert!(err.contains("another tocsin is already running on") && err.contains("tocsin.db"), "{err}");
+    let (status, _, err) = first.terminate();
+    assert!(status.success(), "{err}");
+    let mut again = Tocsin::start(dir.path(), &["run"], &[]);
+    again.send("/status 1");
+    again.expect("Gas smell near the school");
+    let (status, _, err) = again.finish();
+    assert!(status.success(), "once the first stopped, the next one runs: {err}");
+}
+
+#[test]
 fn check_config_names_the_bad_key_and_fails() {
     let dir = project_with(
         &BOT_TOML.replace("roles = [\"member\"]\nlocale = \"zh-CN\"", "roles = [\"admin\"]\nlocale = \"zh-CN\""),

@@ -4,6 +4,7 @@
 //! record it and the messages it causes are written in one transaction, so a crash can
 //! lose neither a message nor the record of why it was sent.
 
+pub mod instance;
 mod postgres;
 pub mod readings;
 mod rows;
