@@ -198,11 +198,16 @@ async fn beyond_the_requests_in_flight_a_503_says_when_to_retry() {
 }
 
 /// tocsin's HMAC scheme signs a timestamp with the body: a replay is refused by every instance
-/// on the same database; the same body signed anew is taken in; a stale signature is refused.
+/// on the same database (Postgres; SQLite is one instance's); the same body signed anew is taken
+/// in; a stale signature is refused.
 async fn a_replayed_signature_is_refused_by_every_instance(db: TestDb) {
-    let second_db = db.alias();
+    let second_db = (db.backend == support::Backend::Postgres).then(|| db.alias());
     let one = Intake::start_on(config(""), db).await;
-    let two = Intake::start_on(config(""), second_db).await;
+    let two = match second_db {
+        Some(db) => Some(Intake::start_on(config(""), db).await),
+        None => None,
+    };
+    let two_or_one = two.as_ref().unwrap_or(&one);
     let body = br#"{"source": "x", "title": "Power cut in district 4"}"#.to_vec();
     let now = chrono::Utc::now().timestamp();
     let headers = signed_at(SIGNED_KEY, now, &body);
@@ -210,13 +215,13 @@ async fn a_replayed_signature_is_refused_by_every_instance(db: TestDb) {
         one.post("/api/v1/signals", &headers, body.clone()).await,
         (202, json!({ "outcome": "opened", "case": 1 }))
     );
-    for instance in [&one, &two] {
+    for instance in [&one, two_or_one] {
         let (status, answer) = instance.post("/api/v1/signals", &headers, body.clone()).await;
         assert_eq!(status, 401, "{answer}");
         assert!(answer["error"].as_str().unwrap().contains("used before"), "{answer}");
     }
     let again = signed_at(SIGNED_KEY, now + 1, &body);
-    assert_eq!(two.post("/api/v1/signals", &again, body.clone()).await.0, 202, "the same body, signed anew");
+    assert_eq!(two_or_one.post("/api/v1/signals", &again, body.clone()).await.0, 202, "the same body, signed anew");
     // (A minute past the window either way: the test's clock reading is not the server's.)
     let now = chrono::Utc::now().timestamp();
     for stale in [now - 360, now + 360] {
@@ -231,7 +236,9 @@ async fn a_replayed_signature_is_refused_by_every_instance(db: TestDb) {
     assert!(!store.first_sighting("test:old", past).await.unwrap());
     assert_eq!(store.forget_sightings(chrono::Utc::now()).await.unwrap(), 1);
     assert!(store.first_sighting("test:old", past).await.unwrap(), "forgotten");
-    two.shutdown().await;
+    if let Some(two) = two {
+        two.shutdown().await;
+    }
     one.shutdown().await;
 }
 
