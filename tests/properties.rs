@@ -233,6 +233,19 @@ fn broken_bot_toml() -> impl Strategy<Value = String> {
     })
 }
 
+/// What a Discord client shows of escaped markdown: a backslash before punctuation is dropped.
+fn unescape_discord(s: &str) -> String {
+    let mut out = String::new();
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match chars.peek() {
+            Some(n) if c == '\\' && n.is_ascii_punctuation() => out.push(chars.next().expect("peeked")),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 /// The entity decoder a Telegram client applies to HTML parse mode.
 fn unescape_html(s: &str) -> String {
     s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&amp;", "&")
@@ -259,6 +272,25 @@ proptest! {
         prop_assert!(shown.chars().all(|c| c == '\n' || tocsin::domain::untrusted::is_safe(c)), "{shown:?}");
         if text.chars().all(|c| c == '\n' || tocsin::domain::untrusted::is_safe(c)) {
             prop_assert_eq!(shown.as_ref(), text.as_str(), "plain text is shown exactly as written");
+        }
+    }
+
+    #[test]
+    fn discord_markdown_escaping_round_trips_and_leaves_no_live_mention_link_or_markup(text in "\\PC{0,200}|[@<>#*_~`|\\[\\]()\\\\ a-z&\n-]{0,120}") {
+        let escaped = tocsin::platform::discord::markdown::escape(&text);
+        let shown = tocsin::domain::untrusted::shown(&text);
+        prop_assert_eq!(unescape_discord(&escaped), shown.as_ref());
+        // Every character that starts a mention, a masked link or inline markup is escaped.
+        let mut chars = escaped.chars();
+        while let Some(c) = chars.next() {
+            if c == '\\' {
+                chars.next();
+                continue;
+            }
+            prop_assert!(!"@<[(*_~`|".contains(c), "an unescaped {:?} in {:?}", c, escaped);
+        }
+        for piece in tocsin::platform::discord::markdown::pieces(&text) {
+            prop_assert!(piece.encode_utf16().count() <= 2000);
         }
     }
 }
