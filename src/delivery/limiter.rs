@@ -59,9 +59,18 @@ impl Window {
     }
 
     fn record(&mut self, at: DateTime<Utc>, keep: Duration) {
-        self.0.push_back(at);
-        while self.0.front().is_some_and(|t| *t + keep <= at) {
+        // Kept in time order: an answer may come back after a later reservation was made.
+        let place = self.0.iter().rposition(|t| *t <= at).map_or(0, |i| i + 1);
+        self.0.insert(place, at);
+        while self.0.back().is_some_and(|last| self.0.front().is_some_and(|t| *t + keep <= *last)) {
             self.0.pop_front();
+        }
+    }
+
+    /// Takes back one send recorded at `at` (a reservation being settled).
+    fn forget(&mut self, at: DateTime<Utc>) {
+        if let Some(i) = self.0.iter().position(|t| *t == at) {
+            self.0.remove(i);
         }
     }
 }
@@ -107,6 +116,32 @@ impl Limiter {
             }
         }
         ready
+    }
+
+    /// Claims the next send to `chat` at `now` if the limits allow it then, counting it at
+    /// once: sends still waiting for their answer count against the token's budget, so chats
+    /// sent to side by side cannot all pass the same check together. Returns the reservation
+    /// to [`Limiter::settle`], or when to try again.
+    pub fn reserve(&mut self, chat: &str, is_group: bool, now: DateTime<Utc>) -> Result<DateTime<Utc>, DateTime<Utc>> {
+        let ready = self.ready_at(chat, is_group, now);
+        if ready > now {
+            return Err(ready);
+        }
+        self.record(chat, now);
+        Ok(now)
+    }
+
+    /// The send reserved at `reserved` was answered at `answered` and took `messages` platform
+    /// messages: they count from the answer, as the platform counts them (a reservation is
+    /// moved, not added to). A failed send keeps its reservation: it was a request too.
+    pub fn settle(&mut self, chat: &str, reserved: DateTime<Utc>, answered: DateTime<Utc>, messages: usize) {
+        if let Some(w) = self.chats.get_mut(chat) {
+            w.forget(reserved);
+        }
+        self.token.forget(reserved);
+        for _ in 0..messages.max(1) {
+            self.record(chat, answered);
+        }
     }
 
     /// A message to `chat` was sent at `at`.
@@ -175,6 +210,22 @@ mod tests {
             l.record(&format!("c{i}"), t(i));
         }
         assert_eq!(l.ready_at("c99", false, t(30)), t(1000));
+    }
+
+    #[test]
+    fn sends_in_flight_count_against_the_token_until_they_are_answered() {
+        let mut l = Limiter::new(Limits::DISCORD);
+        // Fifty chats reserve at once, none answered yet: the fifty-first must wait.
+        for i in 0..50 {
+            assert_eq!(l.reserve(&format!("c{i}"), true, t(0)), Ok(t(0)));
+        }
+        assert_eq!(l.reserve("c50", true, t(1)), Err(t(1000)));
+        // Answered later: each counts from its answer, once.
+        for i in 0..50 {
+            l.settle(&format!("c{i}"), t(0), t(300), 1);
+        }
+        assert_eq!(l.ready_at("c50", true, t(301)), t(1300));
+        assert_eq!(l.token.0.len(), 50, "moved, not added to");
     }
 
     #[test]

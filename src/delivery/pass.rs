@@ -50,6 +50,14 @@ impl Worker {
             if taken.is_empty() {
                 continue;
             }
+            // Another chat's send may have taken the last slot since the check above.
+            let reserved = match self.reserve(sender, &chat).await {
+                Ok(reserved) => reserved,
+                Err(ready) => {
+                    self.defer_all(&taken, ready).await?;
+                    return self.defer_all(&queue, ready).await;
+                }
+            };
             let sent = match tokio::time::timeout(super::SEND_TIMEOUT, sender.send(&chat, &outgoing)).await {
                 Ok(result) => result,
                 Err(_) => Err(SendError::Transient {
@@ -60,7 +68,7 @@ impl Worker {
             match sent {
                 Ok(sent) => {
                     self.telemetry.sent(sender.platform(), SendResult::Ok);
-                    self.record(sender, &chat, sent, self.clock.now()).await;
+                    self.settle(sender, &chat, reserved, sent).await;
                     for item in &taken {
                         self.store.outbox_delivered(item.id, self.clock.now()).await?;
                     }
@@ -119,11 +127,22 @@ impl Worker {
         }
     }
 
-    async fn record(&self, sender: &dyn Sender, chat: &Chat, messages: usize, at: DateTime<Utc>) {
+    /// Counts the send about to be made, so sends in flight to other chats see it; `None`
+    /// when the platform has no limits.
+    async fn reserve(&self, sender: &dyn Sender, chat: &Chat) -> Result<Option<DateTime<Utc>>, DateTime<Utc>> {
+        let now = self.clock.now();
+        match self.limiters.lock().await.get_mut(&sender.platform()) {
+            Some(l) => l.reserve(&chat.name, sender.is_group(chat), now).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The reserved send was answered now and took `messages` messages.
+    async fn settle(&self, sender: &dyn Sender, chat: &Chat, reserved: Option<DateTime<Utc>>, messages: usize) {
+        let Some(reserved) = reserved else { return };
+        let now = self.clock.now();
         if let Some(l) = self.limiters.lock().await.get_mut(&sender.platform()) {
-            for _ in 0..messages.max(1) {
-                l.record(&chat.name, at);
-            }
+            l.settle(&chat.name, reserved, now, messages);
         }
     }
 
