@@ -157,8 +157,12 @@ async fn scenario(name: &'static str, plan: &[(usize, Duration)]) -> Outcome {
     let dir = tempfile::tempdir().expect("a temp dir");
     let mut config = Config::parse(&config(&fake)).expect("a valid bench config");
     config.database_url = format!("sqlite://{}/tocsin.db", dir.path().display());
-    let secrets =
-        Secrets { telegram_token: Some(TOKEN.into()), telegram_webhook_secret: None, vars: Some(Default::default()) };
+    let secrets = Secrets {
+        telegram_token: Some(TOKEN.into()),
+        telegram_webhook_secret: None,
+        discord_token: None,
+        vars: Some(Default::default()),
+    };
     let services: Services =
         tocsin::run::start(config, Arc::new(SystemClock), secrets).await.expect("tocsin starts against the fake");
 
