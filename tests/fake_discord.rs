@@ -1,7 +1,7 @@
 //! The fake Discord server's own tests, against the real serenity client (not tocsin's code):
 //! the gateway here, REST in `fake_discord/rest.rs`.
 
-use crate::support::fake_discord::FakeDiscord;
+use crate::support::fake_discord::{Failure, FakeDiscord, Scope};
 use serde_json::json;
 use serenity::all::{
     ChannelId, ClientBuilder, CommandDataOptionValue, Context, CreateActionRow, CreateButton,
@@ -345,4 +345,25 @@ async fn a_deferred_answer_is_edited_and_followed_up_and_a_button_can_update_its
     let card = fake.message(CHANNEL, card.id.get()).unwrap();
     assert_eq!((card.content.as_str(), card.components.len(), card.edits), ("Acknowledged by anna", 0, 1));
     assert_dispatches_parse(&fake);
+}
+
+#[tokio::test]
+async fn a_wrong_token_ends_the_client_with_an_authentication_error() {
+    let fake = world().await;
+    fake.set_token("the-right-one");
+    fake.fail(Failure::ServerError(502), Scope::any());
+    let http = HttpBuilder::new(TOKEN).proxy(fake.base_url()).ratelimiter_disabled(true).build();
+    let (tx, _seen) = unbounded_channel();
+    let mut client = ClientBuilder::new_with_http(http, intents()).event_handler(Handler(tx)).await.expect("client");
+    let ended = tokio::time::timeout(WAIT, client.start()).await.expect("the client gave up");
+    assert!(ended.is_err(), "close 4004 ends serenity's client: {ended:?}");
+    assert_eq!(fake.identifies(), 0, "only accepted IDENTIFYs count");
+    assert!(fake.with_state(|s| s.gateway.last("identify-refused").is_some()));
+    let calls = fake.calls();
+    assert_eq!(
+        (calls[0].api_path(), calls[0].status),
+        ("/gateway", 200),
+        "discovery needs no token and never fails by accident"
+    );
+    assert!(fake.with_state(|s| s.gateway.connections) >= 1);
 }

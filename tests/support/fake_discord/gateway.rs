@@ -54,8 +54,8 @@ pub struct Gateway {
     /// A READY/RESUMED session is live on the current socket.
     pub live: bool,
     pub heartbeat_interval: u64,
-    /// What happened on the gateway, with when: "connect", "identify", "resume",
-    /// "resume-refused", "op7", "op9", "drop", "close", "disconnect".
+    /// What happened on the gateway, with when: "connect", "identify", "identify-refused",
+    /// "resume", "resume-refused", "op7", "op9", "drop", "close", "disconnect".
     pub log: Vec<(Instant, String)>,
     conn: Option<(u64, UnboundedSender<Out>)>,
     next_conn: u64,
@@ -223,6 +223,7 @@ fn receive(st: &mut State, id: u64, tx: &UnboundedSender<Out>, text: &str) {
 
 fn identify(st: &mut State, id: u64, tx: &UnboundedSender<Out>, d: &Value) {
     if !st.token_ok(d["token"].as_str().unwrap_or("")) {
+        st.gateway.note("identify-refused");
         let _ = tx.send(Out::Close(4004)); // AUTHENTICATION_FAILED
         return;
     }
