@@ -5,7 +5,7 @@ use crate::support::fake_discord::{Failure, FakeDiscord, Scope};
 use serde_json::{Value, json};
 use serenity::all::{
     ApplicationId, ChannelId, CreateActionRow, CreateButton, CreateCommand, CreateCommandOption, CreateEmbed,
-    CreateMessage, EditMessage, GuildId, Http, HttpBuilder, HttpError, MessageId,
+    CreateMessage, EditMessage, GuildId, Http, HttpBuilder, HttpError, MessageId, UserId,
 };
 use std::time::Duration;
 
@@ -258,4 +258,24 @@ async fn odd_requests_get_discord_errors_never_a_crash() {
     }
     let (status, _, me) = raw(&fake, "GET", "/users/@me", None).await;
     assert_eq!((status, me["id"].as_str()), (200, Some(FakeDiscord::BOT_ID.to_string().as_str())));
+}
+
+#[tokio::test]
+async fn guilds_members_users_and_direct_messages_through_serenity() {
+    let fake = world().await;
+    let http = http(&fake);
+    let guild = GuildId::new(GUILD).to_partial_guild(&http).await.expect("GET /guilds/{id}");
+    assert_eq!(guild.name, "Response team");
+    let channels = GuildId::new(GUILD).channels(&http).await.expect("GET /guilds/{id}/channels");
+    assert_eq!(channels.len(), 2);
+    let member = GuildId::new(GUILD).member(&http, UserId::new(USER)).await.expect("GET member");
+    assert_eq!(member.user.name, "anna");
+    assert_eq!(discord_error(GuildId::new(GUILD).member(&http, UserId::new(7)).await), (404, 10007));
+    let user = UserId::new(USER).to_user(&http).await.expect("GET /users/{id}");
+    let dm = user.direct_message(&http, CreateMessage::new().content("your case is waiting")).await.expect("DM");
+    let channel = fake.dm_channel(USER).expect("a DM channel was opened");
+    assert_eq!(dm.channel_id.get(), channel);
+    assert_eq!(fake.messages(channel)[0].content, "your case is waiting");
+    ChannelId::new(channel).delete_message(&http, dm.id).await.expect("delete");
+    assert!(fake.messages(channel).is_empty());
 }
