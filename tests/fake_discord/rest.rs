@@ -1,6 +1,6 @@
 //! The fake's REST side, through serenity's `Http` (no gateway needed) and plain reqwest.
 
-use super::{CHANNEL, GUILD, NEWS, TOKEN, USER, world};
+use super::harness::{CHANNEL, GUILD, NEWS, TOKEN, USER, world};
 use crate::support::fake_discord::{Failure, FakeDiscord, Scope};
 use serde_json::{Value, json};
 use serenity::all::{
