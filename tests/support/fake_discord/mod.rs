@@ -30,8 +30,8 @@
 //!
 //! serenity 0.12.5 resumes within milliseconds after op 7, op 9 (resumable), a close frame or a
 //! dropped socket, but takes 5 s to IDENTIFY again (BENCHMARKS.md, "serenity's gateway
-//! reconnects"). `RUST_LOG=serenity=debug` with `tests/fake_discord/harness.rs`' `log_if_asked` shows a
-//! payload serenity could not read (it only logs a warning and drops the event).
+//! reconnects"). `RUST_LOG=serenity=debug` (see `log_if_asked` in `tests/fake_discord/harness.rs`)
+//! shows a payload serenity could not read: it only logs a warning and drops the event.
 #![allow(dead_code)]
 
 mod events;
