@@ -217,3 +217,20 @@ async fn a_wrong_token_ends_the_client_with_an_authentication_error() {
     );
     assert!(fake.with_state(|s| s.gateway.connections) >= 1);
 }
+
+#[tokio::test]
+async fn a_connection_whose_heartbeats_go_unanswered_is_left_for_a_new_session() {
+    let fake = world().await;
+    fake.set_heartbeat_interval(200);
+    let mut bot = Bot::connect(&fake, intents()).await;
+    bot.ready().await;
+    fake.ack_heartbeats(false);
+    let stopped = Instant::now();
+    assert!(fake.wait_until(|s| s.gateway.identifies == 2, WAIT).await, "serenity left the zombie connection");
+    fake.ack_heartbeats(true);
+    eprintln!("serenity: heartbeats unanswered (200 ms interval) → IDENTIFY in {:?}", stopped.elapsed());
+    bot.ready().await;
+    let id = fake.slash(GUILD, CHANNEL, USER, "status", json!([]));
+    let Seen::Command { id: got, .. } = bot.next_user_event().await else { panic!("not a command") };
+    assert_eq!(got, id);
+}

@@ -167,7 +167,7 @@ async fn guild_commands_are_registered_and_slash_uses_their_ids() {
 async fn an_interaction_is_acknowledged_once_within_its_window_then_followed_up() {
     let fake = world().await;
     let id = fake.slash(GUILD, CHANNEL, USER, "status", json!([]));
-    let token = fake.with_state(|s| s.interactions[0].1.clone());
+    let token = fake.interaction_token(id).expect("a token");
     let callback = format!("/interactions/{id}/{token}/callback");
     let defer = json!({"type": 5, "data": {"flags": 64}});
     let (status, _, _) = raw(&fake, "POST", &callback, Some(defer.clone())).await;

@@ -54,6 +54,8 @@ pub struct Gateway {
     /// A READY/RESUMED session is live on the current socket.
     pub live: bool,
     pub heartbeat_interval: u64,
+    /// Heartbeats are answered with op 11 (false: a "zombie" connection that never ACKs).
+    pub ack_heartbeats: bool,
     /// What happened on the gateway, with when: "connect", "identify", "identify-refused",
     /// "resume", "resume-refused", "op7", "op9", "drop", "close", "disconnect".
     pub log: Vec<(Instant, String)>,
@@ -77,6 +79,7 @@ impl Default for Gateway {
             hold: false,
             live: false,
             heartbeat_interval: 41_250,
+            ack_heartbeats: true,
             log: Vec::new(),
             conn: None,
             next_conn: 0,
@@ -209,6 +212,9 @@ fn receive(st: &mut State, id: u64, tx: &UnboundedSender<Out>, text: &str) {
     match v["op"].as_u64() {
         Some(1) => {
             st.gateway.heartbeats += 1;
+            if !st.gateway.ack_heartbeats {
+                return;
+            }
             let _ = tx.send(Out::Text(json!({"op": 11, "d": null, "s": null, "t": null}).to_string()));
         }
         Some(2) => identify(st, id, tx, &v["d"]),

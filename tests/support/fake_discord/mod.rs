@@ -180,6 +180,11 @@ impl FakeDiscord {
         self.shared.lock().calls.iter().filter(|c| scope.matches(&c.method, &c.path)).cloned().collect()
     }
 
+    /// The token of an interaction `slash` or `press` made.
+    pub fn interaction_token(&self, interaction_id: u64) -> Option<String> {
+        self.shared.lock().pending.get(&interaction_id).map(|p| p.token.clone())
+    }
+
     pub fn interaction_responses(&self) -> Vec<InteractionResponse> {
         self.shared.lock().responses.clone()
     }
@@ -246,6 +251,12 @@ impl FakeDiscord {
     /// The HELLO interval for connections from now on (Discord: 41250 ms).
     pub fn set_heartbeat_interval(&self, ms: u64) {
         self.shared.lock().gateway.heartbeat_interval = ms;
+    }
+
+    /// Stops (false) or resumes answering heartbeats: a zombie connection, which the client
+    /// should notice by the missing ACK and leave.
+    pub fn ack_heartbeats(&self, ack: bool) {
+        self.shared.lock().gateway.ack_heartbeats = ack;
     }
 
     /// op 7 RECONNECT: the client should RESUME on a new socket.
