@@ -1,170 +1,20 @@
 //! The fake Discord server's own tests, against the real serenity client (not tocsin's code):
-//! the gateway here, REST in `fake_discord/rest.rs`.
+//! the gateway here, REST in `fake_discord/rest.rs`, the client and fixtures in
+//! `fake_discord/harness.rs`.
 
-use crate::support::fake_discord::FakeDiscord;
+use crate::support::fake_discord::{Failure, FakeDiscord, Scope};
+use harness::{Bot, CHANNEL, GUILD, Handler, Seen, TOKEN, USER, WAIT, assert_dispatches_parse, gap, intents, world};
 use serde_json::json;
 use serenity::all::{
-    ChannelId, ClientBuilder, CommandDataOptionValue, Context, CreateActionRow, CreateButton,
-    CreateInteractionResponse, CreateInteractionResponseFollowup, CreateInteractionResponseMessage, CreateMessage,
-    EditInteractionResponse, EventHandler, GatewayIntents, Http, HttpBuilder, Interaction, Message, Ready,
-    ResumedEvent,
+    ChannelId, ClientBuilder, CommandDataOptionValue, CreateActionRow, CreateButton, CreateMessage, GatewayIntents,
+    HttpBuilder,
 };
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::sync::mpsc::unbounded_channel;
 
+mod harness;
 mod rest;
-
-const TOKEN: &str = "fake-discord-test";
-const GUILD: u64 = 1_000;
-const CHANNEL: u64 = 2_000;
-const NEWS: u64 = 2_001;
-const USER: u64 = 3_000;
-/// serenity waits up to 5 s between two IDENTIFYs of a shard; a reconnect fits well within this.
-const WAIT: Duration = Duration::from_secs(15);
-
-/// What the bot's handler saw.
-#[derive(Debug)]
-enum Seen {
-    Ready(Box<Ready>),
-    Resumed,
-    Command { id: u64, name: String, options: Vec<(String, CommandDataOptionValue)> },
-    Component { id: u64, custom_id: String },
-    Message(Box<Message>),
-}
-
-/// Forwards events to the test and answers interactions like a minimal bot: a message for a
-/// slash command, a deferred update for a button.
-struct Handler(UnboundedSender<Seen>);
-
-#[serenity::async_trait]
-impl EventHandler for Handler {
-    async fn ready(&self, _: Context, ready: Ready) {
-        let _ = self.0.send(Seen::Ready(Box::new(ready)));
-    }
-    async fn resume(&self, _: Context, _: ResumedEvent) {
-        let _ = self.0.send(Seen::Resumed);
-    }
-    async fn message(&self, _: Context, message: Message) {
-        let _ = self.0.send(Seen::Message(Box::new(message)));
-    }
-    async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
-        match interaction {
-            // "slow": defer (ephemeral), then edit the answer and follow up, as a slow command does.
-            Interaction::Command(c) if c.data.name == "slow" => {
-                let _ = c.defer_ephemeral(&ctx.http).await;
-                let _ = c.edit_response(&ctx.http, EditInteractionResponse::new().content("done")).await;
-                let _ = c.create_followup(&ctx.http, CreateInteractionResponseFollowup::new().content("more")).await;
-                let _ = self.0.send(Seen::Command { id: c.id.get(), name: c.data.name.clone(), options: vec![] });
-            }
-            Interaction::Command(c) => {
-                let answer = CreateInteractionResponseMessage::new().content(format!("pong {}", c.data.name));
-                let _ = c.create_response(&ctx.http, CreateInteractionResponse::Message(answer)).await;
-                let options = c.data.options.iter().map(|o| (o.name.clone(), o.value.clone())).collect();
-                let _ = self.0.send(Seen::Command { id: c.id.get(), name: c.data.name.clone(), options });
-            }
-            Interaction::Component(c) => {
-                let answer = match c.data.custom_id.strip_prefix("update:") {
-                    Some(text) => CreateInteractionResponse::UpdateMessage(
-                        CreateInteractionResponseMessage::new().content(text).components(vec![]),
-                    ),
-                    None => CreateInteractionResponse::Acknowledge,
-                };
-                let _ = c.create_response(&ctx.http, answer).await;
-                let _ = self.0.send(Seen::Component { id: c.id.get(), custom_id: c.data.custom_id.clone() });
-            }
-            _ => {}
-        }
-    }
-}
-
-/// A real serenity client connected to the fake.
-struct Bot {
-    http: Arc<Http>,
-    seen: UnboundedReceiver<Seen>,
-}
-
-impl Bot {
-    async fn connect(fake: &FakeDiscord, intents: GatewayIntents) -> Bot {
-        log_if_asked();
-        let http = HttpBuilder::new(TOKEN).proxy(fake.base_url()).ratelimiter_disabled(true).build();
-        let (tx, seen) = unbounded_channel();
-        let mut client = ClientBuilder::new_with_http(http, intents).event_handler(Handler(tx)).await.expect("client");
-        let http = client.http.clone();
-        // The runtime's end stops the client with the test.
-        tokio::spawn(async move { client.start().await });
-        Bot { http, seen }
-    }
-
-    async fn next(&mut self) -> Seen {
-        match tokio::time::timeout(WAIT, self.seen.recv()).await {
-            Ok(Some(seen)) => seen,
-            other => panic!("the handler saw nothing within {WAIT:?}: {other:?}"),
-        }
-    }
-
-    async fn ready(&mut self) -> Ready {
-        loop {
-            if let Seen::Ready(r) = self.next().await {
-                return *r;
-            }
-        }
-    }
-
-    /// The next interaction or message, skipping READY and RESUMED.
-    async fn next_user_event(&mut self) -> Seen {
-        loop {
-            match self.next().await {
-                Seen::Ready(_) | Seen::Resumed => continue,
-                other => return other,
-            }
-        }
-    }
-}
-
-/// `RUST_LOG=serenity=debug cargo test fake_discord::` shows what serenity did with the fake's
-/// frames (a payload it cannot deserialize is only a warning there).
-pub fn log_if_asked() {
-    if std::env::var_os("RUST_LOG").is_some() {
-        let filter = tracing_subscriber::EnvFilter::from_default_env();
-        let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
-    }
-}
-
-async fn world() -> FakeDiscord {
-    let fake = FakeDiscord::start().await;
-    fake.add_guild(GUILD, "Response team");
-    fake.add_channel(GUILD, CHANNEL, "incidents");
-    fake.add_announcement_channel(GUILD, NEWS, "status");
-    fake.add_user(USER, "anna");
-    fake
-}
-
-fn intents() -> GatewayIntents {
-    GatewayIntents::GUILDS | GatewayIntents::GUILD_MESSAGES | GatewayIntents::MESSAGE_CONTENT
-}
-
-/// Every dispatch of the current session deserializes as serenity's gateway event: a payload
-/// serenity rejects would be dropped silently in a test.
-fn assert_dispatches_parse(fake: &FakeDiscord) {
-    let history = fake.with_state(|s| s.gateway.history.clone());
-    assert!(!history.is_empty());
-    for d in history {
-        let frame = json!({"op": 0, "s": d.seq, "t": d.event, "d": d.data});
-        if let Err(e) = serde_json::from_value::<serenity::model::event::GatewayEvent>(frame.clone()) {
-            panic!("serenity rejects the fake's {}: {e}\n{frame:#}", d.event);
-        }
-    }
-}
-
-fn gap(fake: &FakeDiscord, from: &str, to: &str) -> Duration {
-    fake.with_state(|s| {
-        let start = s.gateway.last(from).expect("the fault was logged");
-        let end = s.gateway.last(to).expect("the client came back");
-        end.saturating_duration_since(start)
-    })
-}
 
 #[tokio::test]
 async fn serenity_gets_ready_then_a_slash_command_and_its_answer_is_recorded() {
@@ -345,4 +195,42 @@ async fn a_deferred_answer_is_edited_and_followed_up_and_a_button_can_update_its
     let card = fake.message(CHANNEL, card.id.get()).unwrap();
     assert_eq!((card.content.as_str(), card.components.len(), card.edits), ("Acknowledged by anna", 0, 1));
     assert_dispatches_parse(&fake);
+}
+
+#[tokio::test]
+async fn a_wrong_token_ends_the_client_with_an_authentication_error() {
+    let fake = world().await;
+    fake.set_token("the-right-one");
+    fake.fail(Failure::ServerError(502), Scope::any());
+    let http = HttpBuilder::new(TOKEN).proxy(fake.base_url()).ratelimiter_disabled(true).build();
+    let (tx, _seen) = unbounded_channel();
+    let mut client = ClientBuilder::new_with_http(http, intents()).event_handler(Handler(tx)).await.expect("client");
+    let ended = tokio::time::timeout(WAIT, client.start()).await.expect("the client gave up");
+    assert!(ended.is_err(), "close 4004 ends serenity's client: {ended:?}");
+    assert_eq!(fake.identifies(), 0, "only accepted IDENTIFYs count");
+    assert!(fake.with_state(|s| s.gateway.last("identify-refused").is_some()));
+    let calls = fake.calls();
+    assert_eq!(
+        (calls[0].api_path(), calls[0].status),
+        ("/gateway", 200),
+        "discovery needs no token and never fails by accident"
+    );
+    assert!(fake.with_state(|s| s.gateway.connections) >= 1);
+}
+
+#[tokio::test]
+async fn a_connection_whose_heartbeats_go_unanswered_is_left_for_a_new_session() {
+    let fake = world().await;
+    fake.set_heartbeat_interval(200);
+    let mut bot = Bot::connect(&fake, intents()).await;
+    bot.ready().await;
+    fake.ack_heartbeats(false);
+    let stopped = Instant::now();
+    assert!(fake.wait_until(|s| s.gateway.identifies == 2, WAIT).await, "serenity left the zombie connection");
+    fake.ack_heartbeats(true);
+    eprintln!("serenity: heartbeats unanswered (200 ms interval) → IDENTIFY in {:?}", stopped.elapsed());
+    bot.ready().await;
+    let id = fake.slash(GUILD, CHANNEL, USER, "status", json!([]));
+    let Seen::Command { id: got, .. } = bot.next_user_event().await else { panic!("not a command") };
+    assert_eq!(got, id);
 }

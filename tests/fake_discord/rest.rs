@@ -1,11 +1,11 @@
 //! The fake's REST side, through serenity's `Http` (no gateway needed) and plain reqwest.
 
-use super::{CHANNEL, GUILD, NEWS, TOKEN, USER, world};
+use super::harness::{CHANNEL, GUILD, NEWS, TOKEN, USER, world};
 use crate::support::fake_discord::{Failure, FakeDiscord, Scope};
 use serde_json::{Value, json};
 use serenity::all::{
     ApplicationId, ChannelId, CreateActionRow, CreateButton, CreateCommand, CreateCommandOption, CreateEmbed,
-    CreateMessage, EditMessage, GuildId, Http, HttpBuilder, HttpError, MessageId,
+    CreateMessage, EditMessage, GuildId, Http, HttpBuilder, HttpError, MessageId, UserId,
 };
 use std::time::Duration;
 
@@ -167,7 +167,7 @@ async fn guild_commands_are_registered_and_slash_uses_their_ids() {
 async fn an_interaction_is_acknowledged_once_within_its_window_then_followed_up() {
     let fake = world().await;
     let id = fake.slash(GUILD, CHANNEL, USER, "status", json!([]));
-    let token = fake.with_state(|s| s.interactions[0].1.clone());
+    let token = fake.interaction_token(id).expect("a token");
     let callback = format!("/interactions/{id}/{token}/callback");
     let defer = json!({"type": 5, "data": {"flags": 64}});
     let (status, _, _) = raw(&fake, "POST", &callback, Some(defer.clone())).await;
@@ -258,4 +258,24 @@ async fn odd_requests_get_discord_errors_never_a_crash() {
     }
     let (status, _, me) = raw(&fake, "GET", "/users/@me", None).await;
     assert_eq!((status, me["id"].as_str()), (200, Some(FakeDiscord::BOT_ID.to_string().as_str())));
+}
+
+#[tokio::test]
+async fn guilds_members_users_and_direct_messages_through_serenity() {
+    let fake = world().await;
+    let http = http(&fake);
+    let guild = GuildId::new(GUILD).to_partial_guild(&http).await.expect("GET /guilds/{id}");
+    assert_eq!(guild.name, "Response team");
+    let channels = GuildId::new(GUILD).channels(&http).await.expect("GET /guilds/{id}/channels");
+    assert_eq!(channels.len(), 2);
+    let member = GuildId::new(GUILD).member(&http, UserId::new(USER)).await.expect("GET member");
+    assert_eq!(member.user.name, "anna");
+    assert_eq!(discord_error(GuildId::new(GUILD).member(&http, UserId::new(7)).await), (404, 10007));
+    let user = UserId::new(USER).to_user(&http).await.expect("GET /users/{id}");
+    let dm = user.direct_message(&http, CreateMessage::new().content("your case is waiting")).await.expect("DM");
+    let channel = fake.dm_channel(USER).expect("a DM channel was opened");
+    assert_eq!(dm.channel_id.get(), channel);
+    assert_eq!(fake.messages(channel)[0].content, "your case is waiting");
+    ChannelId::new(channel).delete_message(&http, dm.id).await.expect("delete");
+    assert!(fake.messages(channel).is_empty());
 }

@@ -54,8 +54,10 @@ pub struct Gateway {
     /// A READY/RESUMED session is live on the current socket.
     pub live: bool,
     pub heartbeat_interval: u64,
-    /// What happened on the gateway, with when: "connect", "identify", "resume",
-    /// "resume-refused", "op7", "op9", "drop", "close", "disconnect".
+    /// Heartbeats are answered with op 11 (false: a "zombie" connection that never ACKs).
+    pub ack_heartbeats: bool,
+    /// What happened on the gateway, with when: "connect", "identify", "identify-refused",
+    /// "resume", "resume-refused", "op7", "op9", "drop", "close", "disconnect".
     pub log: Vec<(Instant, String)>,
     conn: Option<(u64, UnboundedSender<Out>)>,
     next_conn: u64,
@@ -77,6 +79,7 @@ impl Default for Gateway {
             hold: false,
             live: false,
             heartbeat_interval: 41_250,
+            ack_heartbeats: true,
             log: Vec::new(),
             conn: None,
             next_conn: 0,
@@ -209,6 +212,9 @@ fn receive(st: &mut State, id: u64, tx: &UnboundedSender<Out>, text: &str) {
     match v["op"].as_u64() {
         Some(1) => {
             st.gateway.heartbeats += 1;
+            if !st.gateway.ack_heartbeats {
+                return;
+            }
             let _ = tx.send(Out::Text(json!({"op": 11, "d": null, "s": null, "t": null}).to_string()));
         }
         Some(2) => identify(st, id, tx, &v["d"]),
@@ -223,6 +229,7 @@ fn receive(st: &mut State, id: u64, tx: &UnboundedSender<Out>, text: &str) {
 
 fn identify(st: &mut State, id: u64, tx: &UnboundedSender<Out>, d: &Value) {
     if !st.token_ok(d["token"].as_str().unwrap_or("")) {
+        st.gateway.note("identify-refused");
         let _ = tx.send(Out::Close(4004)); // AUTHENTICATION_FAILED
         return;
     }

@@ -16,14 +16,28 @@
 //! [`FakeDiscord::say`]. MESSAGE_CREATE honours the intents like Discord: none without
 //! GUILD_MESSAGES, an empty `content` without MESSAGE_CONTENT. Interactions need no intent.
 //!
+//! Set-up a test needs: the guilds, channels and users it uses (`add_*`; a message to an unknown
+//! channel is 404 10003). Without a gateway READY, serenity's `Http` does not know the
+//! application id: give it `HttpBuilder::application_id(FakeDiscord::APP_ID.into())` for
+//! commands and interaction webhooks. Any non-empty `Bot ..` token is accepted unless
+//! [`FakeDiscord::set_token`] names one; `GET /gateway` needs none, like on Discord, and an
+//! injected failure hits it only when its scope names that route: serenity would otherwise
+//! fall back to the real gateway.
+//!
 //! One deliberate difference: dispatches a session never delivered are carried into the next
 //! session after an IDENTIFY (Discord would lose them), so a test's user action never races the
-//! bot's connect.
+//! bot's connect. An interaction's 3-second window still counts from `slash`/`press`.
+//!
+//! serenity 0.12.5 resumes within milliseconds after op 7, op 9 (resumable), a close frame or a
+//! dropped socket, but takes 5 s to IDENTIFY again (BENCHMARKS.md, "serenity's gateway
+//! reconnects"). `RUST_LOG=serenity=debug` (see `log_if_asked` in `tests/fake_discord/harness.rs`)
+//! shows a payload serenity could not read: it only logs a warning and drops the event.
 #![allow(dead_code)]
 
 mod events;
 mod faults;
 mod gateway;
+mod guilds;
 mod interactions;
 mod listener;
 mod routes;
@@ -142,6 +156,12 @@ impl FakeDiscord {
 
     // ---------- what the bot did
 
+    /// The DM channel the bot opened with this user (`POST /users/@me/channels`), if any.
+    pub fn dm_channel(&self, user_id: u64) -> Option<u64> {
+        let st = self.shared.lock();
+        st.channels.iter().find(|(_, c)| guilds::dm_recipient(c) == Some(user_id)).map(|(id, _)| *id)
+    }
+
     pub fn messages(&self, channel_id: u64) -> Vec<Msg> {
         self.shared.lock().messages(channel_id)
     }
@@ -158,6 +178,11 @@ impl FakeDiscord {
     pub fn calls_to(&self, route: &str) -> Vec<Call> {
         let scope = Scope::route(route);
         self.shared.lock().calls.iter().filter(|c| scope.matches(&c.method, &c.path)).cloned().collect()
+    }
+
+    /// The token of an interaction `slash` or `press` made.
+    pub fn interaction_token(&self, interaction_id: u64) -> Option<String> {
+        self.shared.lock().pending.get(&interaction_id).map(|p| p.token.clone())
     }
 
     pub fn interaction_responses(&self) -> Vec<InteractionResponse> {
@@ -226,6 +251,12 @@ impl FakeDiscord {
     /// The HELLO interval for connections from now on (Discord: 41250 ms).
     pub fn set_heartbeat_interval(&self, ms: u64) {
         self.shared.lock().gateway.heartbeat_interval = ms;
+    }
+
+    /// Stops (false) or resumes answering heartbeats: a zombie connection, which the client
+    /// should notice by the missing ACK and leave.
+    pub fn ack_heartbeats(&self, ack: bool) {
+        self.shared.lock().gateway.ack_heartbeats = ack;
     }
 
     /// op 7 RECONNECT: the client should RESUME on a new socket.

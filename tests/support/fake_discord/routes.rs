@@ -2,9 +2,9 @@
 //! channels and their messages, and Discord's message limits with its error codes. Interaction
 //! callbacks, webhooks and commands are in `interactions.rs`.
 
-use super::interactions;
 use super::state::{Msg, State};
 use super::{APP_ID, BOT_ID};
+use super::{guilds, interactions};
 use serde_json::{Map, Value, json};
 
 /// A status with a JSON body (`None`: 204 No Content).
@@ -42,6 +42,9 @@ impl Reply {
 
 pub(crate) fn route(st: &mut State, method: &str, seg: &[&str], body: Option<Value>) -> Reply {
     let body = body.unwrap_or(Value::Null);
+    if let Some(reply) = guilds::route(st, method, seg, &body) {
+        return reply;
+    }
     let ws = format!("ws://127.0.0.1:{}/ws", st.port);
     match (method, seg) {
         ("GET", ["gateway"]) => Reply::ok(json!({"url": ws})),

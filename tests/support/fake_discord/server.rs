@@ -66,8 +66,10 @@ async fn serve(shared: Arc<Shared>, method: Method, uri: Uri, headers: HeaderMap
         injected: false,
     });
     let versioned = path.starts_with("/api/v10/");
-    // Interaction callbacks and webhooks are authorised by their token, like on Discord.
-    let by_token = matches!(segs.first().map(String::as_str), Some("interactions" | "webhooks"));
+    // Interaction callbacks and webhooks are authorised by their token, and `GET /gateway` needs
+    // no token, like on Discord (serenity uses the real gateway if that request fails).
+    let by_token = matches!(segs.first().map(String::as_str), Some("interactions" | "webhooks"))
+        || (method == "GET" && segs == ["gateway"]);
     let authorised = authorization.as_deref().is_some_and(|a| a.starts_with("Bot ") && st.token_ok(a));
     let unparsed = body_json.as_ref().is_some_and(|b| b.get("_unparsed").is_some());
     let (reply, extra) = if !versioned {

@@ -219,6 +219,10 @@ impl State {
 
     pub(crate) fn channel_json(&self, id: u64) -> Option<Value> {
         let c = self.channels.get(&id)?;
+        if let Some(user) = super::guilds::dm_recipient(c) {
+            return Some(json!({"id": id.to_string(), "type": 1, "last_message_id": null, "flags": 0,
+                "recipients": [self.user_json(user)]}));
+        }
         let position = self.channels.range(..id).filter(|(_, o)| o.guild_id == c.guild_id).count();
         Some(json!({"id": id.to_string(), "type": c.kind, "guild_id": c.guild_id.to_string(), "name": c.name,
             "position": position, "permission_overwrites": [], "nsfw": false, "parent_id": null, "topic": null,
@@ -226,7 +230,7 @@ impl State {
     }
 
     pub(crate) fn message_json(&self, m: &Msg) -> Value {
-        let guild_id = self.channels.get(&m.channel_id).map(|c| c.guild_id.to_string());
+        let guild_id = self.channels.get(&m.channel_id).filter(|c| c.guild_id != 0).map(|c| c.guild_id.to_string());
         let mut v = json!({"id": m.id.to_string(), "channel_id": m.channel_id.to_string(), "guild_id": guild_id,
             "author": self.user_json(m.author_id), "content": m.content, "embeds": m.embeds,
             "components": m.components, "timestamp": snowflake_time(m.id), "edited_timestamp": null,
@@ -254,8 +258,8 @@ impl State {
             "discovery_splash": null, "owner_id": "1",
             "verification_level": 0, "default_message_notifications": 1, "explicit_content_filter": 0,
             "roles": [{"id": guild_id.to_string(), "name": "@everyone", "color": 0,
-                "colors": {"primary_color": 0, "secondary_color": null, "tertiary_color": null}, "hoist": false, "icon": null,
-                "unicode_emoji": null, "position": 0, "permissions": "2248473465835073", "managed": false,
+                "colors": {"primary_color": 0, "secondary_color": null, "tertiary_color": null}, "hoist": false,
+                "icon": null, "unicode_emoji": null, "position": 0, "permissions": "2248473465835073", "managed": false,
                 "mentionable": false, "flags": 0}],
             "emojis": [], "features": [], "mfa_level": 0, "application_id": null, "system_channel_id": null,
             "system_channel_flags": 0, "rules_channel_id": null, "vanity_url_code": null, "description": null,
