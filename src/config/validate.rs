@@ -94,6 +94,7 @@ pub(super) fn validate(raw: RawConfig) -> Result<Config, ConfigErrors> {
             approvals,
             status_page,
             retention,
+            drills: vec![],
         })
     } else {
         Err(ConfigErrors(p.0))
