@@ -92,6 +92,7 @@ impl App {
                 clocks::KIND => self.clock_job(job, now).await?,
                 WATCH_END => (self.watch_end_job(job, now).await?, vec![]),
                 super::report::KIND => (self.report_job(job, now).await?, vec![]),
+                super::drills::INJECT => (self.drill_inject_job(job, now).await?, vec![]),
                 other => {
                     tracing::warn!(kind = other, "a job of a kind this version does not know");
                     (Commit::new(CaseWrite::None, now), vec![])
@@ -167,8 +168,9 @@ impl App {
                 })
                 .collect(),
             Stage::Breach => vec![(Some(leaders.clone()), breached(late))],
+            // A drill escalates inside the team: the level above is not part of the rehearsal.
             Stage::Escalate => vec![(
-                team.escalation_chat.clone(),
+                if case.drill { Some(leaders.clone()) } else { team.escalation_chat.clone() },
                 Notice::Escalated {
                     title: case.title.clone(),
                     team: team.name.clone(),

@@ -8,7 +8,7 @@ pub mod feeds;
 pub mod http;
 pub mod signal;
 
-pub use signal::{Metrics, RawSignal};
+pub use signal::{DrillMark, Metrics, RawSignal};
 
 use crate::telemetry::{SignalOutcome, Telemetry};
 use async_trait::async_trait;
