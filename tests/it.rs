@@ -12,6 +12,7 @@ mod clocks;
 mod clocks_instances;
 mod console;
 mod delivery;
+mod drills;
 mod discord;
 mod fake_discord;
 mod fake_telegram;

@@ -257,6 +257,7 @@ button-approve = ✅ Approve
 button-reject = ❌ Reject
 notice-draft-changed = Draft { $draft } changed.
 notice-published = 📣 { $case } { $title }: { $by } published draft { $draft } to { $outlets }.
+notice-published-drill = 📣 { $case } { $title }: { $by } published draft { $draft } — a drill: it went to no public outlet.
 report-published = Published ({ $count }):
 report-pending = Drafts awaiting approval ({ $count }):
 report-published-line = { $case } { $title }: draft { $draft } published { $time } by { $by }

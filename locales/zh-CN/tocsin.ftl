@@ -281,6 +281,7 @@ button-approve = ✅ 批准
 button-reject = ❌ 驳回
 notice-draft-changed = 草稿 { $draft } 有变动。
 notice-published = 📣 { $case } { $title }：{ $by } 已将草稿 { $draft } 发布到 { $outlets }。
+notice-published-drill = 📣 { $case } { $title }：{ $by } 已发布草稿 { $draft } — 这是演练，未发往任何对外渠道。
 cmd-draft-usage = /draft <案件> <内容>
 cmd-draft-help = 为某案件撰写对外回应；须经领导批准后才能发布。
 cmd-redraft-usage = /redraft <草稿> <内容>

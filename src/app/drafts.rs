@@ -408,7 +408,8 @@ fn publication(
             .map(|c| NewOutbox { chat: c.name.clone(), platform: c.platform, payload: statement.clone() })
             .collect()
     };
-    let names: Vec<&str> = outlets.iter().map(|c| c.name.as_str()).collect();
+    // A drill's statement reached no outlet, and its record and notice say so.
+    let names: Vec<&str> = if case.drill { vec![] } else { outlets.iter().map(|c| c.name.as_str()).collect() };
     let mut events = vec![ctx.event(
         EventAction::StatementPublished,
         json!({ "draft": draft.reference.to_string(), "version": version, "text": text,

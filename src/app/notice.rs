@@ -304,6 +304,9 @@ impl Notice {
             }
             Notice::Reply { text } | Notice::Statement { text } => return text.clone(),
             Notice::DraftCard { draft } => t!("notice-draft-changed", "draft" => draft.as_str()),
+            // Only a drill publishes to no outlet: its statement stays inside the team.
+            Notice::Published { title, draft, outlets, by } if outlets.is_empty() => t!("notice-published-drill",
+                "case" => case, "title" => title.as_str(), "draft" => draft.as_str(), "by" => by.as_str()),
             Notice::Published { title, draft, outlets, by } => t!("notice-published",
                 "case" => case, "title" => title.as_str(), "draft" => draft.as_str(),
                 "outlets" => outlets.as_str(), "by" => by.as_str()),

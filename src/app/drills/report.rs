@@ -182,7 +182,6 @@ pub(in crate::app) async fn reply(ctx: &Ctx<'_>, drill: Option<i64>) -> Result<D
     };
     let commit = crate::store::Commit {
         events: vec![super::report_event(ctx, r.drill, r.score)],
-        handled: ctx.handled.clone(),
         ..crate::store::Commit::new(crate::store::CaseWrite::None, ctx.now)
     };
     store.commit(commit).await?;
