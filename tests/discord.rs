@@ -404,7 +404,7 @@ async fn the_discord_token_appears_nowhere_in_a_whole_run_logged_at_trace() {
     );
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("bot.toml"), config).unwrap();
-    let mut tocsin =
+    let tocsin =
         support::process::Tocsin::start(dir.path(), &["run"], &[("RUST_LOG", "trace"), ("DISCORD_TOKEN", &token)]);
     assert!(discord.wait_until(|st| st.commands.contains_key(&GUILD), PATIENCE).await, "connected");
     // A failed send is logged with its error.

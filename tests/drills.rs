@@ -9,9 +9,9 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use std::sync::Arc;
 use support::TestDb;
 use support::telegram::{ALICE, BOB, DANA, PATIENCE, TEAM, Tg, texts};
+use tocsin::app::App;
 use tocsin::app::drills::report::{self, DrillReport};
 use tocsin::app::intake::Pipeline;
-use tocsin::app::App;
 use tocsin::clock::{Clock, ManualClock};
 use tocsin::config::Config;
 use tocsin::config::drills::Scenario;
@@ -226,6 +226,9 @@ async fn injects_arrive_at_speed_as_drill_cases_and_a_real_signal_mid_drill_open
             assert_eq!(c.state, CaseState::Open, "the real case is untouched");
         }
     }
+    // The leaders' daily report is about real work: the real case is in it, no drill case is.
+    let daily = desk.say("/report").await.unwrap();
+    assert!(daily.contains("#3") && !daily.contains("#2") && !daily.contains("Harbour Road closed"), "{daily}");
     let reply = desk.say("/drill report").await.unwrap();
     assert!(reply.contains("after-action report") && reply.contains("Timeline"), "{reply}");
 
@@ -386,6 +389,15 @@ fn a_six_inject_drill_at_60x_runs_on_the_console_and_a_malformed_scenario_is_ref
     assert!(status.success(), "exit {status}; stderr:\n{err}");
     assert!(out.contains("drill ended"), "{out}");
     assert!(begun.elapsed() < std::time::Duration::from_secs(60));
+    // The same report as Markdown on the command line, from the ledger on disk.
+    let md = std::process::Command::new(env!("CARGO_BIN_EXE_tocsin"))
+        .args(["report", "--drill", "1"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let md = String::from_utf8_lossy(&md.stdout);
+    assert!(md.starts_with("# 🧯 DRILL #1 (quick) at 60× — after-action report"), "{md}");
+    assert!(md.contains("drill_started") && md.contains("drill_stopped"), "{md}");
 
     let bad = QUICK.replace("at = \"+2m\"", "at = \"two minutes\"");
     std::fs::write(dir.path().join("drills/broken.toml"), bad).unwrap();

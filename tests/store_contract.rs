@@ -156,7 +156,8 @@ async fn every_kind_of_event_reads_back_with_or_without_a_case(db: TestDb) {
     let case = open(&store, "燃气", t(0), vec![]).await;
     for (i, action) in EventAction::ALL.into_iter().enumerate() {
         let at = t(i as i64 + 1);
-        let no_case = matches!(action, EventAction::DrillStarted | EventAction::DrillStopped | EventAction::DrillReported);
+        let no_case =
+            matches!(action, EventAction::DrillStarted | EventAction::DrillStopped | EventAction::DrillReported);
         let commit = if no_case {
             Commit {
                 events: vec![NewEvent { details: json!({ "drill": 7, "team": "city-desk" }), ..event(action, at) }],

@@ -17,11 +17,16 @@ pub static DRILL: super::Spec = command_spec!(
 /// What `/drill` was asked to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DrillCommand {
-    Start { scenario: String, speed: u32 },
+    Start {
+        scenario: String,
+        speed: u32,
+    },
     Status,
     Stop,
     /// The team's latest drill, or the one numbered.
-    Report { drill: Option<i64> },
+    Report {
+        drill: Option<i64>,
+    },
 }
 
 fn parse(args: &str) -> Result<Command, Problem> {
@@ -65,8 +70,14 @@ mod tests {
 
     #[test]
     fn each_form_of_drill_parses() {
-        assert_eq!(p("start gas-leak 60x"), Ok(Command::Drill(DrillCommand::Start { scenario: "gas-leak".into(), speed: 60 })));
-        assert_eq!(p("start gas-leak"), Ok(Command::Drill(DrillCommand::Start { scenario: "gas-leak".into(), speed: 1 })));
+        assert_eq!(
+            p("start gas-leak 60x"),
+            Ok(Command::Drill(DrillCommand::Start { scenario: "gas-leak".into(), speed: 60 }))
+        );
+        assert_eq!(
+            p("start gas-leak"),
+            Ok(Command::Drill(DrillCommand::Start { scenario: "gas-leak".into(), speed: 1 }))
+        );
         assert_eq!(p("STATUS"), Ok(Command::Drill(DrillCommand::Status)));
         assert_eq!(p("stop"), Ok(Command::Drill(DrillCommand::Stop)));
         assert_eq!(p("report"), Ok(Command::Drill(DrillCommand::Report { drill: None })));

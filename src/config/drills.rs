@@ -232,9 +232,13 @@ title = "Gas smell"
         let bad = GOOD.replace("\"+20m\"", "\"in a while\"");
         let e = parse("drills/gas.toml", "gas", &bad).unwrap_err().to_string();
         assert!(e.starts_with("drills/gas.toml: line 6, column"), "{e}");
-        let e = parse("drills/gas.toml", "gas", &GOOD.replace("story = \"leak\"\ntitle = \"Gas", "stroy = 1\ntitle = \"Gas"))
-            .unwrap_err()
-            .to_string();
+        let e = parse(
+            "drills/gas.toml",
+            "gas",
+            &GOOD.replace("story = \"leak\"\ntitle = \"Gas", "stroy = 1\ntitle = \"Gas"),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("line 14"), "{e}");
     }
 

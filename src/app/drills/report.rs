@@ -90,9 +90,9 @@ pub async fn gather(
             approved: at(&[EventAction::DraftApproved]),
             published,
             resolved,
-            ended_by_drill: events.iter().any(|e| {
-                e.action == EventAction::Dismissed && e.details["reason"].as_str() == Some(super::ENDED)
-            }),
+            ended_by_drill: events
+                .iter()
+                .any(|e| e.action == EventAction::Dismissed && e.details["reason"].as_str() == Some(super::ENDED)),
             missed: vec![],
             met: 0,
         };
@@ -108,7 +108,7 @@ pub async fn gather(
         timeline.push((scaled(start.at, stop.at), stop.actor.clone(), EventAction::DrillStopped, None));
     }
     timeline.sort_by_key(|(t, ..)| *t);
-    let score = if checked == 0 { 100 } else { (met * 100 / checked) as u32 };
+    let score = (met * 100).checked_div(checked).map_or(100, |s| s as u32);
     Ok(Some(DrillReport {
         drill: id,
         scenario: start.details["scenario"].as_str().unwrap_or_default().to_string(),
@@ -139,7 +139,11 @@ fn score_case(f: &mut CaseFigures, expect: &Expectations) {
 /// Scenario seconds as `12m05s` (or `1h02m`).
 pub fn minutes(secs: i64) -> String {
     let secs = secs.max(0);
-    if secs >= 3600 { format!("{}h{:02}m", secs / 3600, secs % 3600 / 60) } else { format!("{}m{:02}s", secs / 60, secs % 60) }
+    if secs >= 3600 {
+        format!("{}h{:02}m", secs / 3600, secs % 3600 / 60)
+    } else {
+        format!("{}m{:02}s", secs / 60, secs % 60)
+    }
 }
 
 /// The report as chat text (and the body of the Markdown one), in `locale`.
