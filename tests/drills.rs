@@ -264,6 +264,8 @@ async fn a_second_drill_and_an_unknown_scenario_are_refused() {
 // --- The real thing: Telegram and the console ----------------------------------------------
 
 const CHANNEL: i64 = -100_333;
+/// Where the team's drill statements go instead of the public channel.
+const SANDBOX: i64 = -100_444;
 
 /// Waits (real time) until `done` holds for the ledger.
 async fn until(store: &dyn Store, what: &str, done: impl Fn(&[Case]) -> bool) {
@@ -295,14 +297,17 @@ async fn a_six_inject_drill_at_60x_runs_end_to_end_on_telegram_and_nothing_of_it
     let tg = Tg::start_with_drills(
         "",
         |c| {
-            c.replace("leaders_chat = \"leaders\"\n", "leaders_chat = \"leaders\"\npublic_outlets = [\"public\"]\n")
+            let team = "leaders_chat = \"leaders\"\npublic_outlets = [\"public\"]\nsandbox_outlet = \"sandbox\"\n";
+            c.replace("leaders_chat = \"leaders\"\n", team)
                 + &format!("\n[chats.public]\nplatform = \"telegram\"\nid = {CHANNEL}\n")
+                + &format!("\n[chats.sandbox]\nplatform = \"telegram\"\nid = {SANDBOX}\n")
                 + "\n[status_page]\nlisten = \"127.0.0.1:0\"\n"
         },
         vec![quick()],
     )
     .await;
     tg.fake.set_chat(CHANNEL, "channel", Some("City news"));
+    tg.fake.set_chat(SANDBOX, "supergroup", Some("Drill sandbox"));
     let store = tg.store.clone();
 
     tg.say(TEAM, ALICE, "/drill start quick 60");
@@ -356,6 +361,9 @@ async fn a_six_inject_drill_at_60x_runs_end_to_end_on_telegram_and_nothing_of_it
         assert!(m.text.contains("DRILL"), "not marked: {}", m.text);
     }
     assert!(tg.fake.messages(CHANNEL).is_empty(), "{:?}", texts(&tg.fake.messages(CHANNEL)));
+    // The statement went, marked, to the sandbox instead: exactly as the public would have read it.
+    let statement = tg.expect(SANDBOX, "We are checking reports of a gas smell on Harbour Road.").await;
+    assert!(statement.text.starts_with("🧯 [DRILL]"), "{}", statement.text);
     let addr = tg.services.as_ref().unwrap().status_addr.expect("the status page listens");
     for path in ["/", "/feed.atom", "/cases/1", "/cases/1/feed.atom"] {
         let body = reqwest::get(format!("http://{addr}{path}")).await.unwrap().text().await.unwrap();

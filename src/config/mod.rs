@@ -128,6 +128,9 @@ pub struct Team {
     pub report_at: Option<chrono::NaiveTime>,
     /// The chat of the level above, told when a clock escalates (never a public outlet).
     pub escalation_chat: Option<String>,
+    /// An internal chat that receives a drill's published statements, as an outlet would
+    /// (never a public outlet nor a team chat); drill statements go nowhere without it.
+    pub sandbox_outlet: Option<String>,
     /// The duty roster; `None` = nobody is on duty and new cases wait to be claimed.
     pub duty: Option<Duty>,
 }
