@@ -127,12 +127,20 @@ struct Desk {
 
 impl Desk {
     async fn new() -> Desk {
-        let db = TestDb::sqlite();
+        Desk::on(TestDb::sqlite(), Arc::new(ManualClock::at(start()))).await
+    }
+
+    /// A new process on the same ledger, at the same moment.
+    async fn restart(self) -> Desk {
+        let Desk { clock, _db, .. } = self;
+        Desk::on(_db, clock).await
+    }
+
+    async fn on(db: TestDb, clock: Arc<ManualClock>) -> Desk {
         let store = db.store().await;
         let mut config = Config::parse(support::BOT_TOML).unwrap();
         config.drills = vec![quick()];
         let config = Arc::new(config);
-        let clock = Arc::new(ManualClock::at(start()));
         let app = App::new(store.clone(), config.clone(), Arc::new(I18n::new().unwrap()), clock.clone());
         let analyzer = Arc::new(tocsin::text::Analyzer::new(None).unwrap());
         let pipeline = Arc::new(Pipeline::new(
@@ -247,6 +255,23 @@ async fn injects_arrive_at_speed_as_drill_cases_and_a_real_signal_mid_drill_open
     desk.say("/drill start quick 10").await;
     assert_eq!(desk.store.events_of_kind(EventAction::DrillStarted).await.unwrap()[1].details["drill"], 2);
     let _ = desk.clock.now();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_drill_goes_on_after_a_restart_and_no_inject_is_lost_or_repeated() {
+    let desk = Desk::new().await;
+    desk.say("/drill start quick 60").await;
+    desk.after(1).await;
+    let desk = desk.restart().await;
+    // Down for a while: what fell due meanwhile is injected once, at start.
+    desk.clock.advance(Duration::seconds(10));
+    desk.app.run_due_jobs().await.unwrap();
+    desk.app.run_due_jobs().await.unwrap();
+    let signals = |c| desk.store.case_signals(id(c));
+    assert_eq!(signals(1).await.unwrap().len(), 4, "every report of the leak, once");
+    assert_eq!(signals(2).await.unwrap().len(), 1);
+    assert_eq!(signals(3).await.unwrap().len(), 1);
+    assert_eq!(all_cases(desk.store.as_ref()).await.len(), 3);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -50,9 +50,15 @@ impl App {
             }
             // One case's jobs run one after another (each commit changes the case, so running
             // them together would only make them conflict); different cases run side by side.
+            // A drill's injects likewise, in their order: two reports of one story due at once
+            // must not both find no case yet and open two.
+            let together = |a: &Job, b: &Job| {
+                (a.case.is_some() && a.case == b.case)
+                    || (a.kind == super::drills::INJECT && b.kind == super::drills::INJECT && a.team == b.team)
+            };
             let mut by_case: Vec<Vec<&Job>> = vec![];
             for job in &jobs {
-                match by_case.iter_mut().find(|g| job.case.is_some() && g[0].case == job.case) {
+                match by_case.iter_mut().find(|g| together(g[0], job)) {
                     Some(group) => group.push(job),
                     None => by_case.push(vec![job]),
                 }
