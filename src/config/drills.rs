@@ -243,6 +243,18 @@ title = "Gas smell"
     }
 
     #[test]
+    fn the_committed_examples_parse_alike_in_english_and_chinese() {
+        let en = parse("drills/gas-leak.toml", "gas-leak", include_str!("../../drills/gas-leak.toml")).unwrap();
+        let zh =
+            parse("drills/gas-leak-zh.toml", "gas-leak-zh", include_str!("../../drills/gas-leak-zh.toml")).unwrap();
+        assert_eq!(en.injects.len(), 6);
+        assert_eq!(en.expect, zh.expect);
+        let shape = |s: &Scenario| s.injects.iter().map(|i| (i.at_secs, i.story.clone())).collect::<Vec<_>>();
+        assert_eq!(shape(&en), shape(&zh));
+        assert_eq!(en.injects.iter().filter(|i| i.at_secs == 1200).count(), 2, "the story spreads at +20m");
+    }
+
+    #[test]
     fn speeds_are_whole_factors_within_bounds() {
         assert_eq!(parse_speed("60"), Some(60));
         assert_eq!(parse_speed("10x"), Some(10));
