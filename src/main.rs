@@ -38,8 +38,11 @@ enum Cmd {
     /// Print the leaders' report (new, open, overdue, missed deadlines) as Markdown or CSV.
     Report {
         /// First day of the period (YYYY-MM-DD), from local midnight in each team's time zone.
-        #[arg(long)]
-        since: chrono::NaiveDate,
+        #[arg(long, required_unless_present = "drill")]
+        since: Option<chrono::NaiveDate>,
+        /// Instead of the leaders' report: the after-action report of this drill, as Markdown.
+        #[arg(long, conflicts_with_all = ["since", "until", "team"])]
+        drill: Option<i64>,
         /// Day after the last one (YYYY-MM-DD); without it the period runs until now.
         #[arg(long)]
         until: Option<chrono::NaiveDate>,
@@ -125,7 +128,7 @@ async fn dispatch(cmd: Cmd) -> anyhow::Result<()> {
             println!("{}: ok", config.display());
             Ok(())
         }
-        Cmd::Report { since, until, format, team, lang, database, config } => {
+        Cmd::Report { since, drill, until, format, team, lang, database, config } => {
             use tocsin::app::report;
             let config = Config::load(&config)?;
             let locale = match lang {
@@ -139,8 +142,14 @@ async fn dispatch(cmd: Cmd) -> anyhow::Result<()> {
                 ReportFormat::Md => report::Format::Markdown,
                 ReportFormat::Csv => report::Format::Csv,
             };
-            let req = report::Request { team, since, until, format, locale };
             let i18n = tocsin::i18n::I18n::new()?;
+            if let Some(drill) = drill {
+                let md = tocsin::app::drills::report::markdown(store.as_ref(), &config, &i18n, drill, locale).await?;
+                print!("{md}");
+                return Ok(());
+            }
+            let since = since.context("--since is needed")?;
+            let req = report::Request { team, since, until, format, locale };
             print!("{}", report::for_command_line(store.as_ref(), &config, &i18n, &req, chrono::Utc::now()).await?);
             Ok(())
         }

@@ -198,7 +198,8 @@ async fn start_intake(
     stopped: &watch::Receiver<bool>,
     tasks: &mut JoinSet<anyhow::Result<()>>,
 ) -> anyhow::Result<Option<SocketAddr>> {
-    let pipeline = if config.sources.is_empty() && config.feeds.is_empty() {
+    // Drills inject through the same pipeline, so scenarios alone start it too.
+    let pipeline = if config.sources.is_empty() && config.feeds.is_empty() && config.drills.is_empty() {
         None
     } else {
         let dict = config.user_dict.as_deref();
@@ -212,6 +213,9 @@ async fn start_intake(
             app.jobs_signal(),
         )))
     };
+    if let Some(p) = &pipeline {
+        app.set_pipeline(p.clone());
+    }
     let telemetry = app.telemetry();
     let mut addr = None;
     if let Some(http) = &config.http {

@@ -13,6 +13,7 @@ mod clocks_instances;
 mod console;
 mod delivery;
 mod discord;
+mod drills;
 mod fake_discord;
 mod fake_telegram;
 mod feeds;

@@ -31,7 +31,7 @@ const Y: bool = true;
 const N: bool = false;
 
 /// The matrix as written down: columns are member, leader, spokesperson, observer.
-const MATRIX: [(Action, [bool; 4]); 27] = [
+const MATRIX: [(Action, [bool; 4]); 28] = [
     (Action::Help, [Y, Y, Y, Y]),
     (Action::WhoAmI, [Y, Y, Y, Y]),
     (Action::Status, [Y, Y, Y, Y]),
@@ -59,6 +59,7 @@ const MATRIX: [(Action, [bool; 4]); 27] = [
     (Action::Withdraw, [Y, Y, Y, N]),
     (Action::Publish, [N, N, Y, N]),
     (Action::Update, [N, N, Y, N]),
+    (Action::Drill, [N, Y, N, N]),
 ];
 
 /// A valid command for `action` against case `case`, in a state where it succeeds.
@@ -91,6 +92,7 @@ fn command_text(action: Action, case: i64) -> String {
         Action::Withdraw => format!("/withdraw {case}.1"),
         Action::Publish => format!("/publish {case}.1"),
         Action::Update => format!("/update {case} investigating Crews are on site."),
+        Action::Drill => "/drill status".into(),
     }
 }
 
@@ -98,6 +100,7 @@ fn command_text(action: Action, case: i64) -> String {
 fn changes_something(action: Action) -> bool {
     match action {
         Action::Help | Action::WhoAmI | Action::Status | Action::List | Action::Report | Action::Duty => false,
+        Action::Drill => false,
         Action::New | Action::Ack | Action::Claim | Action::Resolve | Action::Assign => true,
         Action::Grade | Action::Reopen | Action::Dismiss | Action::Close | Action::Lang => true,
         Action::Due | Action::Watch | Action::DutySwap => true,

@@ -150,6 +150,34 @@ async fn events_of_one_kind_come_from_every_case_oldest_first(db: TestDb) {
     assert!(store.events_of_kind(EventAction::StatementPublished).await.unwrap().is_empty());
 }
 
+/// Every kind of event, the drill ones (which belong to no case) among them, reads back as written.
+async fn every_kind_of_event_reads_back_with_or_without_a_case(db: TestDb) {
+    let store = db.store().await;
+    let case = open(&store, "燃气", t(0), vec![]).await;
+    for (i, action) in EventAction::ALL.into_iter().enumerate() {
+        let at = t(i as i64 + 1);
+        let no_case =
+            matches!(action, EventAction::DrillStarted | EventAction::DrillStopped | EventAction::DrillReported);
+        let commit = if no_case {
+            Commit {
+                events: vec![NewEvent { details: json!({ "drill": 7, "team": "city-desk" }), ..event(action, at) }],
+                ..Commit::new(CaseWrite::None, at)
+            }
+        } else {
+            let current = store.case(case).await.unwrap().unwrap();
+            Commit { events: vec![event(action, at)], ..Commit::new(CaseWrite::Update(current), at) }
+        };
+        store.commit(commit).await.unwrap_or_else(|e| panic!("{action:?}: {e}"));
+        // The case's opening wrote one `opened` already: the one just written is the last.
+        let back = store.events_of_kind(action).await.unwrap();
+        let last = back.last().expect("written");
+        assert_eq!((last.action, last.at, last.case), (action, at, (!no_case).then_some(case)), "{action:?}");
+        if no_case {
+            assert_eq!(last.details["drill"], 7);
+        }
+    }
+}
+
 async fn the_event_log_refuses_edits_and_deletions(db: TestDb) {
     let store = db.store().await;
     open(&store, "x", t(0), vec![]).await;
@@ -445,6 +473,7 @@ on_both_backends!(
     events_come_back_in_order_with_their_details,
     events_of_one_kind_come_from_every_case_oldest_first,
     the_event_log_refuses_edits_and_deletions,
+    every_kind_of_event_reads_back_with_or_without_a_case,
     queued_messages_are_claimed_in_order_and_marked_delivered,
     a_leased_message_is_handed_out_again_only_after_its_lease_runs_out,
     a_transient_failure_waits_for_its_retry_time_and_a_permanent_one_is_final,

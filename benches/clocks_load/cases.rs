@@ -73,7 +73,7 @@ pub async fn seed(
                 drill: false,
                 opened_at,
             };
-            let jobs = clocks::for_new(&config, &new, false);
+            let jobs = clocks::for_new(&config, &new, false, 1);
             let event = NewEvent {
                 actor: "alice".into(),
                 action: EventAction::Opened,

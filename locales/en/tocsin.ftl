@@ -89,7 +89,7 @@ status-people = Owner: { $owner } · Leader: { $leader }
 status-opened = Opened { $time } by { $by } · source { $source }
 status-resolution = Resolution: { $summary }
 status-dismissal = Dismissed: { $reason }
-status-drill = This is a drill.
+status-drill = 🧯 DRILL: this is an exercise, not a real event.
 status-history = History:
 history-line = · { $time } { $actor } ({ $platform }): { $what }
 event-opened = opened it at grade { $grade }
@@ -257,6 +257,7 @@ button-approve = ✅ Approve
 button-reject = ❌ Reject
 notice-draft-changed = Draft { $draft } changed.
 notice-published = 📣 { $case } { $title }: { $by } published draft { $draft } to { $outlets }.
+notice-published-drill = 📣 { $case } { $title }: { $by } published draft { $draft } — a drill: it went to no public outlet.
 report-published = Published ({ $count }):
 report-pending = Drafts awaiting approval ({ $count }):
 report-published-line = { $case } { $title }: draft { $draft } published { $time } by { $by }
@@ -284,7 +285,7 @@ discord-option-scope = Which cases
 discord-option-period = Which period
 discord-option-language = The language for this chat
 discord-option-status = The stage of the response
-discord-option-action = On or off
+discord-option-action = What to do
 discord-option-command = A command to explain
 
 ## Alerts (Alertmanager, Grafana)
@@ -301,3 +302,26 @@ card-alert-firing = 🔴 { $name }
 card-alert-resolved = 🟢 { $name } (resolved)
 card-alerts-more = … and { $count } more
 why-severity = { $label }={ $value } at the source: at least { $grade }
+
+## Drills
+
+drill-mark = 🧯 [DRILL]
+notice-drill-started = 🧯 DRILL #{ $drill } started by { $by }: { $title } · { $injects } injects at { $speed }× · everything marked DRILL is an exercise; nothing is published.
+notice-drill-stopped = 🧯 DRILL #{ $drill } stopped by { $by } · { $ended } open drill cases ended. /drill report for the after-action report.
+drill-unknown = There is no drill scenario "{ $name }" in drills/ (there are: { $known }).
+drill-already = Drill #{ $drill } ({ $scenario }) is still running in this team: /drill stop first.
+drill-none = No drill is running in this team.
+drill-status = 🧯 DRILL #{ $drill } ({ $scenario }) at { $speed }× · { $elapsed } of scenario time · { $sent } of { $injects } injects sent · { $open } drill cases open
+drill-report-none = This team has not run that drill.
+drill-report-head = 🧯 DRILL #{ $drill } ({ $scenario }) at { $speed }× — after-action report · score { $score }/100
+drill-report-case = { $case } { $title }: acknowledged { $ack } · owner { $owner } · statement approved { $approved } · published { $published } · resolved { $resolved }
+drill-report-missed =   ✗ missed: { $what } within { $limit }
+drill-report-ended =   ended by the end of the drill
+drill-report-no-cases = No drill case was opened.
+drill-report-timeline = Timeline (scenario time):
+drill-report-never = never
+drill-expect-acknowledge = acknowledge
+drill-expect-first-statement = first statement
+drill-expect-resolve = resolve
+discord-option-scenario = A scenario in drills/ (or, for report, a drill number)
+discord-option-speed = How many times faster than real time, e.g. 10 or 60

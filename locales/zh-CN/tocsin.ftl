@@ -83,7 +83,7 @@ status-people = 负责人：{ $owner } · 负责领导：{ $leader }
 status-opened = { $time } 由 { $by } 立案 · 来源 { $source }
 status-resolution = 处置结果：{ $summary }
 status-dismissal = 撤销原因：{ $reason }
-status-drill = 这是演练。
+status-drill = 🧯 演练：这是演习，不是真实事件。
 status-history = 记录：
 history-line = · { $time } { $actor }（{ $platform }）：{ $what }
 event-opened = 立案，等级 { $grade }
@@ -281,6 +281,7 @@ button-approve = ✅ 批准
 button-reject = ❌ 驳回
 notice-draft-changed = 草稿 { $draft } 有变动。
 notice-published = 📣 { $case } { $title }：{ $by } 已将草稿 { $draft } 发布到 { $outlets }。
+notice-published-drill = 📣 { $case } { $title }：{ $by } 已发布草稿 { $draft } — 这是演练，未发往任何对外渠道。
 cmd-draft-usage = /draft <案件> <内容>
 cmd-draft-help = 为某案件撰写对外回应；须经领导批准后才能发布。
 cmd-redraft-usage = /redraft <草稿> <内容>
@@ -297,6 +298,8 @@ cmd-publish-usage = /publish <草稿>
 cmd-publish-help = 将已批准的最新版本同时发布到本团队的所有公开渠道。
 cmd-update-usage = /update <案件> <investigating|identified|monitoring|resolved> <内容>
 cmd-update-help = 对外进展通报；除非 bot.toml 预先批准，否则与回应一样须经批准。
+cmd-drill-usage = /drill <start <场景> [速度]|status|stop|report [演练编号]>
+cmd-drill-help = 用 drills/ 中的场景进行演练：注入经由真实接收流程，按倍速进行（60 = 一分钟一小时）；可查看进度、结束演练或获取复盘报告。
 report-published = 已发布（{ $count }）：
 report-pending = 待批准的草稿（{ $count }）：
 report-published-line = { $case } { $title }：草稿 { $draft } 于 { $time } 由 { $by } 发布
@@ -324,7 +327,7 @@ discord-option-scope = 哪些事件
 discord-option-period = 哪个时段
 discord-option-language = 本聊天使用的语言
 discord-option-status = 处置阶段
-discord-option-action = 开或关
+discord-option-action = 要做什么
 discord-option-command = 要说明的命令
 
 ## 告警（Alertmanager、Grafana）
@@ -341,3 +344,26 @@ card-alert-firing = 🔴 { $name }
 card-alert-resolved = 🟢 { $name }（已恢复）
 card-alerts-more = … 另有 { $count } 条
 why-severity = 来源标注 { $label }={ $value }：至少 { $grade } 级
+
+## Drills
+
+drill-mark = 🧯 [演练]
+notice-drill-started = 🧯 演练 #{ $drill } 由 { $by } 开始：{ $title } · { $injects } 条注入，{ $speed } 倍速 · 标有“演练”的一切都是演习，不会对外发布。
+notice-drill-stopped = 🧯 演练 #{ $drill } 已由 { $by } 结束 · { $ended } 个未结演练案件已终止。发送 /drill report 查看复盘报告。
+drill-unknown = drills/ 中没有名为“{ $name }”的演练场景（现有：{ $known }）。
+drill-already = 本团队的演练 #{ $drill }（{ $scenario }）仍在进行：请先 /drill stop。
+drill-none = 本团队没有正在进行的演练。
+drill-status = 🧯 演练 #{ $drill }（{ $scenario }）{ $speed } 倍速 · 场景时间 { $elapsed } · 已发送 { $sent }/{ $injects } 条注入 · { $open } 个演练案件未结
+drill-report-none = 本团队没有进行过该演练。
+drill-report-head = 🧯 演练 #{ $drill }（{ $scenario }）{ $speed } 倍速 — 复盘报告 · 得分 { $score }/100
+drill-report-case = { $case } { $title }：确认 { $ack } · 认领 { $owner } · 声明获批 { $approved } · 发布 { $published } · 解决 { $resolved }
+drill-report-missed =   ✗ 未达成：{ $limit } 内{ $what }
+drill-report-ended =   随演练结束而终止
+drill-report-no-cases = 没有打开任何演练案件。
+drill-report-timeline = 时间线（场景时间）：
+drill-report-never = 未完成
+drill-expect-acknowledge = 确认
+drill-expect-first-statement = 首次发布声明
+drill-expect-resolve = 解决
+discord-option-scenario = drills/ 中的场景（查看报告时为演练编号）
+discord-option-speed = 比真实时间快几倍，例如 10 或 60

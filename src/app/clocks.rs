@@ -84,6 +84,7 @@ pub fn facts_of(case: &Case, extensions: [Duration; 3], watch: bool) -> ClockFac
         resolved_at: case.resolved_at,
         extensions,
         watch,
+        speed: 1,
     }
 }
 
@@ -91,7 +92,8 @@ pub fn facts_of(case: &Case, extensions: [Duration; 3], watch: bool) -> ClockFac
 pub async fn facts(store: &dyn Store, case: &Case, now: DateTime<Utc>) -> Result<ClockFacts, StoreError> {
     let ext = extensions(store, case.id).await?;
     let watch = watch_of(store, &case.team, now).await?.is_some();
-    Ok(facts_of(case, ext, watch))
+    let speed = super::drills::speed_of(store, &case.team, case.drill).await?;
+    Ok(ClockFacts { speed, ..facts_of(case, ext, watch) })
 }
 
 /// The clocks of a case still running at `now` (some perhaps overdue), for cards and `/status`.
@@ -144,9 +146,10 @@ fn next_per_clock(dues: Vec<Due>) -> Vec<Due> {
 }
 
 /// The jobs of a case being opened (its number comes with the commit).
-pub fn for_new(config: &Config, new: &NewCase, watch: bool) -> Vec<JobWrite> {
+pub fn for_new(config: &Config, new: &NewCase, watch: bool, speed: u32) -> Vec<JobWrite> {
     let mut facts = ClockFacts::new(new.opened_at, new.grade);
     facts.watch = watch;
+    facts.speed = speed;
     next_per_clock(clocks::schedule(&config.clocks, &facts, &[], new.opened_at))
         .iter()
         .map(|due| JobWrite::ScheduleForCase(job(&new.team, clocks::job_key_with("{case}", due), due)))
@@ -162,7 +165,8 @@ pub async fn opening(
 ) -> Result<(NewCase, Option<super::Notice>, Vec<JobWrite>), StoreError> {
     let watch = watch_of(store, &new.team, new.opened_at).await?.is_some();
     let (new, duty) = super::duty::on_new_case(config, store, new, watch).await?;
-    let jobs = for_new(config, &new, watch);
+    let speed = super::drills::speed_of(store, &new.team, new.drill).await?;
+    let jobs = for_new(config, &new, watch, speed);
     Ok((new, duty, jobs))
 }
 
@@ -254,7 +258,8 @@ pub async fn reschedule_team(
     let cases = store.cases(&crate::store::CaseFilter { on_ledger: true, owner: None, limit: None }).await?;
     let mut jobs = vec![];
     for case in cases.iter().filter(|c| c.team == team && c.state.is_active()) {
-        let facts = facts_of(case, extensions(store, case.id).await?, watch);
+        let speed = super::drills::speed_of(store, &case.team, case.drill).await?;
+        let facts = ClockFacts { speed, ..facts_of(case, extensions(store, case.id).await?, watch) };
         jobs.extend(jobs_for(config, case, &facts, &sent_stages(store, case.id).await?, now));
     }
     Ok(jobs)

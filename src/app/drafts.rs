@@ -394,19 +394,23 @@ fn publication(
 ) -> Result<(Vec<NewEvent>, Vec<NewOutbox>), Failure> {
     let outlets: Vec<&crate::config::Chat> =
         ctx.team.public_outlets.iter().filter_map(|name| ctx.app.config.chat(name)).collect();
-    if outlets.is_empty() {
+    // A drill's statement goes nowhere, so a team without outlets can still rehearse one.
+    if outlets.is_empty() && !case.drill {
         return Err(Failure::User(t!("publish-no-outlets")));
     }
     let text = draft.text(version).to_string();
     let statement = Notice::Statement { text: text.clone() }.to_payload();
-    let mut outbox: Vec<NewOutbox> = if case.drill {
-        vec![]
+    // A drill's statement goes to the team's sandbox outlet if it has one, else nowhere; its
+    // record and notice name only where it really went.
+    let outlets: Vec<&crate::config::Chat> = if case.drill {
+        ctx.team.sandbox_outlet.iter().filter_map(|name| ctx.app.config.chat(name)).collect()
     } else {
         outlets
-            .iter()
-            .map(|c| NewOutbox { chat: c.name.clone(), platform: c.platform, payload: statement.clone() })
-            .collect()
     };
+    let mut outbox: Vec<NewOutbox> = outlets
+        .iter()
+        .map(|c| NewOutbox { chat: c.name.clone(), platform: c.platform, payload: statement.clone() })
+        .collect();
     let names: Vec<&str> = outlets.iter().map(|c| c.name.as_str()).collect();
     let mut events = vec![ctx.event(
         EventAction::StatementPublished,

@@ -198,7 +198,12 @@ fn history_line(ctx: &Ctx<'_>, e: &Event) -> String {
             t!("event-statement-published", "draft" => detail("draft"), "version" => number(e, "version"))
         }
         // Not about one case: never in a case's history.
-        EventAction::WatchStarted | EventAction::WatchEnded | EventAction::DutySwapped => {
+        EventAction::WatchStarted
+        | EventAction::WatchEnded
+        | EventAction::DutySwapped
+        | EventAction::DrillStarted
+        | EventAction::DrillStopped
+        | EventAction::DrillReported => {
             t!("event-noted", "text" => e.action.as_str())
         }
     };

@@ -45,6 +45,16 @@ pub struct Pipeline {
     joining: std::sync::Mutex<std::collections::HashMap<CaseId, Arc<tokio::sync::Mutex<()>>>>,
 }
 
+/// What joining a story's case came to.
+enum Joined {
+    /// Joined; whether the scheduler must be woken.
+    Done(bool),
+    /// The case can no longer be joined (closed or dismissed).
+    Gone,
+    /// A drill case and a real signal, a real case and a drill signal, or another drill's case.
+    NotOurs,
+}
+
 /// A signal after analysis, ready to be placed.
 struct Analysed {
     signal: RawSignal,
@@ -109,10 +119,15 @@ impl Pipeline {
             let now = self.clock.now();
             let result = match story {
                 Some(case) => match self.join(case, &analysed, now).await {
-                    Ok(Some(wake)) => Ok((Intake::Joined(case), wake)),
+                    Ok(Joined::Done(wake)) => Ok((Intake::Joined(case), wake)),
                     // Closed or dismissed since: the next nearest story, else a new case.
-                    Ok(None) => {
+                    Ok(Joined::Gone) => {
                         self.stories.forget(case);
+                        story = stories.next();
+                        continue;
+                    }
+                    // A drill's case for a real signal or the other way round: never joined.
+                    Ok(Joined::NotOurs) => {
                         story = stories.next();
                         continue;
                     }
@@ -241,7 +256,11 @@ impl Pipeline {
     /// Opens the story's case; also says whether the scheduler must be woken for its jobs.
     async fn open(&self, a: &Analysed, now: DateTime<Utc>) -> Result<(CaseId, bool), StoreError> {
         let e = self.explain(a, 1);
-        let team = self.route(e.grade, a);
+        // A drill's cases stay in the team that runs it, whatever the routes say.
+        let team = match &a.signal.drill {
+            Some(mark) => mark.team.clone(),
+            None => self.route(e.grade, a),
+        };
         // Already one clean line of at most `untrusted::MAX_TITLE` characters (`take` cleaned it).
         let title = a.signal.title.clone();
         let summary = Some(untrusted::block(&a.signal.body, MAX_SUMMARY)).filter(|s| !s.is_empty());
@@ -254,7 +273,7 @@ impl Pipeline {
         };
         let details = json!({
             "title": title, "grade": e.grade.as_str(), "source": a.signal.source, "label": a.signal.label,
-            "score": e.score,
+            "score": e.score, "drill": a.signal.drill.as_ref().map(|d| d.id),
         });
         let new = NewCase {
             owner: None,
@@ -265,7 +284,7 @@ impl Pipeline {
             source,
             grade: e.grade,
             opened_by: SYSTEM.into(),
-            drill: false,
+            drill: a.signal.drill.is_some(),
             opened_at: now,
         };
         let (new, duty, jobs) = super::clocks::opening(&self.config, self.store.as_ref(), new).await?;
@@ -288,7 +307,7 @@ impl Pipeline {
     /// Adds the signal to its story's case; diffusion grows, and the grade rises if the
     /// new assessment is more severe (automatic grading never lowers a grade). `None` when the
     /// case can no longer be joined; else whether the scheduler must be woken.
-    async fn join(&self, id: CaseId, a: &Analysed, now: DateTime<Utc>) -> Result<Option<bool>, StoreError> {
+    async fn join(&self, id: CaseId, a: &Analysed, now: DateTime<Utc>) -> Result<Joined, StoreError> {
         let turn = self.joining.lock().unwrap_or_else(|e| e.into_inner()).entry(id).or_default().clone();
         let _held = turn.lock().await;
         let joined = self.join_locked(id, a, now).await;
@@ -301,10 +320,19 @@ impl Pipeline {
         joined
     }
 
-    async fn join_locked(&self, id: CaseId, a: &Analysed, now: DateTime<Utc>) -> Result<Option<bool>, StoreError> {
-        let Some(mut case) = self.store.case(id).await? else { return Ok(None) };
+    async fn join_locked(&self, id: CaseId, a: &Analysed, now: DateTime<Utc>) -> Result<Joined, StoreError> {
+        let Some(mut case) = self.store.case(id).await? else { return Ok(Joined::Gone) };
         if !case.state.is_on_ledger() {
-            return Ok(None);
+            return Ok(Joined::Gone);
+        }
+        // Drills are kept apart from real work both ways; one drill's cases are all in the
+        // team that runs it, and a team runs one drill at a time.
+        let ours = match &a.signal.drill {
+            None => !case.drill,
+            Some(mark) => case.drill && case.team == mark.team,
+        };
+        if !ours {
+            return Ok(Joined::NotOurs);
         }
         // Distinct authenticated sources: one credential posting under many names counts once.
         let mut sources = self.store.case_sources(id, now - self.window()).await?;
@@ -345,7 +373,7 @@ impl Pipeline {
             jobs,
             ..Commit::new(CaseWrite::Update(case), now)
         };
-        self.store.commit(commit).await.map(|_| Some(wake))
+        self.store.commit(commit).await.map(|_| Joined::Done(wake))
     }
 }
 

@@ -10,6 +10,7 @@ mod cases;
 pub mod clocks;
 pub mod contain;
 pub mod drafts;
+pub mod drills;
 mod duty;
 pub mod format;
 pub mod gauges;
@@ -108,6 +109,8 @@ pub struct App {
     /// Notified after commits that may have scheduled jobs, so the scheduler wakes.
     jobs_signal: Arc<Notify>,
     telemetry: Arc<Telemetry>,
+    /// The intake pipeline, which drills inject through (set by `run` when it starts one).
+    pipeline: std::sync::OnceLock<Arc<intake::Pipeline>>,
 }
 
 /// Everything a command handler knows about the invocation it serves.
@@ -165,7 +168,13 @@ impl App {
             outbox_signal: Arc::new(Notify::new()),
             jobs_signal: Arc::new(Notify::new()),
             telemetry,
+            pipeline: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The pipeline drills inject through; the first one set stays.
+    pub fn set_pipeline(&self, pipeline: Arc<intake::Pipeline>) {
+        let _ = self.pipeline.set(pipeline);
     }
 
     /// What this instance counts about itself, shared with everything `run` starts.
@@ -395,6 +404,7 @@ impl App {
             Command::Withdraw { draft } => drafts::withdraw(ctx, draft).await,
             Command::Publish { draft } => drafts::publish(ctx, draft).await,
             Command::Update { case, status, text } => drafts::update(ctx, case, status, text).await,
+            Command::Drill(drill) => drills::handle(ctx, drill).await,
         }
     }
 }

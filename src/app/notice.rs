@@ -168,6 +168,20 @@ pub enum Notice {
         outlets: String,
         by: String,
     },
+    /// A leader started a drill in the team.
+    DrillStarted {
+        drill: i64,
+        title: String,
+        speed: u32,
+        injects: usize,
+        by: String,
+    },
+    /// A drill ended; `ended` of its cases were still open.
+    DrillStopped {
+        drill: i64,
+        ended: usize,
+        by: String,
+    },
     /// The leaders' daily report.
     Report {
         report: Box<super::report::Report>,
@@ -195,6 +209,8 @@ impl Notice {
                 | Notice::WatchEnded { .. }
                 | Notice::DutySwapped { .. }
                 | Notice::Report { .. }
+                | Notice::DrillStarted { .. }
+                | Notice::DrillStopped { .. }
                 | Notice::DraftCard { .. }
                 | Notice::Statement { .. }
                 // Timed warnings are new messages, so that the person named is notified
@@ -281,8 +297,16 @@ impl Notice {
                 t!("notice-closed", "case" => case, "title" => title.as_str(), "by" => by.as_str())
             }
             Notice::LanguageChanged { by } => t!("notice-language", "by" => by.as_str()),
+            Notice::DrillStarted { drill, title, speed, injects, by } => t!("notice-drill-started",
+                "drill" => *drill, "title" => title.as_str(), "speed" => *speed, "injects" => *injects, "by" => by.as_str()),
+            Notice::DrillStopped { drill, ended, by } => {
+                t!("notice-drill-stopped", "drill" => *drill, "ended" => *ended, "by" => by.as_str())
+            }
             Notice::Reply { text } | Notice::Statement { text } => return text.clone(),
             Notice::DraftCard { draft } => t!("notice-draft-changed", "draft" => draft.as_str()),
+            // Only a drill publishes to no outlet: its statement stays inside the team.
+            Notice::Published { title, draft, outlets, by } if outlets.is_empty() => t!("notice-published-drill",
+                "case" => case, "title" => title.as_str(), "draft" => draft.as_str(), "by" => by.as_str()),
             Notice::Published { title, draft, outlets, by } => t!("notice-published",
                 "case" => case, "title" => title.as_str(), "draft" => draft.as_str(),
                 "outlets" => outlets.as_str(), "by" => by.as_str()),

@@ -138,8 +138,10 @@ pub async fn gather(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Report, StoreError> {
+    // Drills are left out: the leaders' report is about real work, and a drill has its own
+    // after-action report (`/drill report`, `tocsin report --drill`).
     let cases: Vec<_> =
-        store.cases(&CaseFilter::default()).await?.into_iter().filter(|c| c.team == team.name).collect();
+        store.cases(&CaseFilter::default()).await?.into_iter().filter(|c| c.team == team.name && !c.drill).collect();
     let line = |c: &crate::domain::Case| CaseLine {
         case: c.id.get(),
         grade: c.grade,

@@ -50,9 +50,15 @@ impl App {
             }
             // One case's jobs run one after another (each commit changes the case, so running
             // them together would only make them conflict); different cases run side by side.
+            // A drill's injects likewise, in their order: two reports of one story due at once
+            // must not both find no case yet and open two.
+            let together = |a: &Job, b: &Job| {
+                (a.case.is_some() && a.case == b.case)
+                    || (a.kind == super::drills::INJECT && b.kind == super::drills::INJECT && a.team == b.team)
+            };
             let mut by_case: Vec<Vec<&Job>> = vec![];
             for job in &jobs {
-                match by_case.iter_mut().find(|g| job.case.is_some() && g[0].case == job.case) {
+                match by_case.iter_mut().find(|g| together(g[0], job)) {
                     Some(group) => group.push(job),
                     None => by_case.push(vec![job]),
                 }
@@ -92,6 +98,7 @@ impl App {
                 clocks::KIND => self.clock_job(job, now).await?,
                 WATCH_END => (self.watch_end_job(job, now).await?, vec![]),
                 super::report::KIND => (self.report_job(job, now).await?, vec![]),
+                super::drills::INJECT => (self.drill_inject_job(job, now).await?, vec![]),
                 other => {
                     tracing::warn!(kind = other, "a job of a kind this version does not know");
                     (Commit::new(CaseWrite::None, now), vec![])
@@ -167,8 +174,9 @@ impl App {
                 })
                 .collect(),
             Stage::Breach => vec![(Some(leaders.clone()), breached(late))],
+            // A drill escalates inside the team: the level above is not part of the rehearsal.
             Stage::Escalate => vec![(
-                team.escalation_chat.clone(),
+                if case.drill { Some(leaders.clone()) } else { team.escalation_chat.clone() },
                 Notice::Escalated {
                     title: case.title.clone(),
                     team: team.name.clone(),

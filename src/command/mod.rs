@@ -16,6 +16,7 @@
 pub mod cases;
 pub mod clocks;
 pub mod drafts;
+pub mod drills;
 pub mod info;
 
 use crate::domain::{Action, CaseId, Grade, Locale};
@@ -103,6 +104,7 @@ pub static SPECS: &[&Spec] = &[
     &drafts::WITHDRAW,
     &drafts::PUBLISH,
     &drafts::UPDATE,
+    &drills::DRILL,
 ];
 
 pub fn spec(name: &str) -> Option<&'static Spec> {
@@ -159,6 +161,7 @@ pub enum Command {
     Withdraw { draft: crate::domain::approval::DraftRef },
     Publish { draft: crate::domain::approval::DraftVersion },
     Update { case: CaseId, status: crate::app::statements::UpdateStatus, text: String },
+    Drill(drills::DrillCommand),
 }
 
 impl Command {
@@ -192,7 +195,8 @@ impl Command {
             | Command::DutySwap { .. }
             | Command::WatchOn { .. }
             | Command::WatchOff
-            | Command::Report { .. } => None,
+            | Command::Report { .. }
+            | Command::Drill(_) => None,
         }
     }
 
@@ -225,6 +229,7 @@ impl Command {
             Command::Withdraw { .. } => Action::Withdraw,
             Command::Publish { .. } => Action::Publish,
             Command::Update { .. } => Action::Update,
+            Command::Drill(_) => Action::Drill,
         }
     }
 }

@@ -4,6 +4,7 @@
 //! (`people[2].roles: unknown role "admin"`), so one run of `tocsin check-config` shows all.
 
 pub mod discord;
+pub mod drills;
 pub mod intake;
 pub mod publishing;
 mod raw;
@@ -53,6 +54,8 @@ pub struct Config {
     pub status_page: Option<publishing::StatusPage>,
     /// How long third-party signal text is kept (`[retention]`); for ever without it.
     pub retention: Option<retention::Retention>,
+    /// Drill scenarios from `drills/*.toml` next to bot.toml (none when parsed from text).
+    pub drills: Vec<drills::Scenario>,
 }
 
 #[derive(Debug, Clone)]
@@ -125,6 +128,9 @@ pub struct Team {
     pub report_at: Option<chrono::NaiveTime>,
     /// The chat of the level above, told when a clock escalates (never a public outlet).
     pub escalation_chat: Option<String>,
+    /// An internal chat that receives a drill's published statements, as an outlet would
+    /// (never a public outlet nor a team chat); drill statements go nowhere without it.
+    pub sandbox_outlet: Option<String>,
     /// The duty roster; `None` = nobody is on duty and new cases wait to be claimed.
     pub duty: Option<Duty>,
 }
@@ -183,6 +189,7 @@ impl Config {
         let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let mut config = Config::parse(&text)?;
         let dir = path.parent().unwrap_or(Path::new(""));
+        config.drills = drills::load_dir(dir)?;
         // Like the SQLite file, a relative dictionary path means next to bot.toml.
         config.user_dict = config.user_dict.map(|d| if d.is_relative() { dir.join(d) } else { d });
         match std::env::var(DATABASE_ENV) {
@@ -248,6 +255,10 @@ impl Config {
     /// Whether a chat is a public outlet: it carries published statements and nothing else.
     pub fn is_public_outlet(&self, chat: &str) -> bool {
         self.teams.iter().any(|t| t.public_outlets.iter().any(|o| o == chat))
+    }
+
+    pub fn drill(&self, name: &str) -> Option<&drills::Scenario> {
+        self.drills.iter().find(|s| s.name.eq_ignore_ascii_case(name))
     }
 
     pub fn team(&self, name: &str) -> Option<&Team> {

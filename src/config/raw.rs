@@ -118,6 +118,8 @@ pub struct RawTeam {
     pub report_at: Option<String>,
     /// The chat of the level above, told when a clock escalates.
     pub escalation_chat: Option<String>,
+    /// Where a drill's statements go instead of the public outlets (none without it).
+    pub sandbox_outlet: Option<String>,
     pub duty: Option<super::response::RawDuty>,
 }
 

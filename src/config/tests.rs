@@ -377,6 +377,22 @@ fn a_public_outlet_is_never_also_a_chat_the_team_works_in() {
 }
 
 #[test]
+fn a_sandbox_outlet_is_a_chat_of_its_own_never_a_team_chat_or_a_public_outlet() {
+    let c = Config::parse(&with_hq("sandbox_outlet = \"hq\"", "")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(c.teams[0].sandbox_outlet.as_deref(), Some("hq"));
+    assert_eq!(
+        errors(&team_with("sandbox_outlet = \"ops\"")),
+        vec!["teams[0].sandbox_outlet: \"ops\" is a team chat or a public outlet; the sandbox needs a chat of its own"]
+    );
+    let public = errors(&with_hq("public_outlets = [\"hq\"]\nsandbox_outlet = \"hq\"", ""));
+    assert_eq!(public.len(), 1, "{public:?}");
+    assert_eq!(
+        errors(&team_with("sandbox_outlet = \"nowhere\"")),
+        vec!["teams[0].sandbox_outlet: no chat named \"nowhere\" in [chats]"]
+    );
+}
+
+#[test]
 fn a_quorum_more_leaders_than_there_are_is_reported_for_teams_that_publish() {
     let one_leader = Config::parse(&with_hq("public_outlets = [\"hq\"]", "")).unwrap();
     // The committed bot.toml has one leader; grade I needs two by default.

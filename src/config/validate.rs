@@ -94,6 +94,7 @@ pub(super) fn validate(raw: RawConfig) -> Result<Config, ConfigErrors> {
             approvals,
             status_page,
             retention,
+            drills: vec![],
         })
     } else {
         Err(ConfigErrors(p.0))
@@ -223,6 +224,13 @@ fn teams(p: &mut Problems, raw: &[RawTeam], chats: &[Chat], people: &[Person]) -
                 p.add(format!("{at}.public_outlets[{j}]"), why);
             }
         }
+        if let Some(c) = &rt.sandbox_outlet
+            && (*c == rt.team_chat || rt.mirrors.contains(c) || rt.public_outlets.contains(c))
+        {
+            // A drill's statement must look like what the public would get, and never reach it.
+            let why = format!("\"{c}\" is a team chat or a public outlet; the sandbox needs a chat of its own");
+            p.add(format!("{at}.sandbox_outlet"), why);
+        }
         for (j, c) in rt.mirrors.iter().enumerate() {
             if *c == rt.team_chat || rt.mirrors[..j].contains(c) {
                 p.add(format!("{at}.mirrors[{j}]"), format!("\"{c}\" is already a team chat of this team"));
@@ -248,6 +256,9 @@ fn teams(p: &mut Problems, raw: &[RawTeam], chats: &[Chat], people: &[Person]) -
         }
         for (j, c) in rt.public_outlets.iter().enumerate() {
             use_chat(&format!("public_outlets[{j}]"), c);
+        }
+        if let Some(c) = &rt.sandbox_outlet {
+            use_chat("sandbox_outlet", c);
         }
         let leader = rt.leader.as_ref().and_then(|name| {
             match people.iter().find(|person| person.name.eq_ignore_ascii_case(name)) {
@@ -275,6 +286,7 @@ fn teams(p: &mut Problems, raw: &[RawTeam], chats: &[Chat], people: &[Person]) -
             timezone: timezone.unwrap_or(chrono_tz::Tz::UTC),
             report_at,
             escalation_chat: rt.escalation_chat.clone(),
+            sandbox_outlet: rt.sandbox_outlet.clone(),
             duty,
         });
     }

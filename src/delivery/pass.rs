@@ -214,7 +214,7 @@ impl Worker {
             if self.sent_alone(sender, chat, &notice, item).await? {
                 break;
             }
-            let text = notice.render(item.case, &self.config, &self.i18n, locale);
+            let text = self.marked(item, locale, notice.render(item.case, &self.config, &self.i18n, locale)).await?;
             let cost = super::split::utf16_len(&text) + 2;
             if !parts.is_empty() && header_room + used + cost > max {
                 break;
@@ -268,7 +268,7 @@ impl Worker {
             let alerts = self.store.case_alerts(id).await?;
             return Ok(Some(Outgoing::Card(card(&case, last, &clocks, &alerts, &self.config, &self.i18n, locale))));
         }
-        let text = notice.render(item.case, &self.config, &self.i18n, locale);
+        let text = self.marked(item, locale, notice.render(item.case, &self.config, &self.i18n, locale)).await?;
         let person = notice.mention().and_then(|name| self.config.person(name));
         if let Some(person) = person
             && let Some((_, user_id)) = person.identities.iter().find(|(p, _)| *p == sender.platform())
@@ -278,6 +278,16 @@ impl Worker {
             return Ok(Some(Outgoing::Mentioning { text, shown, user_id }));
         }
         Ok(Some(Outgoing::Text(text)))
+    }
+
+    /// A message about a drill case says so in its first words, on every platform (a card
+    /// says it among its facts).
+    async fn marked(&self, item: &OutboxItem, locale: Locale, text: String) -> anyhow::Result<String> {
+        let Some(id) = item.case else { return Ok(text) };
+        match self.store.case(id).await? {
+            Some(case) if case.drill => Ok(format!("{} {text}", self.i18n.render(locale, &t!("drill-mark")))),
+            _ => Ok(text),
+        }
     }
 
     async fn notice(&self, item: &OutboxItem) -> anyhow::Result<Option<Notice>> {

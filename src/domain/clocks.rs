@@ -166,6 +166,9 @@ pub struct ClockFacts {
     pub extensions: [Duration; 3],
     /// The case's team is on heightened watch.
     pub watch: bool,
+    /// How many times faster than real time the case's clocks run: 1, except for the cases
+    /// of a drill run at a speed (extensions are not sped up).
+    pub speed: u32,
 }
 
 impl ClockFacts {
@@ -179,6 +182,7 @@ impl ClockFacts {
             resolved_at: None,
             extensions: [Duration::zero(); 3],
             watch: false,
+            speed: 1,
         }
     }
 
@@ -284,6 +288,7 @@ fn shifted(at: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
 pub fn length(policy: &ClockPolicy, facts: &ClockFacts, kind: ClockKind) -> Duration {
     let base = policy.base(facts.grade, kind);
     let base = if facts.watch { scale(base, policy.watch_factor) } else { base };
+    let base = if facts.speed > 1 { scale(base, 1.0 / f64::from(facts.speed)) } else { base };
     base.checked_add(&facts.extensions[kind.index()]).unwrap_or(Duration::MAX).max(Duration::zero())
 }
 

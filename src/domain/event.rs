@@ -40,10 +40,16 @@ pub enum EventAction {
     ConcernWithdrawn,
     /// An approved version went out to the public outlets: draft, version, text, status, outlets.
     StatementPublished,
+    /// A leader started a drill (no case): drill, scenario, speed, team.
+    DrillStarted,
+    /// A drill ended (no case): drill, team, and the cases it ended.
+    DrillStopped,
+    /// A drill's after-action report was asked for (no case): drill, score.
+    DrillReported,
 }
 
 impl EventAction {
-    pub const ALL: [EventAction; 23] = [
+    pub const ALL: [EventAction; 26] = [
         EventAction::Opened,
         EventAction::Acknowledged,
         EventAction::Claimed,
@@ -67,6 +73,9 @@ impl EventAction {
         EventAction::ConcernRaised,
         EventAction::ConcernWithdrawn,
         EventAction::StatementPublished,
+        EventAction::DrillStarted,
+        EventAction::DrillStopped,
+        EventAction::DrillReported,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -94,6 +103,9 @@ impl EventAction {
             EventAction::ConcernRaised => "concern_raised",
             EventAction::ConcernWithdrawn => "concern_withdrawn",
             EventAction::StatementPublished => "statement_published",
+            EventAction::DrillStarted => "drill_started",
+            EventAction::DrillStopped => "drill_stopped",
+            EventAction::DrillReported => "drill_reported",
         }
     }
 

@@ -102,10 +102,11 @@ pub enum Action {
     Withdraw,
     Publish,
     Update,
+    Drill,
 }
 
 impl Action {
-    pub const ALL: [Action; 27] = [
+    pub const ALL: [Action; 28] = [
         Action::Help,
         Action::WhoAmI,
         Action::Status,
@@ -133,6 +134,7 @@ impl Action {
         Action::Withdraw,
         Action::Publish,
         Action::Update,
+        Action::Drill,
     ];
 
     /// The roles of which a person needs at least one; empty means anyone who is configured.
@@ -152,6 +154,8 @@ impl Action {
             Assign | Grade | Reopen | Dismiss | Close | Lang => LEADERS,
             // Moving deadlines, the roster and the team's state of alert likewise.
             Due | DutySwap | Watch => LEADERS,
+            // Starting a rehearsal takes the team's attention: a leader's call.
+            Drill => LEADERS,
             // Replies are written by the people working the case, approved by leaders, and
             // spoken by spokespersons only (docs/ARCHITECTURE.md §1, rule 4). Anyone who works on the
             // response may hold a draft with a concern.

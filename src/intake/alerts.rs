@@ -111,6 +111,7 @@ pub fn signal(alert: &Alert, batch: &AlertBatch, source: &SourceConfig, fingerpr
             .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
             .map(|t| t.to_utc()),
         dedup_key: None,
+        drill: None,
     }
 }
 

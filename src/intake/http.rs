@@ -289,6 +289,7 @@ async fn signals(State(s): State<Intakes>, request: Request) -> Response {
         fingerprint: b.fingerprint.map(|f| format!("{}:{f}", source.name)),
         occurred_at: b.occurred_at,
         dedup_key,
+        drill: None,
     };
     match s.pipeline.take(signal).await {
         Ok(intake) => {

@@ -11,7 +11,7 @@ pub mod limits;
 pub mod server;
 pub mod signal;
 
-pub use signal::{Metrics, RawSignal};
+pub use signal::{DrillMark, Metrics, RawSignal};
 
 use crate::telemetry::{SignalOutcome, Telemetry};
 use async_trait::async_trait;

@@ -39,6 +39,17 @@ pub struct RawSignal {
     /// Names this delivery (`feed:<name>:<guid>`): a signal whose key was already taken in
     /// is not taken in again, even after a restart.
     pub dedup_key: Option<String>,
+    /// Set only by a drill's inject, never from a body: the signal opens or joins drill cases
+    /// of this drill only (and a real signal never joins a drill case).
+    #[serde(skip)]
+    pub drill: Option<DrillMark>,
+}
+
+/// Which drill a signal belongs to, and the team that runs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DrillMark {
+    pub id: i64,
+    pub team: String,
 }
 
 /// The longest link kept (it is shown on cards as the case's source).
@@ -84,6 +95,7 @@ mod tests {
             fingerprint: None,
             occurred_at: None,
             dedup_key: None,
+            drill: None,
         }
     }
 

@@ -25,6 +25,8 @@ pub struct Tg {
     pub store: Arc<dyn Store>,
     pub db: TestDb,
     pub config: String,
+    /// Drill scenarios given to every (re)start, as `drills/` would.
+    pub drills: Vec<tocsin::config::drills::Scenario>,
 }
 
 /// bot.toml with the console replaced by two Telegram groups: the team chat and the leaders'.
@@ -49,13 +51,22 @@ impl Tg {
 
     /// `extra` goes inside `[telegram]`; `edit` may change the whole config text.
     pub async fn start_with(extra: &str, edit: impl FnOnce(String) -> String) -> Tg {
+        Tg::start_with_drills(extra, edit, vec![]).await
+    }
+
+    /// As [`Tg::start_with`], with drill scenarios.
+    pub async fn start_with_drills(
+        extra: &str,
+        edit: impl FnOnce(String) -> String,
+        drills: Vec<tocsin::config::drills::Scenario>,
+    ) -> Tg {
         let fake = FakeTelegram::start().await;
         fake.set_chat(TEAM, "supergroup", Some("Ops"));
         fake.set_chat(LEADERS, "supergroup", Some("Leaders"));
         let config = edit(config(&fake, extra));
         let db = TestDb::sqlite();
         let store = db.store().await;
-        let mut tg = Tg { fake, services: None, store, db, config };
+        let mut tg = Tg { fake, services: None, store, db, config, drills };
         tg.restart().await;
         tg
     }
@@ -67,6 +78,7 @@ impl Tg {
         }
         let mut config = Config::parse(&self.config).expect("a valid test config");
         config.database_url = self.db.url.clone();
+        config.drills = self.drills.clone();
         let secrets = Secrets {
             telegram_token: Some(TOKEN.into()),
             telegram_webhook_secret: Some("s3cret-token_for-tests".into()),

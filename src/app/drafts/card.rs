@@ -46,7 +46,11 @@ pub async fn card(
     let Some(case) = store.case(d.case).await? else { return Ok(None) };
     let all = drafts(&case, &store.events(d.case).await?);
     let Some(draft) = all.get(&d.n) else { return Ok(None) };
-    Ok(Some(Card { view: view(draft, &case.title, config, i18n, locale, now) }))
+    let mut view = view(draft, &case.title, config, i18n, locale, now);
+    if case.drill {
+        view.facts.insert(0, i18n.render(locale, &t!("status-drill")));
+    }
+    Ok(Some(Card { view }))
 }
 
 fn view(draft: &Draft, title: &str, config: &Config, i18n: &I18n, locale: Locale, now: DateTime<Utc>) -> CardView {

@@ -56,6 +56,7 @@ fn signal(feed: &FeedConfig, entry: Entry, feed_language: Option<&str>) -> RawSi
         fingerprint: None,
         occurred_at: occurred_at(entry.published, entry.updated),
         dedup_key: Some(format!("feed:{}:{}", feed.name, id)),
+        drill: None,
     }
 }
 

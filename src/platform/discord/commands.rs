@@ -77,6 +77,11 @@ fn options(command: &str) -> Vec<Opt> {
             Opt { before: Some("for"), ..opt("duration", Kind::Text, false) },
         ],
         "report" => vec![opt("period", Kind::Choice(&["today", "week"]), false)],
+        "drill" => vec![
+            opt("action", Kind::Choice(&["start", "status", "stop", "report"]), true),
+            opt("scenario", Kind::Text, false),
+            opt("speed", Kind::Text, false),
+        ],
         "lang" => vec![opt("language", Kind::Choice(&["en", "zh-CN"]), true)],
         "draft" => vec![case, text],
         "redraft" | "concern" => vec![draft, text],
