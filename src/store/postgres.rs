@@ -6,6 +6,7 @@ type Db = sqlx::Postgres;
 type Backend = PgStore;
 include!("queries.rs");
 include!("job_queries.rs");
+include!("intake_queries.rs");
 include!("reading_queries.rs");
 
 /// sqlx holds an advisory lock while migrating, so instances starting together are safe.

@@ -8,6 +8,7 @@ type Db = sqlx::Sqlite;
 type Backend = SqliteStore;
 include!("queries.rs");
 include!("job_queries.rs");
+include!("intake_queries.rs");
 include!("reading_queries.rs");
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
