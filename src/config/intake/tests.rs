@@ -4,7 +4,7 @@ use std::time::Duration;
 
 #[test]
 fn the_token_overlap_defaults_to_the_measured_share_and_must_be_a_share() {
-    let committed = include_str!("../../bot.toml");
+    let committed = include_str!("../../../bot.toml");
     let with = |value: &str| Config::parse(&format!("{committed}\n[grading]\ntoken_overlap = {value}\n"));
     let overlap = |c: Config| c.grading.token_overlap;
     assert_eq!(Config::parse(committed).map(overlap).unwrap(), crate::text::DEFAULT_OVERLAP);
@@ -18,7 +18,7 @@ fn the_token_overlap_defaults_to_the_measured_share_and_must_be_a_share() {
 
 #[test]
 fn the_attention_ceiling_defaults_to_a_million_engagements_and_must_be_a_number() {
-    let committed = include_str!("../../bot.toml");
+    let committed = include_str!("../../../bot.toml");
     let with = |value: &str| Config::parse(&format!("{committed}\n[grading]\nmax_attention = {value}\n"));
     assert_eq!(Config::parse(committed).unwrap().grading.max_attention, 6.0);
     assert_eq!(with("3.5").unwrap().grading.max_attention, 3.5);
@@ -30,7 +30,7 @@ fn the_attention_ceiling_defaults_to_a_million_engagements_and_must_be_a_number(
 
 #[test]
 fn a_feed_may_not_share_its_name_with_a_source_or_another_feed() {
-    let committed = include_str!("../../bot.toml");
+    let committed = include_str!("../../../bot.toml");
     let intake =
         "\n[http]\nlisten = \"127.0.0.1:0\"\n\n[[sources]]\nname = \"wire\"\nkind = \"generic\"\ntoken_env = \"T\"\n";
     let feed = |name: &str| format!("\n[[feeds]]\nname = \"{name}\"\nurl = \"https://news.example/rss\"\n");
@@ -43,7 +43,7 @@ fn a_feed_may_not_share_its_name_with_a_source_or_another_feed() {
 
 #[test]
 fn the_metrics_token_is_named_by_an_environment_variable_never_given_itself() {
-    let committed = include_str!("../../bot.toml");
+    let committed = include_str!("../../../bot.toml");
     let with = |line: &str| Config::parse(&format!("{committed}\n[http]\nlisten = \"127.0.0.1:0\"\n{line}\n"));
     assert_eq!(with("").unwrap().http.unwrap().metrics_token_env, None);
     let named = with("metrics_token_env = \"TOCSIN_METRICS_TOKEN\"").unwrap();
@@ -56,7 +56,7 @@ fn the_metrics_token_is_named_by_an_environment_variable_never_given_itself() {
 
 #[test]
 fn the_listener_limits_have_defaults_and_are_checked() {
-    let committed = include_str!("../../bot.toml");
+    let committed = include_str!("../../../bot.toml");
     let with = |lines: &str| Config::parse(&format!("{committed}\n[http]\nlisten = \"127.0.0.1:0\"\n{lines}\n"));
     let limits = with("").unwrap().http.unwrap().limits;
     assert_eq!((limits.max_connections, limits.max_in_flight, limits.header_limit), (512, 64, 16384));
@@ -79,7 +79,7 @@ fn the_listener_limits_have_defaults_and_are_checked() {
 fn alert_sources_map_severity_to_grade_by_default_and_may_replace_the_map_and_grouping() {
     use super::{Grouping, SourceKind};
     use crate::domain::Grade;
-    let committed = include_str!("../../bot.toml");
+    let committed = include_str!("../../../bot.toml");
     let source = |kind: &str, keys: &str| {
         let intake = format!(
             "\n[http]\nlisten = \"127.0.0.1:0\"\n\n[[sources]]\nname = \"am\"\nkind = \"{kind}\"\ntoken_env = \"T\"\n{keys}\n"
@@ -114,7 +114,7 @@ fn alert_sources_map_severity_to_grade_by_default_and_may_replace_the_map_and_gr
 
 #[test]
 fn a_source_rate_is_a_count_per_unit_of_time() {
-    let committed = include_str!("../../bot.toml");
+    let committed = include_str!("../../../bot.toml");
     let with = |rate: &str| {
         Config::parse(&format!(
             "{committed}\n[http]\nlisten = \"127.0.0.1:0\"\n\n[[sources]]\nname = \"wire\"\nkind = \"generic\"\ntoken_env = \"T\"\n{rate}\n"
