@@ -44,6 +44,8 @@ pub enum Press {
     /// A draft card's buttons name the version the card showed.
     Approve(DraftVersion),
     Reject(DraftVersion),
+    /// Merge the first case into the second (the "possibly the same story" line's button).
+    Merge { from: CaseId, into: CaseId },
 }
 
 impl Press {
@@ -53,6 +55,7 @@ impl Press {
             Press::Claim(c) => format!("claim:{}", c.get()),
             Press::Approve(d) => format!("approve:{d}"),
             Press::Reject(d) => format!("reject:{d}"),
+            Press::Merge { from, into } => format!("merge:{}:{}", from.get(), into.get()),
         }
     }
 
@@ -63,6 +66,10 @@ impl Press {
             "claim" => Some(Press::Claim(CaseId::parse(arg)?)),
             "approve" => Some(Press::Approve(DraftVersion::parse(arg)?)),
             "reject" => Some(Press::Reject(DraftVersion::parse(arg)?)),
+            "merge" => {
+                let (from, into) = arg.split_once(':')?;
+                Some(Press::Merge { from: CaseId::parse(from)?, into: CaseId::parse(into)? })
+            }
             _ => None,
         }
     }
@@ -76,6 +83,7 @@ impl Press {
             Press::Approve(d) => format!("/approve {d}"),
             // A button cannot ask why; the record says where the rejection came from.
             Press::Reject(d) => format!("/reject {d} {REJECTED_ON_CARD}"),
+            Press::Merge { from, into } => format!("/merge {} into {}", from.get(), into.get()),
         }
     }
 }
@@ -205,6 +213,12 @@ mod tests {
             assert_eq!(Press::parse(bad), None, "{bad}");
         }
         assert_eq!(Press::Ack(CaseId::parse("3").unwrap()).command(), "/ack 3");
+        let merge = Press::Merge { from: CaseId::parse("20").unwrap(), into: CaseId::parse("12").unwrap() };
+        assert_eq!(Press::parse(&merge.data()), Some(merge));
+        assert_eq!(merge.command(), "/merge 20 into 12");
+        for bad in ["merge:1", "merge:1:", "merge::2", "merge:1:2:3"] {
+            assert_eq!(Press::parse(bad), None, "{bad}");
+        }
     }
 
     #[test]
