@@ -14,6 +14,7 @@ pub mod delivery;
 pub mod domain;
 pub mod i18n;
 pub mod intake;
+pub mod leadership;
 pub mod ops;
 pub mod platform;
 pub mod run;

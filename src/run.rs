@@ -10,6 +10,7 @@ use crate::delivery::{Sender, Worker};
 use crate::i18n::I18n;
 use crate::intake::auth::Credentials;
 use crate::intake::feeds::{FeedConfig, Feeds};
+use crate::leadership::{self, Leader};
 use crate::platform::discord::{self, sender::DiscordSender};
 use crate::platform::telegram::{self, Inbound, sender::TelegramSender};
 use crate::platform::{Platform, console};
@@ -71,6 +72,8 @@ pub struct Services {
     pub http_addr: Option<SocketAddr>,
     /// Where the public status page listens, when `[status_page]` is configured.
     pub status_addr: Option<SocketAddr>,
+    /// Whether this instance leads (polls the platforms and sends to them).
+    pub leader: Leader,
     stop: watch::Sender<bool>,
     tasks: JoinSet<anyhow::Result<()>>,
     /// This instance's claim on a SQLite file, released when it stops.
@@ -81,11 +84,19 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>, secrets: Secrets) -> a
     let config = Arc::new(config);
     let store = crate::store::connect(&config.database_url).await?;
     let instance = crate::store::instance::claim(&config.database_url)?;
+    refuse_newer_schema(store.as_ref()).await?;
     store.migrate().await.context("migrating the database")?;
     let i18n = Arc::new(I18n::new()?);
     let app = Arc::new(App::new(store.clone(), config.clone(), i18n.clone(), clock.clone()));
     let (stop, stopped) = watch::channel(false);
     let mut tasks = JoinSet::new();
+    let leader = if config.database_url.starts_with("sqlite:") {
+        Leader::always()
+    } else {
+        let (leader, keeping) = leadership::campaign(store.clone(), leadership::holder_name(), stopped.clone());
+        tasks.spawn(keeping);
+        leader
+    };
     let mut senders: Vec<Arc<dyn Sender>> = Vec::new();
     let mut webhook_addr = None;
 
@@ -103,12 +114,18 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>, secrets: Secrets) -> a
         app.telemetry().links.up(Platform::Telegram, clock.now(), telegram::freshness(tg));
         senders.push(Arc::new(TelegramSender::new(bot.clone(), store.clone(), clock.clone())));
         let inbound = Inbound { app: app.clone(), bot, username };
-        let (addr, receiving) =
-            telegram::start_receiving(inbound, tg, secrets.telegram_webhook_secret.clone(), stopped.clone()).await?;
+        let (addr, receiving) = telegram::start_receiving(
+            inbound,
+            tg,
+            secrets.telegram_webhook_secret.clone(),
+            leader.clone(),
+            stopped.clone(),
+        )
+        .await?;
         webhook_addr = addr;
         tasks.spawn(receiving);
     }
-    let http_addr = start_intake(&config, &store, &app, &clock, &secrets, &stopped, &mut tasks).await?;
+    let http_addr = start_intake(&config, &store, &app, &clock, &secrets, &leader, &stopped, &mut tasks).await?;
     let status_addr = start_status_page(&config, &store, &i18n, &clock, &stopped, &mut tasks).await?;
     if let Some(dc) = &config.discord {
         let token = secrets
@@ -117,7 +134,16 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>, secrets: Secrets) -> a
             .with_context(|| format!("bot.toml has a [discord] section but {DISCORD_TOKEN_ENV} is not set"))?;
         let rest = discord::rest::Rest::new(&discord::base(dc), token)?;
         senders.push(Arc::new(DiscordSender::new(rest, store.clone(), clock.clone(), config.clone())));
-        tasks.spawn(discord::connect(app.clone(), i18n.clone(), dc, token, stopped.clone()).await?);
+        if leader.is_sole() {
+            // Alone on its database: a wrong token or address stops the start, as it should.
+            tasks.spawn(discord::connect(app.clone(), i18n.clone(), dc, token, stopped.clone()).await?);
+        } else {
+            let (app, i18n, dc, token) = (app.clone(), i18n.clone(), dc.clone(), token.to_string());
+            tasks.spawn(leadership::while_leading(leader.clone(), stopped.clone(), "the Discord gateway", move |term| {
+                let (app, i18n, dc, token) = (app.clone(), i18n.clone(), dc.clone(), token.clone());
+                async move { discord::connect(app, i18n, &dc, &token, term).await?.await }
+            }));
+        }
     } else if config.platforms_in_use().contains(&Platform::Discord) {
         // Accepted so a team can prepare bot.toml before it has a Discord application.
         tracing::warn!("Discord chats are configured but there is no [discord] section; their messages stay queued");
@@ -140,14 +166,16 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>, secrets: Secrets) -> a
         tasks.spawn(crate::app::retention::keep_purging(store.clone(), clock.clone(), retention, stopped.clone()));
     }
     let worker = Arc::new(
-        Worker::new(store, config.clone(), i18n, clock, senders, app.outbox_signal()).with_telemetry(app.telemetry()),
+        Worker::new(store, config.clone(), i18n, clock, senders, app.outbox_signal())
+            .with_telemetry(app.telemetry())
+            .with_leader(leader.clone()),
     );
     let w = worker.clone();
     tasks.spawn(async move {
         w.run(stopped).await;
         Ok(())
     });
-    Ok(Services { app, worker, webhook_addr, http_addr, status_addr, stop, tasks, _instance: instance })
+    Ok(Services { app, worker, webhook_addr, http_addr, status_addr, leader, stop, tasks, _instance: instance })
 }
 
 /// The public status page, when bot.toml has a `[status_page]`.
@@ -195,6 +223,7 @@ async fn start_intake(
     app: &Arc<App>,
     clock: &Arc<dyn Clock>,
     secrets: &Secrets,
+    leader: &Leader,
     stopped: &watch::Receiver<bool>,
     tasks: &mut JoinSet<anyhow::Result<()>>,
 ) -> anyhow::Result<Option<SocketAddr>> {
@@ -282,14 +311,34 @@ async fn start_intake(
             })
             .collect();
         let counted = Arc::new(crate::intake::Counted { sink: pipeline, telemetry });
-        let poller = Feeds::new(feeds, store.clone(), counted, clock.clone());
-        let stop = stopped.clone();
-        tasks.spawn(async move {
-            poller.run(stop).await;
-            Ok(())
-        });
+        let poller = Arc::new(Feeds::new(feeds, store.clone(), counted, clock.clone()));
+        // Polled by the leader only: every instance polling would fetch each feed once each.
+        tasks.spawn(leadership::while_leading(leader.clone(), stopped.clone(), "feed polling", move |term| {
+            let poller = poller.clone();
+            async move {
+                poller.run(term).await;
+                Ok(())
+            }
+        }));
     }
     Ok(addr)
+}
+
+/// Refuses to start on a database a newer tocsin has migrated: this build would misread
+/// what it does not know (a state, a column's meaning), and cannot undo the migrations.
+async fn refuse_newer_schema(store: &dyn crate::store::Store) -> anyhow::Result<()> {
+    let schema = match store.schema().await {
+        Ok(schema) => schema,
+        // A database that has never been migrated has no history to compare with.
+        Err(_) => return Ok(()),
+    };
+    if let Some(newest) = schema.unknown.iter().max() {
+        anyhow::bail!(
+            "this database was migrated by a newer tocsin (migration {newest}, which this build does not know); \
+             run that version or a newer one, or restore a backup taken before the upgrade"
+        );
+    }
+    Ok(())
 }
 
 /// Deletes the replay table's rows whose window has passed, once a minute (any instance may;

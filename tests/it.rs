@@ -22,6 +22,7 @@ mod intake;
 mod intake_feeds;
 mod intake_hostile;
 mod intake_trust;
+mod leadership;
 mod locales;
 mod logs;
 mod metrics;

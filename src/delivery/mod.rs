@@ -15,6 +15,7 @@ use crate::app::card::CardView;
 use crate::clock::Clock;
 use crate::config::{Chat, Config};
 use crate::i18n::I18n;
+use crate::leadership::Leader;
 use crate::platform::Platform;
 use crate::store::{OutboxItem, Store};
 use crate::telemetry::Telemetry;
@@ -112,6 +113,10 @@ pub struct Worker {
     flights: Arc<RwLock<()>>,
     /// Counts every send by platform and result.
     telemetry: Arc<Telemetry>,
+    /// Sends to the platforms only while this instance leads: their budgets are per bot token,
+    /// so one instance keeps them for the whole deployment (`crate::leadership`). The console
+    /// is each instance's own and always served.
+    leader: Leader,
 }
 
 impl Worker {
@@ -136,7 +141,18 @@ impl Worker {
             pass: Mutex::new(()),
             flights: Arc::new(RwLock::new(())),
             telemetry,
+            leader: Leader::always(),
         }
+    }
+
+    /// Sends to the platforms only while `leader` says this instance leads.
+    pub fn with_leader(self, leader: Leader) -> Worker {
+        Worker { leader, ..self }
+    }
+
+    /// Whether this instance may send to `platform` now.
+    fn serves(&self, platform: Platform) -> bool {
+        platform == Platform::Console || self.leader.is_leading()
     }
 
     /// Counts sends into `telemetry` (the app's) rather than into a registry of its own.
@@ -146,7 +162,7 @@ impl Worker {
 
     async fn next_due(&self) -> Option<DateTime<Utc>> {
         let mut next: Option<DateTime<Utc>> = None;
-        for s in &self.senders {
+        for s in self.senders.iter().filter(|s| self.serves(s.platform())) {
             if let Ok(Some(at)) = self.store.outbox_next_due(s.platform()).await {
                 next = Some(next.map_or(at, |n| n.min(at)));
             }
@@ -181,6 +197,9 @@ impl Worker {
     /// Leases one batch of due messages for a platform, grouped by chat, each chat's in the
     /// order they were queued.
     async fn claim(&self, platform: Platform) -> anyhow::Result<Vec<(String, Vec<OutboxItem>)>> {
+        if !self.serves(platform) {
+            return Ok(vec![]);
+        }
         let now = self.clock.now();
         let lease_until = now + chrono::Duration::from_std(LEASE)?;
         let batch = self.store.claim_outbox(platform, now, lease_until, BATCH).await?;

@@ -10,6 +10,10 @@ include!("queries.rs");
 include!("job_queries.rs");
 include!("intake_queries.rs");
 include!("reading_queries.rs");
+include!("lease_queries.rs");
+
+/// The database's clock in milliseconds since the epoch, as SQL: leases are timed by it.
+const NOW_MS: &str = "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)";
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 

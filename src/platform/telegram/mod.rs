@@ -92,12 +92,18 @@ pub async fn start_receiving(
     inbound: Inbound,
     config: &TelegramConfig,
     webhook_secret: Option<String>,
+    leader: crate::leadership::Leader,
     shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<(Option<SocketAddr>, BoxFuture<'static, anyhow::Result<()>>)> {
     match &config.mode {
+        // One instance polls at a time (Telegram answers a second poller with 409 and drops
+        // the first's poll); every instance takes webhook deliveries.
         TelegramMode::Polling => {
             let timeout = config.poll_timeout;
-            Ok((None, Box::pin(polling::run(inbound, timeout, shutdown))))
+            let polling = crate::leadership::while_leading(leader, shutdown, "Telegram long polling", move |term| {
+                polling::run(inbound.clone(), timeout, term)
+            });
+            Ok((None, Box::pin(polling)))
         }
         TelegramMode::Webhook { listen, url } => {
             let secret = webhook_secret.filter(|s| !s.is_empty()).context(

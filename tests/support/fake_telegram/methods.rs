@@ -284,6 +284,7 @@ async fn get_updates(shared: &Arc<Shared>, p: &Value) -> Outcome {
         {
             let mut st = shared.lock();
             if st.poll_generation != generation {
+                st.poll_conflicts += 1;
                 return Err(error(
                     409,
                     "Conflict: terminated by other getUpdates request; make sure that only one bot instance is \

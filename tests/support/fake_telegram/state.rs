@@ -129,6 +129,8 @@ pub struct State {
     pub(crate) open_callbacks: HashSet<String>,
     /// getUpdates calls that started polling; a newer one ends an older one with 409.
     pub poll_generation: u64,
+    /// Polls ended by a newer one: two pollers at once (one bot instance too many).
+    pub poll_conflicts: u64,
     pub(crate) next_update_id: i64,
     pub(crate) next_message_id: HashMap<i64, i64>,
     pub(crate) next_callback: u64,
@@ -155,6 +157,7 @@ impl State {
             rules: Vec::new(),
             open_callbacks: HashSet::new(),
             poll_generation: 0,
+            poll_conflicts: 0,
             next_update_id: 10_001,
             next_message_id: HashMap::new(),
             next_callback: 1,
