@@ -136,11 +136,9 @@ async fn keep(
         }
         let asked = Instant::now();
         let answer = match held {
-            Some(token) => {
-                tokio::time::timeout(PATIENCE, store.renew_lease(LEASE, &holder, token, ttl_ms))
-                    .await
-                    .map(|r| r.map(|renewed| renewed.then_some(token)))
-            }
+            Some(token) => tokio::time::timeout(PATIENCE, store.renew_lease(LEASE, &holder, token, ttl_ms))
+                .await
+                .map(|r| r.map(|renewed| renewed.then_some(token))),
             None => tokio::time::timeout(PATIENCE, store.take_lease(LEASE, &holder, ttl_ms)).await,
         };
         match answer {

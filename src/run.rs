@@ -139,10 +139,15 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>, secrets: Secrets) -> a
             tasks.spawn(discord::connect(app.clone(), i18n.clone(), dc, token, stopped.clone()).await?);
         } else {
             let (app, i18n, dc, token) = (app.clone(), i18n.clone(), dc.clone(), token.to_string());
-            tasks.spawn(leadership::while_leading(leader.clone(), stopped.clone(), "the Discord gateway", move |term| {
-                let (app, i18n, dc, token) = (app.clone(), i18n.clone(), dc.clone(), token.clone());
-                async move { discord::connect(app, i18n, &dc, &token, term).await?.await }
-            }));
+            tasks.spawn(leadership::while_leading(
+                leader.clone(),
+                stopped.clone(),
+                "the Discord gateway",
+                move |term| {
+                    let (app, i18n, dc, token) = (app.clone(), i18n.clone(), dc.clone(), token.clone());
+                    async move { discord::connect(app, i18n, &dc, &token, term).await?.await }
+                },
+            ));
         }
     } else if config.platforms_in_use().contains(&Platform::Discord) {
         // Accepted so a team can prepare bot.toml before it has a Discord application.
@@ -217,6 +222,7 @@ async fn serve(
 /// The `[http]` listener (the operations routes, and the intake webhooks when there are
 /// `[[sources]]`) and feed polling, when bot.toml configures them. jieba's dictionary is
 /// loaded once here (≈110 ms, ≈35 MB) and only when something will take signals in.
+#[allow(clippy::too_many_arguments)] // what `start` has built so far, passed along
 async fn start_intake(
     config: &Arc<Config>,
     store: &Arc<dyn crate::store::Store>,

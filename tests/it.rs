@@ -11,6 +11,7 @@ mod approvals;
 mod clocks;
 mod clocks_instances;
 mod console;
+mod db_faults;
 mod delivery;
 mod discord;
 mod drills;

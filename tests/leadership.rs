@@ -152,8 +152,10 @@ async fn instances_starting_together_run_each_migration_once() {
         m.unwrap().expect("every instance's migration succeeds (the later ones find nothing to do)");
     }
     let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
-    let (all, distinct): (i64, i64) =
-        sqlx::query_as("SELECT COUNT(*), COUNT(DISTINCT version) FROM _sqlx_migrations").fetch_one(&pool).await.unwrap();
+    let (all, distinct): (i64, i64) = sqlx::query_as("SELECT COUNT(*), COUNT(DISTINCT version) FROM _sqlx_migrations")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(all, distinct);
     assert!(all >= 12, "{all} migrations recorded");
     pool.close().await;

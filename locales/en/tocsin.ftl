@@ -52,6 +52,7 @@ span-too-long = That is too long a time: at most { $days } days (for example 30m
     Usage: { $usage }
 console-not-utf8 = That line was not UTF-8 text, so it was ignored.
 error-internal = Something went wrong on my side; nothing was changed. Please try again, and tell an administrator if it keeps happening.
+error-unavailable = The database is not answering right now, so nothing was changed. Please try again in a minute.
 hint-commands = Commands start with / — send /help for the list.
 case-not-found = There is no case { $case }.
 person-unknown = I don't know anyone called "{ $name }". People: { $people }.

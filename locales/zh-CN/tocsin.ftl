@@ -49,6 +49,7 @@ span-too-long = 时间太长：最多 { $days } 天（例如 30m、2h 或 7d）�
     用法：{ $usage }
 console-not-utf8 = 该行不是 UTF-8 文本，已忽略。
 error-internal = 系统内部出错，未做任何更改。请重试；如果反复出现，请告知管理员。
+error-unavailable = 数据库暂时没有响应，未做任何更改。请稍后一分钟再试。
 hint-commands = 命令以 / 开头——发送 /help 查看命令列表。
 case-not-found = 不存在案件 { $case }。
 person-unknown = 找不到名为「{ $name }」的人。可选：{ $people }。

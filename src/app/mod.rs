@@ -322,6 +322,10 @@ impl App {
             }
             Err(Failure::Duplicate) => Response { duplicate: true, ..Response::default() },
             Err(Failure::User(text)) => reply(locale, text),
+            Err(Failure::Internal(e)) if crate::store::is_unavailable(&e) => {
+                tracing::error!(error = %format!("{e:#}"), person = %person.name, chat = %chat.name, "a command failed: the database did not answer or write");
+                reply(locale, t!("error-unavailable"))
+            }
             Err(Failure::Internal(e)) => {
                 tracing::error!(error = ?e, person = %person.name, chat = %chat.name, "a command failed");
                 reply(locale, t!("error-internal"))

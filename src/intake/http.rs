@@ -222,10 +222,22 @@ fn outcome(intake: &Intake) -> Value {
     }
 }
 
+/// Nothing was taken in, so the sender should send it again: 503 with `Retry-After`, never
+/// 500 (a sender gives up on a 500 sooner). A database that is down, read-only or full is
+/// said so in the log.
 fn internal(e: anyhow::Error) -> Response {
-    tracing::error!(error = ?e, "taking a signal in failed");
-    error(StatusCode::INTERNAL_SERVER_ERROR, "the signal could not be stored; nothing was taken in, please retry")
+    if crate::store::is_unavailable(&e) {
+        tracing::error!(error = %format!("{e:#}"), "the database did not take a signal (down, read-only or full?); answered 503");
+    } else {
+        tracing::error!(error = ?e, "taking a signal in failed; answered 503");
+    }
+    let response =
+        error(StatusCode::SERVICE_UNAVAILABLE, "the signal could not be stored; nothing was taken in, please retry");
+    retry_after(response, RETRY_STORE)
 }
+
+/// How long a sender is asked to wait after the store failed.
+const RETRY_STORE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Keys up to this many characters are kept as sent; longer ones by their SHA-256, so two keys
 /// that differ anywhere are two keys (they were once cut here, and the second report dropped).

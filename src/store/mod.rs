@@ -5,6 +5,7 @@
 //! lose neither a message nor the record of why it was sent.
 
 pub mod instance;
+pub mod leases;
 mod postgres;
 pub mod readings;
 mod rows;
@@ -40,6 +41,50 @@ pub enum StoreError {
     Db(#[from] sqlx::Error),
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl StoreError {
+    /// Whether the database could not be reached or could not write (stopped, timed out,
+    /// read-only, disk full): not the request's fault, and worth trying again later.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Write(_) => true,
+            StoreError::Db(e) => db_unavailable(e),
+            _ => false,
+        }
+    }
+}
+
+/// [`StoreError::is_unavailable`] for an error that may wrap a store error anywhere in it.
+pub fn is_unavailable(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause.downcast_ref::<StoreError>().is_some_and(StoreError::is_unavailable)
+            || cause.downcast_ref::<sqlx::Error>().is_some_and(db_unavailable)
+    })
+}
+
+fn db_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        // A connection cut mid-conversation reads as a malformed answer.
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => {
+            let Some(code) = db.code() else { return false };
+            // SQLite's primary result codes (the low byte of an extended code): BUSY, READONLY,
+            // IOERR, FULL, CANTOPEN. Postgres' SQLSTATE: connection exceptions (08), read-only
+            // transactions, insufficient resources (53: disk full, out of memory, too many
+            // connections) and the server shutting down or starting (57P0x).
+            match code.parse::<i64>() {
+                Ok(n) => matches!(n & 0xff, 5 | 8 | 10 | 13 | 14),
+                Err(_) => code.starts_with("08") || code.starts_with("53") || code.starts_with("57P0") || code == "25006",
+            }
+        }
+        _ => false,
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -241,7 +286,7 @@ pub struct CaseFilter {
 }
 
 #[async_trait]
-pub trait Store: Readings + Send + Sync + 'static {
+pub trait Store: Readings + leases::Leases + Send + Sync + 'static {
     /// Applies this backend's migrations.
     async fn migrate(&self) -> Result<()>;
 

@@ -8,6 +8,10 @@ include!("queries.rs");
 include!("job_queries.rs");
 include!("intake_queries.rs");
 include!("reading_queries.rs");
+include!("lease_queries.rs");
+
+/// The database's clock in milliseconds since the epoch, as SQL: leases are timed by it.
+const NOW_MS: &str = "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)";
 
 /// sqlx holds an advisory lock while migrating, so instances starting together are safe.
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
@@ -31,6 +35,9 @@ const CLAIM_JOBS_SQL: &str = "UPDATE jobs SET lease_until_ms = $1, attempts = at
          ORDER BY due_ms, key LIMIT $3 FOR UPDATE SKIP LOCKED) \
      RETURNING key, kind, case_id, team, due_ms, payload, state, attempts, done_ms";
 
+/// How long a query waits for a connection before giving up.
+const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: Pool,
@@ -38,7 +45,9 @@ pub struct PgStore {
 
 impl PgStore {
     pub async fn connect(url: &str) -> Result<PgStore> {
-        let pool = PgPoolOptions::new().max_connections(8).connect(url).await?;
+        // A stopped database must not hold a request for sqlx's default 30 s: past this, the
+        // request fails (intake answers 503 with Retry-After; a chat command "try again").
+        let pool = PgPoolOptions::new().max_connections(8).acquire_timeout(ACQUIRE_TIMEOUT).connect(url).await?;
         Ok(PgStore { pool })
     }
 

@@ -14,6 +14,7 @@ pub mod fake_telegram;
 pub mod intake;
 mod pg_url;
 pub mod process;
+pub mod proxy;
 pub mod telegram;
 
 use std::sync::Arc;

@@ -231,19 +231,32 @@ impl Handler {
         let response = self.app.handle(&inv).await;
         let Some(reply) = response.reply else { return Ok(()) };
         match self.app.config().chat_for(Platform::Discord, &inv.chat_id, None) {
-            Some(chat) => self.app.enqueue_reply(chat, reply, Some(key)).await,
+            Some(chat) => match self.app.enqueue_reply(chat, reply.clone(), Some(key)).await {
+                Ok(()) => Ok(()),
+                // The outbox lives in the database; when that is what failed (the reply is then
+                // "try again"), say it directly rather than not at all.
+                Err(e) => {
+                    tracing::warn!(error = %format!("{e:#}"), "could not queue a reply; answering directly");
+                    answer_directly(http, msg, &reply).await;
+                    Ok(())
+                }
+            },
             None => {
                 // A channel tocsin does not know has no outbox: answer once, directly, so whoever
                 // added the bot learns the channel id to configure.
-                let answer = CreateMessage::new()
-                    .content(markdown::pieces(&reply).into_iter().next().unwrap_or_default())
-                    .allowed_mentions(CreateAllowedMentions::new());
-                if let Err(e) = msg.channel_id.send_message(http, answer).await {
-                    tracing::warn!(error = %e, channel = msg.channel_id.get(), "could not answer an unconfigured channel");
-                }
+                answer_directly(http, msg, &reply).await;
                 self.app.mark_handled(key).await
             }
         }
+    }
+}
+
+async fn answer_directly(http: &Http, msg: &Message, reply: &str) {
+    let answer = CreateMessage::new()
+        .content(markdown::pieces(reply).into_iter().next().unwrap_or_default())
+        .allowed_mentions(CreateAllowedMentions::new());
+    if let Err(e) = msg.channel_id.send_message(http, answer).await {
+        tracing::warn!(error = %e, channel = msg.channel_id.get(), "could not answer a channel directly");
     }
 }
 

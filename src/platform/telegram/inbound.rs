@@ -54,19 +54,32 @@ impl Inbound {
         let response = self.app.handle(&inv).await;
         let Some(reply) = response.reply else { return Ok(()) };
         match self.app.config().chat_for(Platform::Telegram, &inv.chat_id, topic) {
-            Some(chat) => self.app.enqueue_reply(chat, reply, Some(key)).await,
+            Some(chat) => match self.app.enqueue_reply(chat, reply.clone(), Some(key)).await {
+                Ok(()) => Ok(()),
+                // The outbox lives in the database; when that is what failed (the reply is then
+                // "try again"), say it directly rather than not at all.
+                Err(e) => {
+                    tracing::warn!(error = %format!("{e:#}"), "could not queue a reply; answering directly");
+                    self.answer_directly(msg, &reply).await;
+                    Ok(())
+                }
+            },
             None => {
                 // A chat tocsin does not know has no outbox entry to go through: answer it
                 // once, directly, so whoever added the bot learns the chat id to configure.
-                let mut req = self.bot.send_message(msg.chat.id, html::escape(&reply)).parse_mode(ParseMode::Html);
-                if let Some(t) = msg.thread_id.filter(|_| msg.is_topic_message) {
-                    req = req.message_thread_id(ThreadId(t.0));
-                }
-                if let Err(e) = req.await {
-                    tracing::warn!(error = %e, chat = msg.chat.id.0, "could not answer an unconfigured chat");
-                }
+                self.answer_directly(msg, &reply).await;
                 self.app.mark_handled(key).await
             }
+        }
+    }
+
+    async fn answer_directly(&self, msg: &Message, reply: &str) {
+        let mut req = self.bot.send_message(msg.chat.id, html::escape(reply)).parse_mode(ParseMode::Html);
+        if let Some(t) = msg.thread_id.filter(|_| msg.is_topic_message) {
+            req = req.message_thread_id(ThreadId(t.0));
+        }
+        if let Err(e) = req.await {
+            tracing::warn!(error = %e, chat = msg.chat.id.0, "could not answer a chat directly");
         }
     }
 

@@ -22,7 +22,20 @@ pub async fn run(inbound: Inbound, timeout: u32, mut shutdown: watch::Receiver<b
     if let Err(e) = teloxide::prelude::Requester::delete_webhook(&inbound.bot).await {
         tracing::warn!(error = %e, "could not remove a webhook before polling");
     }
-    let mut offset: i32 = store.setting(OFFSET_KEY).await?.and_then(|s| s.parse().ok()).unwrap_or(0);
+    // Where the last poller (this instance or another) stopped; a database that does not
+    // answer is waited for, not a reason to start from the oldest update or to stop polling.
+    let mut offset: i32 = loop {
+        match store.setting(OFFSET_KEY).await {
+            Ok(saved) => break saved.and_then(|s| s.parse().ok()).unwrap_or(0),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read where polling stopped; trying again shortly");
+                tokio::select! {
+                    () = tokio::time::sleep(Duration::from_secs(2)) => {}
+                    _ = shutdown.changed() => return Ok(()),
+                }
+            }
+        }
+    };
     let mut failures: u32 = 0;
     let telemetry = inbound.app.telemetry();
     loop {
@@ -45,8 +58,12 @@ pub async fn run(inbound: Inbound, timeout: u32, mut shutdown: watch::Receiver<b
                     let _ = crate::app::contain::contained("handling a Telegram update", inbound.handle(update)).await;
                     offset = offset.max(i32::try_from(update.id.0).unwrap_or(i32::MAX).saturating_add(1));
                 }
-                if !updates.is_empty() {
-                    store.set_setting(OFFSET_KEY, &offset.to_string(), inbound.app.now()).await?;
+                // Kept in memory too: a failed save costs at most a redelivery, which the
+                // handled-event keys answer once.
+                if !updates.is_empty()
+                    && let Err(e) = store.set_setting(OFFSET_KEY, &offset.to_string(), inbound.app.now()).await
+                {
+                    tracing::warn!(error = %e, "could not save where polling stopped");
                 }
             }
             Err(e) => {
