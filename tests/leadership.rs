@@ -161,6 +161,26 @@ async fn instances_starting_together_run_each_migration_once() {
     pool.close().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(no_test_database, ignore = "needs TEST_DATABASE_URL (see README)")]
+async fn a_process_stopped_with_sigterm_hands_its_lease_back_before_it_exits() {
+    let Some(db) = TestDb::postgres().await else { return };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bot.toml"), support::BOT_TOML).unwrap();
+    let tocsin = support::process::Tocsin::start(dir.path(), &["run"], &[("TOCSIN_DATABASE_URL", db.url.as_str())]);
+    let store = db.store().await;
+    let pid = format!(":{}:", tocsin.pid());
+    let deadline = tokio::time::Instant::now() + TAKEOVER;
+    while !store.lease_holder("leader").await.unwrap().is_some_and(|h| h.holder.contains(&pid)) {
+        assert!(tokio::time::Instant::now() < deadline, "the only instance never took the lease");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (status, _, log) = tocsin.terminate();
+    assert!(status.success(), "{log}");
+    assert_eq!(store.lease_holder("leader").await.unwrap(), None, "the lease is free at once:\n{log}");
+    assert!(log.contains("handed the lead back"), "{log}");
+}
+
 async fn an_instance_older_than_the_schema_refuses_to_start(db: TestDb) {
     db.store().await;
     let future = match db.backend {

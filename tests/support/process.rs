@@ -62,6 +62,10 @@ impl Tocsin {
         self.wait()
     }
 
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Sends SIGTERM and waits for the process to end.
     pub fn terminate(mut self) -> (ExitStatus, String, String) {
         let pid = self.child.id().to_string();
