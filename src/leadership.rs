@@ -67,6 +67,12 @@ impl Leader {
         self.always || self.term().is_some()
     }
 
+    /// The fencing token of the current term; `None` while not leading, and for an instance
+    /// that always leads.
+    pub fn token(&self) -> Option<i64> {
+        self.term().map(|t| t.token)
+    }
+
     /// The current term, if it has not lapsed.
     fn term(&self) -> Option<Term> {
         (*self.rx.borrow()).filter(|t| Instant::now() < t.valid_until)

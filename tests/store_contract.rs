@@ -215,6 +215,39 @@ async fn a_leased_message_is_handed_out_again_only_after_its_lease_runs_out(db: 
     assert_eq!(again[0].attempts, 2);
 }
 
+async fn a_new_leader_takes_over_a_former_leaders_claims_at_once(db: TestDb) {
+    let store = db.store().await;
+    open(&store, "x", t(0), vec![post("ops", Platform::Telegram, "m"), post("ops", Platform::Console, "c")]).await;
+    assert_eq!(store.claim_outbox(Platform::Telegram, t(1), t(31), 10).await.unwrap().len(), 1);
+    assert_eq!(store.claim_outbox(Platform::Console, t(1), t(31), 10).await.unwrap().len(), 1);
+    assert_eq!(store.take_over_outbox(Platform::Telegram).await.unwrap(), 1);
+    let again = store.claim_outbox(Platform::Telegram, t(2), t(32), 10).await.unwrap();
+    assert_eq!(again.len(), 1, "claimable at once, not after the claim ran out");
+    assert!(
+        store.claim_outbox(Platform::Console, t(2), t(32), 10).await.unwrap().is_empty(),
+        "other platforms keep theirs"
+    );
+}
+
+async fn a_lease_has_one_holder_until_it_runs_out_or_is_handed_back(db: TestDb) {
+    let store = db.store().await;
+    let a = store.take_lease("leader", "a", 60_000).await.unwrap().expect("a free lease is taken");
+    assert_eq!(store.take_lease("leader", "b", 60_000).await.unwrap(), None, "held by a");
+    assert!(store.renew_lease("leader", "a", a, 60_000).await.unwrap());
+    assert!(!store.renew_lease("leader", "b", a, 60_000).await.unwrap(), "only its holder renews it");
+    let held = store.lease_holder("leader").await.unwrap().expect("held");
+    assert_eq!((held.holder.as_str(), held.token), ("a", a));
+    store.release_lease("leader", "a", a).await.unwrap();
+    assert_eq!(store.lease_holder("leader").await.unwrap(), None, "handed back");
+    let b = store.take_lease("leader", "b", 100).await.unwrap().expect("taken by b");
+    assert!(b > a, "each new holder gets a higher fencing token");
+    assert!(!store.renew_lease("leader", "a", a, 60_000).await.unwrap(), "a's old token is fenced off");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let c = store.take_lease("leader", "c", 60_000).await.unwrap().expect("b let it run out");
+    assert!(c > b);
+    assert!(!store.renew_lease("leader", "b", b, 60_000).await.unwrap(), "b woke up too late");
+}
+
 async fn a_transient_failure_waits_for_its_retry_time_and_a_permanent_one_is_final(db: TestDb) {
     let store = db.store().await;
     open(&store, "x", t(0), vec![post("ops", Platform::Console, "a"), post("ops", Platform::Console, "b")]).await;
@@ -476,6 +509,8 @@ on_both_backends!(
     every_kind_of_event_reads_back_with_or_without_a_case,
     queued_messages_are_claimed_in_order_and_marked_delivered,
     a_leased_message_is_handed_out_again_only_after_its_lease_runs_out,
+    a_new_leader_takes_over_a_former_leaders_claims_at_once,
+    a_lease_has_one_holder_until_it_runs_out_or_is_handed_back,
     a_transient_failure_waits_for_its_retry_time_and_a_permanent_one_is_final,
     each_platform_claims_only_its_own_messages,
     a_chats_later_messages_wait_while_an_earlier_one_is_out_or_waiting_for_its_retry,

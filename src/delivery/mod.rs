@@ -117,6 +117,8 @@ pub struct Worker {
     /// so one instance keeps them for the whole deployment (`crate::leadership`). The console
     /// is each instance's own and always served.
     leader: Leader,
+    /// The leader's term this worker last took the outbox over in (see `claim`).
+    term: std::sync::Mutex<Option<i64>>,
 }
 
 impl Worker {
@@ -142,6 +144,7 @@ impl Worker {
             flights: Arc::new(RwLock::new(())),
             telemetry,
             leader: Leader::always(),
+            term: std::sync::Mutex::new(None),
         }
     }
 
@@ -200,6 +203,7 @@ impl Worker {
         if !self.serves(platform) {
             return Ok(vec![]);
         }
+        self.take_over(platform).await?;
         let now = self.clock.now();
         let lease_until = now + chrono::Duration::from_std(LEASE)?;
         let batch = self.store.claim_outbox(platform, now, lease_until, BATCH).await?;
@@ -211,6 +215,27 @@ impl Worker {
             }
         }
         Ok(chats)
+    }
+
+    /// In a new term, first clears what a former leader had claimed (`Leases::take_over_outbox`):
+    /// a leader killed mid-send leaves claims that would hold its chats for [`LEASE`].
+    async fn take_over(&self, platform: Platform) -> anyhow::Result<()> {
+        let Some(token) = self.leader.token() else { return Ok(()) };
+        if platform == Platform::Console || *self.term.lock().unwrap_or_else(|e| e.into_inner()) == Some(token) {
+            return Ok(());
+        }
+        for sender in self.senders.iter().filter(|s| s.platform() != Platform::Console) {
+            let freed = self.store.take_over_outbox(sender.platform()).await?;
+            if freed > 0 {
+                tracing::info!(
+                    platform = sender.platform().as_str(),
+                    freed,
+                    "took over the outbox a former leader had claimed"
+                );
+            }
+        }
+        *self.term.lock().unwrap_or_else(|e| e.into_inner()) = Some(token);
+        Ok(())
     }
 
     /// Delivers until nothing due is left for this worker's platforms, or `limit` passes.

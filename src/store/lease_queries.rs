@@ -33,6 +33,17 @@ impl super::leases::Leases for Backend {
         Ok(())
     }
 
+    async fn take_over_outbox(&self, platform: Platform) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE outbox SET lease_until_ms = NULL \
+             WHERE state = 'pending' AND platform = $1 AND lease_until_ms IS NOT NULL",
+        )
+        .bind(platform.as_str())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
     async fn lease_holder(&self, name: &str) -> Result<Option<super::leases::LeaseHolder>> {
         let sql = format!(
             "SELECT holder, token, expires_ms - {NOW_MS} FROM leases WHERE name = $1 AND expires_ms > {NOW_MS}"

@@ -15,6 +15,10 @@ pub trait Leases: Send + Sync {
     async fn renew_lease(&self, name: &str, holder: &str, token: i64, ttl_ms: i64) -> Result<bool>;
     /// Hands a held lease back at once, so a standby need not wait for it to expire.
     async fn release_lease(&self, name: &str, holder: &str, token: i64) -> Result<()>;
+    /// Clears the claims on `platform`'s pending outbox messages. A new leader calls it: only the
+    /// leader sends to the platforms, so every such claim is a former leader's, and a dead one's
+    /// would otherwise hold its chats until the claims ran out.
+    async fn take_over_outbox(&self, platform: crate::platform::Platform) -> Result<u64>;
     /// Who holds `name`, if anyone does now.
     async fn lease_holder(&self, name: &str) -> Result<Option<LeaseHolder>>;
 }
