@@ -16,7 +16,7 @@
 #[path = "../tests/support/fake_telegram/mod.rs"]
 mod fake_telegram;
 
-use fake_telegram::{FakeTelegram, State};
+use fake_telegram::{Failure, FakeTelegram, Scope, State};
 use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -33,6 +33,9 @@ const STEADY_SECONDS: usize = 10;
 const BURST_CASES: usize = 1_000;
 const LEADER: i64 = 1001;
 const TOKEN: &str = "4242:BENCH-TOKEN";
+/// How long the fault scenario's failing chat fails, and how long that scenario opens cases.
+const FAULT: Duration = Duration::from_secs(60);
+const FAULT_SECONDS: usize = 60;
 /// No scenario may take longer than this, from its first commit to its last receipt.
 const LIMIT: Duration = Duration::from_secs(120);
 const POLL: Duration = Duration::from_millis(50);
@@ -121,6 +124,8 @@ struct Outcome {
     misnumbered: usize,
     /// The slowest commit → receipt of the cases opened in each second after the first commit.
     worst_by_second: Vec<Duration>,
+    /// Commit → receipt of the cases in every chat but the first (the one a fault hits).
+    others: Vec<Duration>,
 }
 
 /// Nearest-rank percentile of sorted values.
@@ -149,7 +154,9 @@ fn most_in_window(times: &mut [Instant], window: Duration) -> usize {
 
 /// Opens the cases `plan` lists — `(chat index, when to open it after the start)` — one after
 /// another, then waits until every case number reached the fake or `LIMIT` passed.
-async fn scenario(name: &'static str, plan: &[(usize, Duration)]) -> Outcome {
+/// With `fault`, the first chat's sends fail for [`FAULT`]: answered 502 for the first half,
+/// their connections dropped unanswered for the second.
+async fn scenario(name: &'static str, plan: &[(usize, Duration)], fault: bool) -> Outcome {
     let fake = FakeTelegram::start().await;
     for i in 0..CHATS {
         fake.set_chat(chat_id(i), "supergroup", Some(&format!("Chat {i:03}")));
@@ -161,6 +168,17 @@ async fn scenario(name: &'static str, plan: &[(usize, Duration)]) -> Outcome {
     let services: Services =
         tocsin::run::start(config, Arc::new(SystemClock), secrets).await.expect("tocsin starts against the fake");
 
+    if fault {
+        let failing = fake.clone();
+        failing.fail(Failure::ServerError, Scope::chat(chat_id(0)));
+        tokio::spawn(async move {
+            tokio::time::sleep(FAULT / 2).await;
+            failing.clear_failures();
+            failing.fail(Failure::Disconnect, Scope::chat(chat_id(0)));
+            tokio::time::sleep(FAULT / 2).await;
+            failing.clear_failures();
+        });
+    }
     let user_id = LEADER.to_string();
     let mut titles = Vec::with_capacity(plan.len());
     let mut commits: Vec<Instant> = Vec::with_capacity(plan.len());
@@ -242,6 +260,14 @@ async fn scenario(name: &'static str, plan: &[(usize, Duration)]) -> Outcome {
         worst_by_second[second] = worst_by_second[second].max(latency);
     }
     latencies.sort();
+    let mut others: Vec<Duration> = receipts
+        .iter()
+        .zip(&commits)
+        .zip(plan)
+        .filter(|(_, (chat, _))| *chat != 0)
+        .filter_map(|((r, c), _)| r.map(|r| r.saturating_duration_since(*c)))
+        .collect();
+    others.sort();
     let digest_texts: Vec<&str> =
         accepted.iter().filter_map(|c| c.text.as_deref()).filter(|t| t.starts_with("📋 ")).collect();
     Outcome {
@@ -259,6 +285,7 @@ async fn scenario(name: &'static str, plan: &[(usize, Duration)]) -> Outcome {
         missing: receipts.iter().enumerate().filter(|(_, r)| r.is_none()).map(|(i, _)| i + 1).collect(),
         misnumbered,
         worst_by_second,
+        others,
     }
 }
 
@@ -312,6 +339,14 @@ fn report(outcomes: &[Outcome]) {
             o.digest_sizes.iter().max().unwrap_or(&0),
             o.delivered - o.digests
         );
+        println!(
+            "{}: the other {} chats' latency p50 {}, p99 {}, max {}",
+            o.name,
+            CHATS - 1,
+            secs(percentile(&o.others, 0.50)),
+            secs(percentile(&o.others, 0.99)),
+            secs(percentile(&o.others, 1.0)),
+        );
         let worst: Vec<String> = o.worst_by_second.iter().map(|d| format!("{:.1}", d.as_secs_f64())).collect();
         println!("{}: slowest latency (s) of the cases opened in second 0, 1, 2…: {}", o.name, worst.join(" "));
         if !o.missing.is_empty() {
@@ -339,9 +374,26 @@ fn main() {
             "tocsin Telegram delivery bench: {CHATS} group chats, fake Bot API on 127.0.0.1, SQLite in a temp dir"
         );
         println!("steady: {} cases at {} per second; burst: {BURST_CASES} cases back to back", steady.len(), CHATS);
-        let a = scenario("steady", &steady).await;
-        let b = scenario("burst", &burst).await;
-        vec![a, b]
+        // `TELEGRAM_DELIVERY=steady,burst,fault` picks scenarios; the fault pair runs 60 s each.
+        let chosen = std::env::var("TELEGRAM_DELIVERY").unwrap_or_else(|_| "steady,burst".into());
+        let mut outcomes = Vec::new();
+        if chosen.contains("steady") {
+            outcomes.push(scenario("steady", &steady, false).await);
+        }
+        if chosen.contains("burst") {
+            outcomes.push(scenario("burst", &burst, false).await);
+        }
+        if chosen.contains("fault") {
+            let long: Vec<(usize, Duration)> =
+                (0..FAULT_SECONDS * CHATS).map(|k| (k % CHATS, tick * k as u32)).collect();
+            println!(
+                "fault: {} cases at {CHATS} per second, with and without chat 000 failing for {FAULT:?}",
+                long.len()
+            );
+            outcomes.push(scenario("fault-free 60 s", &long, false).await);
+            outcomes.push(scenario("one chat failing 60 s", &long, true).await);
+        }
+        outcomes
     });
     report(&outcomes);
 }
