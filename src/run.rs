@@ -266,6 +266,7 @@ async fn start_intake(
             telemetry: telemetry.clone(),
             clock: clock.clone(),
             metrics_token,
+            leader: leader.clone(),
         };
         let mut router = crate::ops::router(Arc::new(ops));
         if let Some(pipeline) = pipeline.as_ref().filter(|_| !config.sources.is_empty()) {

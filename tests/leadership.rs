@@ -17,7 +17,13 @@ use tocsin::run::{Secrets, Services};
 const TAKEOVER: Duration = Duration::from_secs(40);
 
 async fn instance(fake: &FakeTelegram, db: &TestDb) -> Services {
-    let mut config = Config::parse(&support::telegram::config(fake, "")).expect("a valid test config");
+    instance_with(fake, db, "").await
+}
+
+/// `extra` is appended to the config (a section of its own).
+async fn instance_with(fake: &FakeTelegram, db: &TestDb, extra: &str) -> Services {
+    let text = format!("{}\n{extra}", support::telegram::config(fake, ""));
+    let mut config = Config::parse(&text).expect("a valid test config");
     config.database_url = db.url.clone();
     let secrets = Secrets { telegram_token: Some(TOKEN.into()), vars: Some(Default::default()), ..Secrets::default() };
     tocsin::run::start(config, Arc::new(SystemClock), secrets).await.expect("tocsin starts")
@@ -138,6 +144,27 @@ async fn a_leader_that_stops_hands_the_lease_back_and_another_takes_it_at_its_ne
     let taken = store.lease_holder("leader").await.unwrap().expect("taken over");
     assert!(taken.token > held.token, "a new holder gets a new fencing token: {held:?} then {taken:?}");
     instances.remove(0).shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(no_test_database, ignore = "needs TEST_DATABASE_URL (see README)")]
+async fn a_standby_is_ready_and_says_it_is_standing_by() {
+    let Some(db) = TestDb::postgres().await else { return };
+    let fake = fake().await;
+    let http = "[http]\nlisten = \"127.0.0.1:0\"\n";
+    let instances = vec![instance_with(&fake, &db, http).await, instance_with(&fake, &db, http).await];
+    let leader = the_leader(&instances).await;
+    for (i, s) in instances.iter().enumerate() {
+        let url = format!("http://{}/readyz", s.http_addr.expect("[http] listens"));
+        let answer = reqwest::get(url).await.expect("/readyz answers");
+        assert_eq!(answer.status(), 200, "instance {i}");
+        let body: serde_json::Value = answer.json().await.unwrap();
+        let telegram = body["checks"]["telegram"]["detail"].as_str().unwrap_or_default().to_string();
+        assert_eq!(telegram.contains("standing by"), i != leader, "instance {i} (leader {leader}): {body}");
+    }
+    for s in instances {
+        s.shutdown().await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

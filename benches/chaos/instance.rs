@@ -129,7 +129,18 @@ pub async fn leader_pid(pool: &sqlx::PgPool) -> Option<u32> {
 
 /// Posts one generic signal with its idempotency key; the status, or the transport error.
 pub async fn post_signal(client: &reqwest::Client, addr: SocketAddr, key: &str, text: &str) -> Result<u16, String> {
-    let body = serde_json::json!({ "source": "chaos", "title": text, "body": text });
+    post_tagged(client, addr, key, text, &[]).await
+}
+
+/// As [`post_signal`], with tags (which route it to a team).
+pub async fn post_tagged(
+    client: &reqwest::Client,
+    addr: SocketAddr,
+    key: &str,
+    text: &str,
+    tags: &[String],
+) -> Result<u16, String> {
+    let body = serde_json::json!({ "source": "chaos", "title": text, "body": text, "tags": tags });
     client
         .post(format!("http://{addr}/api/v1/signals"))
         .bearer_auth(WIRE_TOKEN)

@@ -1,8 +1,9 @@
-//! 1,000 cases opened across three instances' intakes: the Bot API sees the platform's limits
-//! kept for the whole deployment, not per instance.
+//! 1,000 cases opened across three instances' intakes, for 40 teams with a Telegram group each:
+//! the Bot API sees the platform's limits kept for the whole deployment, not per instance.
 
 use super::fake_telegram::FakeTelegram;
-use super::instance::{self, Instance, LEADERS, TEAM};
+use super::instance::{self, ALICE, Instance};
+use std::fmt::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -10,17 +11,45 @@ use std::time::{Duration, Instant};
 const INSTANCES: usize = 3;
 const CASES: usize = 1_000;
 const CLIENTS: usize = 16;
+/// Teams, each with its own Telegram group: more groups than the 30 messages/s a token may
+/// send, at one a second each, so the whole deployment's budget is what holds them back.
+const GROUPS: usize = 40;
+
+fn group(i: usize) -> i64 {
+    -1_000_001 - i as i64
+}
+
+/// bot.toml for [`GROUPS`] teams, each routed the signals tagged `t<i>`.
+fn config(api: &str, http: std::net::SocketAddr) -> String {
+    let grades = &super::support::BOT_TOML[super::support::BOT_TOML.find("[grades.I]").expect("grades")..];
+    let mut t = String::from("database = \"sqlite://unused.db\"\ndefault_locale = \"en\"\ndefault_grade = \"IV\"\n\n");
+    let _ = write!(t, "[telegram]\napi_url = \"{api}\"\npoll_timeout = 2\n\n");
+    let _ = write!(t, "[http]\nlisten = \"{http}\"\n\n");
+    let _ = write!(t, "[[sources]]\nname = \"wire\"\nkind = \"generic\"\ntoken_env = \"WIRE_TOKEN\"\n\n");
+    let _ = write!(
+        t,
+        "[[people]]\nname = \"lead\"\ndisplay = \"Lea Lead\"\nroles = [\"leader\", \"member\"]\ntelegram = {ALICE}\n\n"
+    );
+    for i in 0..GROUPS {
+        let _ = write!(t, "[chats.chat-{i:03}]\nplatform = \"telegram\"\nid = {}\n\n", group(i));
+        let _ = write!(t, "[[teams]]\nname = \"team-{i:03}\"\nleader = \"lead\"\nteam_chat = \"chat-{i:03}\"\n\n");
+        let _ = write!(t, "[[routes]]\nteam = \"team-{i:03}\"\ngrades = []\ncategories = []\ntags = [\"t{i}\"]\n\n");
+    }
+    t.push_str(grades);
+    t
+}
 
 pub async fn run(db: super::support::Db) -> anyhow::Result<usize> {
     let fake = FakeTelegram::start().await;
-    fake.set_chat(TEAM, "supergroup", Some("Ops"));
-    fake.set_chat(LEADERS, "supergroup", Some("Leaders"));
+    for i in 0..GROUPS {
+        fake.set_chat(group(i), "supergroup", Some(&format!("Group {i:03}")));
+    }
     let client = reqwest::Client::new();
     let pool = sqlx::PgPool::connect(&db.url).await?;
     let mut instances = Vec::new();
     for _ in 0..INSTANCES {
         let addr = instance::free_addr();
-        let config = instance::config(Some(&fake.api_url()), Some(addr));
+        let config = config(&fake.api_url(), addr);
         let mut x = Instance::start(&config, &db.url, Some(addr))?;
         x.ready(&client).await?;
         instances.push(x);
@@ -65,21 +94,26 @@ pub async fn run(db: super::support::Db) -> anyhow::Result<usize> {
     }
     let drained = started.elapsed();
     let (cases,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM cases").fetch_one(&pool).await?;
-    let (sends, group) = fake.with_state(|st| {
+    let (sends, groups) = fake.with_state(|st| {
         let ok: Vec<_> = st.calls.iter().filter(|c| c.status == 200 && is_send(&c.method)).collect();
         let mut all: Vec<Instant> = ok.iter().map(|c| c.at).collect();
-        let mut group: Vec<Instant> = ok.iter().filter(|c| c.chat_id == Some(TEAM)).map(|c| c.at).collect();
         all.sort();
-        group.sort();
-        (all, group)
+        let groups: Vec<Vec<Instant>> = (0..GROUPS)
+            .map(|i| {
+                let mut g: Vec<Instant> = ok.iter().filter(|c| c.chat_id == Some(group(i))).map(|c| c.at).collect();
+                g.sort();
+                g
+            })
+            .collect();
+        (all, groups)
     });
     let per_second = instance::densest(&sends, Duration::from_secs(1));
-    let per_minute = instance::densest(&group, Duration::from_secs(60));
+    let per_minute = groups.iter().map(|g| instance::densest(g, Duration::from_secs(60))).max().unwrap_or(0);
     println!(
         "{CASES} signals posted round-robin to {INSTANCES} instances by {CLIENTS} clients in {:.1} s ({refused} not 202); \
          {cases} cases; outbox drained after {:.1} s\n\
          {} messages accepted by the Bot API; at most {per_second} in any second (limit 30), \
-         at most {per_minute} to the team group in any minute (limit 20)\n",
+         at most {per_minute} to one of the {GROUPS} team groups in any minute (limit 20)\n",
         posted.as_secs_f64(),
         drained.as_secs_f64(),
         sends.len(),

@@ -37,6 +37,8 @@ pub struct Ops {
     pub clock: Arc<dyn Clock>,
     /// The bearer token `/metrics` asks for, if bot.toml names its variable.
     pub metrics_token: Option<String>,
+    /// Whether this instance leads: a standby keeps no platform connection of its own.
+    pub leader: crate::leadership::Leader,
 }
 
 impl std::fmt::Debug for Ops {

@@ -6,7 +6,9 @@
 //! - one per platform in use — Telegram: the last `getUpdates` succeeded, no longer ago than the
 //!   poll can take (polling), or the webhook was registered (webhook mode: Telegram calls us,
 //!   and a quiet hour is no failure); Discord: the gateway session is up (READY or RESUMED, and
-//!   no disconnect since); the console: always.
+//!   no disconnect since); the console: always. On a standby (another instance on the same
+//!   Postgres leads, see `crate::leadership`) Telegram and Discord pass as "standing by": it
+//!   keeps no connection of its own, and takes intake and webhook work all the same.
 
 use super::{Ops, PATIENCE};
 use crate::platform::Platform;
@@ -66,6 +68,10 @@ pub async fn check(ops: &Ops) -> Report {
     for platform in ops.config.platforms_in_use() {
         let result = match platform {
             Platform::Console => Ok("reads standard input".to_string()),
+            // Polling and the gateway are the leader's (`crate::leadership`).
+            Platform::Telegram | Platform::Discord if !ops.leader.is_leading() => {
+                Ok("standing by: another instance leads and keeps the connection".to_string())
+            }
             Platform::Telegram | Platform::Discord => match ops.telemetry.links.judge(platform, now) {
                 Verdict::Connected => Ok("connected".to_string()),
                 Verdict::NotConnected(why) => Err(why),
