@@ -109,13 +109,18 @@ pub async fn run(db: super::support::Db) -> anyhow::Result<usize> {
     });
     let per_second = instance::densest(&sends, Duration::from_secs(1));
     let per_minute = groups.iter().map(|g| instance::densest(g, Duration::from_secs(60))).max().unwrap_or(0);
+    let reached = groups.iter().filter(|g| !g.is_empty()).count();
+    let teams: Vec<(String, i64)> =
+        sqlx::query_as("SELECT team, COUNT(*) FROM cases GROUP BY team").fetch_all(&pool).await.unwrap_or_default();
     println!(
         "{CASES} signals posted round-robin to {INSTANCES} instances by {CLIENTS} clients in {:.1} s ({refused} not 202); \
          {cases} cases; outbox drained after {:.1} s\n\
+         cases in {} teams; {reached} of the {GROUPS} groups got messages\n\
          {} messages accepted by the Bot API; at most {per_second} in any second (limit 30), \
          at most {per_minute} to one of the {GROUPS} team groups in any minute (limit 20)\n",
         posted.as_secs_f64(),
         drained.as_secs_f64(),
+        teams.len(),
         sends.len(),
     );
     for x in instances {
