@@ -24,6 +24,7 @@ mod intake_hostile;
 mod intake_trust;
 mod locales;
 mod logs;
+mod merge;
 mod metrics;
 mod permissions;
 mod properties;
