@@ -25,7 +25,8 @@ const OUTAGE: &str =
     "A power outage left four thousand households in the old town without electricity after a substation fault.";
 
 async fn start(db: TestDb) -> Intake {
-    Intake::start_on(support::intake::config(BERT), db).await
+    let extra = format!("{}{BERT}", support::intake::outlets(3));
+    Intake::start_on(support::intake::config(&extra), db).await
 }
 
 async fn ask_as(intake: &Intake, user: &str, text: &str) -> tocsin::app::Response {
@@ -41,6 +42,7 @@ async fn deadlines(intake: &Intake, case: i64) -> Vec<DateTime<Utc>> {
 }
 
 /// Every notice waiting for the (unsendable) Discord team chat, with the case it is about.
+/// Claiming leases them, and a chat's later messages wait behind a leased one: ask once.
 async fn announced(intake: &Intake) -> Vec<(Option<CaseId>, Notice)> {
     let now = Utc::now();
     let items =
@@ -49,22 +51,28 @@ async fn announced(intake: &Intake) -> Vec<(Option<CaseId>, Notice)> {
 }
 
 async fn two_stories(intake: &Intake) {
-    // The gas leak (safety ×2: grade II) first, then an outage (grade IV), a different story.
-    let (_, a) = intake.signal(json!({ "source": "wire-a", "title": "建国路居民楼燃气泄漏", "body": GAS })).await;
+    // The gas leak (safety ×2: grade II) first, then an outage (grade III), a different story.
+    let (_, a) = intake
+        .signal_as("outlet-0", json!({ "source": "outlet-0", "title": "建国路居民楼燃气泄漏", "body": GAS }))
+        .await;
     assert_eq!(a["case"], 1, "{a}");
-    let (_, b) =
-        intake.signal(json!({ "source": "wire-b", "title": "Power outage in the old town", "body": OUTAGE })).await;
+    let (_, b) = intake
+        .signal_as("outlet-1", json!({ "source": "outlet-1", "title": "Power outage in the old town", "body": OUTAGE }))
+        .await;
     assert_eq!(b, json!({ "outcome": "opened", "case": 2 }));
     assert_eq!(intake.store.case(id(1)).await.unwrap().unwrap().grade, Grade::II);
-    assert_eq!(intake.store.case(id(2)).await.unwrap().unwrap().grade, Grade::IV);
+    assert_eq!(intake.store.case(id(2)).await.unwrap().unwrap().grade, Grade::III);
 }
 
 async fn a_merge_moves_signals_raises_the_grade_keeps_the_earliest_deadlines_and_withdraws_drafts(db: TestDb) {
     let intake = start(db).await;
     two_stories(&intake).await;
     assert!(ask_as(&intake, "77", "/draft 1 We know of the gas leak and are checking it.").await.committed);
+    // #2's clocks run an hour longer than they would: #1's deadlines are the earlier ones.
+    for clock in ["ack", "respond", "resolve"] {
+        assert!(ask_as(&intake, "77", &format!("/due 2 {clock} 1h waiting for the utility")).await.committed);
+    }
     let earliest = deadlines(&intake, 1).await;
-    announced(&intake).await;
 
     let merged = ask_as(&intake, "77", "/merge 1 into 2").await;
     assert!(merged.committed, "{merged:?}");
@@ -76,8 +84,8 @@ async fn a_merge_moves_signals_raises_the_grade_keeps_the_earliest_deadlines_and
     assert!(intake.store.case_signals(id(1)).await.unwrap().is_empty());
     let sources: Vec<String> =
         intake.store.case_signals(id(2)).await.unwrap().into_iter().map(|s| s.signal.source).collect();
-    assert_eq!(sources, ["wire-a", "wire-b"], "both signals are #2's now, with their sources");
-    // #1 opened first at the same grade: its deadlines fall first, and #2 keeps them.
+    assert_eq!(sources, ["outlet-0", "outlet-1"], "both signals are #2's now, with their sources");
+    // At the same grade now, #1's deadlines still fall first, and #2 keeps them.
     assert_eq!(deadlines(&intake, 2).await, earliest, "each clock keeps the earlier deadline of the two");
     let pending = intake.store.case_jobs(id(1)).await.unwrap();
     assert!(pending.iter().all(|j| j.state != tocsin::store::JobState::Pending), "#1's clocks stop: {pending:?}");
@@ -130,7 +138,9 @@ async fn a_signal_of_a_merged_case_story_joins_the_case_it_went_into(db: TestDb)
     let intake = start(db).await;
     two_stories(&intake).await;
     assert!(ask_as(&intake, "77", "/merge 1 into 2").await.committed);
-    let (_, again) = intake.signal(json!({ "source": "wire-c", "title": "建国路居民楼燃气泄漏", "body": GAS })).await;
+    let (_, again) = intake
+        .signal_as("outlet-2", json!({ "source": "outlet-2", "title": "建国路居民楼燃气泄漏", "body": GAS }))
+        .await;
     assert_eq!(again, json!({ "outcome": "joined", "case": 2 }));
     intake.shutdown().await;
 }
@@ -161,8 +171,7 @@ async fn a_split_moves_one_signal_out_into_a_new_case(db: TestDb) {
     assert!(ask_as(&intake, "77", "/merge 2 into 1").await.committed);
     assert_eq!(intake.store.case(id(1)).await.unwrap().unwrap().grade, Grade::II, "never lowered by a merge");
     let status = intake.ask("/status 1").await;
-    assert!(status.contains("· 2 · wire-b · Power outage in the old town"), "signals are numbered: {status}");
-    announced(&intake).await;
+    assert!(status.contains("· 2 · outlet-1 · Power outage in the old town"), "signals are numbered: {status}");
 
     assert!(intake.ask("/split 1 7").await.contains("Case #1 has no signal 7. Its signals: 1, 2."));
     let split = ask_as(&intake, "77", "/split 1 2").await;
@@ -171,7 +180,7 @@ async fn a_split_moves_one_signal_out_into_a_new_case(db: TestDb) {
     assert_eq!(new.title, "Power outage in the old town");
     assert_eq!(
         (new.team.as_str(), new.grade, new.state),
-        ("city-desk", Grade::IV, CaseState::Open),
+        ("city-desk", Grade::III, CaseState::Open),
         "graded by that signal alone"
     );
     let moved: Vec<i64> = intake.store.case_signals(id(3)).await.unwrap().iter().map(|s| s.id).collect();
@@ -181,7 +190,7 @@ async fn a_split_moves_one_signal_out_into_a_new_case(db: TestDb) {
     assert!(!intake.store.case_jobs(id(3)).await.unwrap().is_empty(), "the new case's clocks run");
 
     assert!(intake.ask("/status 1").await.contains("moved signal 2 out into #3"));
-    assert!(intake.ask("/status 3").await.contains("opened it at grade IV from signal 2 of #1"));
+    assert!(intake.ask("/status 3").await.contains("opened it at grade III from signal 2 of #1"));
     let notices = announced(&intake).await;
     assert!(
         notices
@@ -191,8 +200,9 @@ async fn a_split_moves_one_signal_out_into_a_new_case(db: TestDb) {
     );
     assert!(notices.iter().any(|(c, n)| *c == Some(id(3)) && matches!(n, Notice::Opened { .. })), "{notices:?}");
     // The story index follows the signal: another report of the outage joins the new case.
-    let (_, again) =
-        intake.signal(json!({ "source": "wire-c", "title": "Power outage in the old town", "body": OUTAGE })).await;
+    let (_, again) = intake
+        .signal_as("outlet-2", json!({ "source": "outlet-2", "title": "Power outage in the old town", "body": OUTAGE }))
+        .await;
     assert_eq!(again, json!({ "outcome": "joined", "case": 3 }));
     intake.shutdown().await;
 }

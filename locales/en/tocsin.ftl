@@ -359,3 +359,5 @@ split-last-signal = Signal { $signal } is the last signal of { $case }: a case k
 split-title = Signal { $signal } of { $case }
 draft-line-withdrawn = Draft { $draft } (version { $version }): withdrawn, its case was merged into { $into }
 draft-card-withdrawn = 🔗 Withdrawn: its case was merged into { $into }.
+discord-option-into = The case that takes the other in
+discord-option-signal = The signal's number, as /status shows it

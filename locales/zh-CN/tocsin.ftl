@@ -399,3 +399,5 @@ split-last-signal = 信号 { $signal } 是 { $case } 的最后一条信号：案
 split-title = { $case } 的信号 { $signal }
 draft-line-withdrawn = 草稿 { $draft }（第 { $version } 版）：已撤回，所属案件已并入 { $into }
 draft-card-withdrawn = 🔗 已撤回：所属案件已并入 { $into }。
+discord-option-into = 并入的目标案件
+discord-option-signal = 信号编号（见 /status）
