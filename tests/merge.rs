@@ -213,3 +213,40 @@ on_both_backends!(
     merging_is_refused_to_a_member_and_where_it_makes_no_sense,
     a_split_moves_one_signal_out_into_a_new_case,
 );
+
+/// On Discord, with the real serenity client against the fake: the slash command's options
+/// become `/merge 1 into 2`, and the merged case's card is edited in place to say where it went.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_discord_a_merged_cases_card_is_edited_to_name_the_case_it_went_into() {
+    use support::discord::{ALICE, BOB, Dc, OPS, PATIENCE, buttons, shown, shown_all};
+    let dc = Dc::start().await;
+    dc.signal(json!({ "source": "hotline", "title": "Gas leak at Elm Street", "body": "residents smell gas" })).await;
+    dc.signal(json!({ "source": "hotline", "title": "Power cut in district 4", "body": "no electricity since noon" }))
+        .await;
+    let first = dc.expect(OPS, "#1 Gas leak at Elm Street").await;
+    dc.expect(OPS, "#2 Power cut in district 4").await;
+    let options = |from: i64, into: i64| json!([{ "name": "case", "type": 4, "value": from }, { "name": "into", "type": 4, "value": into }]);
+
+    let refused = dc.slash(OPS, BOB, "merge", options(1, 2));
+    let answered = dc.discord.wait_until(|st| st.responses.iter().any(|r| r.interaction_id == refused), PATIENCE).await;
+    assert!(answered, "{:#?}", dc.discord.calls());
+    let answer = dc.discord.interaction_responses().into_iter().find(|r| r.interaction_id == refused).unwrap();
+    let text = answer.data.as_ref().and_then(|d| d["content"].as_str()).unwrap_or("").to_string();
+    assert!(
+        answer.ephemeral && support::discord::unescape(&text) == "Sorry, /merge needs the leader role.",
+        "{answer:?}"
+    );
+    assert_eq!(dc.store.case(id(1)).await.unwrap().unwrap().merged_into, None);
+
+    dc.slash(OPS, ALICE, "merge", options(1, 2));
+    let edited = dc
+        .discord
+        .wait_until(|st| st.message(OPS, first.id).is_some_and(|m| shown(&m).contains("Merged into #2")), PATIENCE)
+        .await;
+    assert!(edited, "{:#?}", shown_all(&dc.discord.messages(OPS)));
+    let card = dc.discord.message(OPS, first.id).unwrap();
+    assert!(shown(&card).contains("Alice Chen: merged it into #2"), "{}", shown(&card));
+    assert!(buttons(&card).is_empty(), "nothing left to press on a merged case: {:?}", buttons(&card));
+    assert_eq!(dc.store.case(id(1)).await.unwrap().unwrap().merged_into, Some(id(2)));
+    dc.shutdown().await;
+}
