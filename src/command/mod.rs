@@ -135,111 +135,37 @@ pub enum ListScope {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
-    Help {
-        topic: Option<String>,
-    },
+    Help { topic: Option<String> },
     WhoAmI,
-    Status {
-        case: Option<CaseId>,
-    },
-    List {
-        scope: ListScope,
-    },
-    New {
-        grade: Option<Grade>,
-        title: String,
-        summary: Option<String>,
-    },
-    Ack {
-        case: CaseId,
-    },
-    Claim {
-        case: CaseId,
-    },
-    Assign {
-        case: CaseId,
-        person: String,
-    },
-    Grade {
-        case: CaseId,
-        grade: Grade,
-    },
-    Resolve {
-        case: CaseId,
-        summary: String,
-    },
-    Reopen {
-        case: CaseId,
-    },
-    Dismiss {
-        case: CaseId,
-        reason: String,
-    },
-    Close {
-        case: CaseId,
-    },
-    Lang {
-        locale: Locale,
-    },
-    Due {
-        case: CaseId,
-        clock: crate::domain::clocks::ClockKind,
-        extra: crate::domain::Span,
-        reason: String,
-    },
+    Status { case: Option<CaseId> },
+    List { scope: ListScope },
+    New { grade: Option<Grade>, title: String, summary: Option<String> },
+    Ack { case: CaseId },
+    Claim { case: CaseId },
+    Assign { case: CaseId, person: String },
+    Grade { case: CaseId, grade: Grade },
+    Resolve { case: CaseId, summary: String },
+    Reopen { case: CaseId },
+    Dismiss { case: CaseId, reason: String },
+    Close { case: CaseId },
+    Lang { locale: Locale },
+    Due { case: CaseId, clock: crate::domain::clocks::ClockKind, extra: crate::domain::Span, reason: String },
     Duty,
-    DutySwap {
-        person: String,
-        date: chrono::NaiveDate,
-    },
-    WatchOn {
-        reason: String,
-        span: Option<crate::domain::Span>,
-    },
+    DutySwap { person: String, date: chrono::NaiveDate },
+    WatchOn { reason: String, span: Option<crate::domain::Span> },
     WatchOff,
-    Report {
-        period: crate::app::report::Period,
-    },
-    Draft {
-        case: CaseId,
-        text: String,
-    },
-    Redraft {
-        draft: crate::domain::approval::DraftRef,
-        text: String,
-    },
-    Approve {
-        draft: crate::domain::approval::DraftVersion,
-    },
-    Reject {
-        draft: crate::domain::approval::DraftVersion,
-        reason: String,
-    },
-    Concern {
-        draft: crate::domain::approval::DraftRef,
-        text: String,
-    },
-    Withdraw {
-        draft: crate::domain::approval::DraftRef,
-    },
-    Publish {
-        draft: crate::domain::approval::DraftVersion,
-    },
-    Update {
-        case: CaseId,
-        status: crate::app::statements::UpdateStatus,
-        text: String,
-    },
+    Report { period: crate::app::report::Period },
+    Draft { case: CaseId, text: String },
+    Redraft { draft: crate::domain::approval::DraftRef, text: String },
+    Approve { draft: crate::domain::approval::DraftVersion },
+    Reject { draft: crate::domain::approval::DraftVersion, reason: String },
+    Concern { draft: crate::domain::approval::DraftRef, text: String },
+    Withdraw { draft: crate::domain::approval::DraftRef },
+    Publish { draft: crate::domain::approval::DraftVersion },
+    Update { case: CaseId, status: crate::app::statements::UpdateStatus, text: String },
     Drill(drills::DrillCommand),
-    Merge {
-        from: CaseId,
-        into: CaseId,
-    },
-    /// `signal` is a signal's number as `/status` shows it.
-    Split {
-        case: CaseId,
-        signal: i64,
-    },
+    Merge { from: CaseId, into: CaseId },
+    Split { case: CaseId, signal: i64 },
 }
 
 impl Command {
