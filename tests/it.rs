@@ -26,6 +26,7 @@ mod intake_trust;
 mod leadership;
 mod locales;
 mod logs;
+mod merge;
 mod metrics;
 mod permissions;
 mod properties;

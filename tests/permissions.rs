@@ -8,7 +8,7 @@ use chrono::{Duration, TimeZone, Utc};
 use std::sync::Arc;
 use tempfile::TempDir;
 use tocsin::app::{App, Response};
-use tocsin::clock::ManualClock;
+use tocsin::clock::{Clock as _, ManualClock};
 use tocsin::command::{self, SPECS};
 use tocsin::config::Config;
 use tocsin::domain::{Action, Case, Event, Locale, Role, Roles};
@@ -31,7 +31,7 @@ const Y: bool = true;
 const N: bool = false;
 
 /// The matrix as written down: columns are member, leader, spokesperson, observer.
-const MATRIX: [(Action, [bool; 4]); 28] = [
+const MATRIX: [(Action, [bool; 4]); 30] = [
     (Action::Help, [Y, Y, Y, Y]),
     (Action::WhoAmI, [Y, Y, Y, Y]),
     (Action::Status, [Y, Y, Y, Y]),
@@ -60,6 +60,8 @@ const MATRIX: [(Action, [bool; 4]); 28] = [
     (Action::Publish, [N, N, Y, N]),
     (Action::Update, [N, N, Y, N]),
     (Action::Drill, [N, Y, N, N]),
+    (Action::Merge, [N, Y, N, N]),
+    (Action::Split, [N, Y, N, N]),
 ];
 
 /// A valid command for `action` against case `case`, in a state where it succeeds.
@@ -93,6 +95,9 @@ fn command_text(action: Action, case: i64) -> String {
         Action::Publish => format!("/publish {case}.1"),
         Action::Update => format!("/update {case} investigating Crews are on site."),
         Action::Drill => "/drill status".into(),
+        // The harness opens the second case (and gives the first two signals) for these.
+        Action::Merge => format!("/merge {} into {case}", case + 1),
+        Action::Split => format!("/split {case} 2"),
     }
 }
 
@@ -106,6 +111,7 @@ fn changes_something(action: Action) -> bool {
         Action::Due | Action::Watch | Action::DutySwap => true,
         Action::Draft | Action::Redraft | Action::Approve | Action::Reject => true,
         Action::Concern | Action::Withdraw | Action::Publish | Action::Update => true,
+        Action::Merge | Action::Split => true,
     }
 }
 
@@ -192,8 +198,35 @@ impl Harness {
         if action == Action::Publish {
             h.setup(&format!("/approve {case}.1")).await;
         }
+        if action == Action::Merge {
+            h.setup("/new Smell of gas near Elm Street").await;
+        }
+        if action == Action::Split {
+            h.give_signals(2).await;
+        }
         h.clock.advance(Duration::minutes(5));
         h
+    }
+
+    /// Signals as the intake would have attached them (numbered 1, 2, ... in a fresh database).
+    async fn give_signals(&self, n: usize) {
+        let case = self.store.case(tocsin::domain::CaseId::from_db(self.case)).await.unwrap().unwrap();
+        let signal = |i: usize| tocsin::store::NewSignal {
+            source: format!("feed{i}"),
+            title: format!("Gas smell report {i}"),
+            url: None,
+            fingerprint: None,
+            simhash: 0,
+            sketch: None,
+            score: 0.0,
+            explanation: "{}".into(),
+            received_at: self.clock.now(),
+        };
+        let commit = tocsin::store::Commit {
+            signals: (1..=n).map(signal).collect(),
+            ..tocsin::store::Commit::new(tocsin::store::CaseWrite::Update(case), self.clock.now())
+        };
+        self.store.commit(commit).await.expect("the signals are stored");
     }
 
     async fn setup(&self, text: &str) {

@@ -6,6 +6,7 @@ use crate::support;
 /// The alerts of alert sources.
 mod alerts;
 /// Signals, stories, the scheduler's jobs and settings.
+mod merging;
 mod signals_and_jobs;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};

@@ -103,9 +103,10 @@ async fn the_command_list_is_registered_in_both_languages() {
     let en = tg.fake.commands(None, "en").expect("English commands");
     let zh = tg.fake.commands(None, "zh").expect("Chinese commands");
     let default = tg.fake.commands(None, "").expect("default commands");
-    assert_eq!(en.len(), 27);
+    assert_eq!(en.len(), 29);
     assert!(en.contains(&("ack".to_string(), "Acknowledge a case: the team has seen it.".to_string())), "{en:?}");
     assert!(zh.contains(&("ack".to_string(), "确认案件：团队已看到。".to_string())), "{zh:?}");
+    assert!(en.iter().any(|(name, help)| name == "merge" && help.starts_with("Fold the first case into")), "{en:?}");
     assert_eq!(default, en, "the default language is bot.toml's default_locale");
     tg.shutdown().await;
 }

@@ -326,3 +326,39 @@ drill-expect-first-statement = first statement
 drill-expect-resolve = resolve
 discord-option-scenario = A scenario in drills/ (or, for report, a drill number)
 discord-option-speed = How many times faster than real time, e.g. 10 or 60
+
+## Merging and splitting cases (/merge, /split)
+
+transition-merge = merged
+transition-split = split
+notice-merged-from = 🔗 { $case } { $title } — { $by } merged { $from } ({ $from_title }) into it: { $signals } { $signals ->
+    [one] signal
+   *[other] signals
+} moved over; grade { $grade }
+notice-merged-into = 🔗 { $case } { $title } — merged into { $into } by { $by }
+notice-merged-into-withdrawn = 🔗 { $case } { $title } — merged into { $into } by { $by }; drafts withdrawn: { $drafts }
+notice-split-out = ✂️ { $case } { $title } — { $by } moved signal { $signal } out into a new case, { $into }
+event-merged-from = merged { $from } into it ({ $signals } { $signals ->
+    [one] signal
+   *[other] signals
+}; grade { $grade })
+event-merged-into = merged it into { $into }
+event-split-out = moved signal { $signal } out into { $into }
+event-split-from = opened it at grade { $grade } from signal { $signal } of { $case }
+event-draft-withdrawn = withdrew draft { $draft }: its case was merged into { $into }
+status-merged = 🔗 Merged into { $into }: its signals, grade and clocks are there now.
+status-signals = Signals (/split <case> <signal> moves one out):
+status-signal = · { $signal } · { $source } · { $title }
+status-signals-more = · … and { $count } earlier
+case-merged = Case { $case } was merged into { $into }; work on { $into } instead.
+merge-self = A case cannot be merged into itself ({ $case }).
+merge-off-ledger = Case { $case } is { $state }: only cases still on the ledger can be merged or split.
+merge-other-team = { $from } belongs to { $team } and { $into } to { $other }: cases of different teams are not merged.
+merge-drill = One of { $from } and { $into } is a drill case and the other is real: they are never merged.
+split-no-signal = Case { $case } has no signal { $signal }. Its signals: { $signals }.
+split-last-signal = Signal { $signal } is the last signal of { $case }: a case keeps at least one.
+split-title = Signal { $signal } of { $case }
+draft-line-withdrawn = Draft { $draft } (version { $version }): withdrawn, its case was merged into { $into }
+draft-card-withdrawn = 🔗 Withdrawn: its case was merged into { $into }.
+discord-option-into = The case that takes the other in
+discord-option-signal = The signal's number, as /status shows it

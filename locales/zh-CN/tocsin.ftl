@@ -368,3 +368,37 @@ drill-expect-first-statement = 首次发布声明
 drill-expect-resolve = 解决
 discord-option-scenario = drills/ 中的场景（查看报告时为演练编号）
 discord-option-speed = 比真实时间快几倍，例如 10 或 60
+
+## 合并与拆分案件（/merge、/split）
+
+cmd-merge-usage = /merge <案件> into <案件>
+cmd-merge-help = 把第一个案件并入第二个（同一事件的两次报告）：其信号、来源与较早的时限转入后者，待批草稿随之撤回，前者标为“已并入”。
+cmd-split-usage = /split <案件> <信号>
+cmd-split-help = 把案件中的一条信号（编号见 /status）拆出，单独立为新案件。
+transition-merge = 合并
+transition-split = 拆分
+notice-merged-from = 🔗 { $case } { $title } — { $by } 将 { $from }（{ $from_title }）并入本案：转入 { $signals } 条信号；等级 { $grade }
+notice-merged-into = 🔗 { $case } { $title } — 已由 { $by } 并入 { $into }
+notice-merged-into-withdrawn = 🔗 { $case } { $title } — 已由 { $by } 并入 { $into }；已撤回草稿：{ $drafts }
+notice-split-out = ✂️ { $case } { $title } — { $by } 将信号 { $signal } 拆出为新案件 { $into }
+event-merged-from = 将 { $from } 并入本案（{ $signals } 条信号；等级 { $grade }）
+event-merged-into = 将本案并入 { $into }
+event-split-out = 将信号 { $signal } 拆出到 { $into }
+event-split-from = 由 { $case } 的信号 { $signal } 立案，等级 { $grade }
+event-draft-withdrawn = 撤回草稿 { $draft }：所属案件已并入 { $into }
+status-merged = 🔗 已并入 { $into }：信号、等级与时限均在该案件中。
+status-signals = 信号（/split <案件> <信号> 可拆出一条）：
+status-signal = · { $signal } · { $source } · { $title }
+status-signals-more = · ……以及更早的 { $count } 条
+case-merged = 案件 { $case } 已并入 { $into }，请在 { $into } 上处理。
+merge-self = 案件不能并入自身（{ $case }）。
+merge-off-ledger = 案件 { $case } 处于「{ $state }」状态：只有仍在台账上的案件可以合并或拆分。
+merge-other-team = { $from } 属于 { $team }，{ $into } 属于 { $other }：不同团队的案件不能合并。
+merge-drill = { $from } 与 { $into } 中一个是演练案件、一个是真实案件：二者不能合并。
+split-no-signal = 案件 { $case } 没有信号 { $signal }。其信号：{ $signals }。
+split-last-signal = 信号 { $signal } 是 { $case } 的最后一条信号：案件至少保留一条。
+split-title = { $case } 的信号 { $signal }
+draft-line-withdrawn = 草稿 { $draft }（第 { $version } 版）：已撤回，所属案件已并入 { $into }
+draft-card-withdrawn = 🔗 已撤回：所属案件已并入 { $into }。
+discord-option-into = 并入的目标案件
+discord-option-signal = 信号编号（见 /status）

@@ -131,6 +131,9 @@ pub fn card(
             "leader" => case.leader.as_deref().map_or_else(nobody, |l| format::person(config, l)))),
         r(t!("card-source", "source" => case.source.as_str())),
     ];
+    if let Some(into) = case.merged_into {
+        facts.push(r(t!("status-merged", "into" => into.to_string())));
+    }
     if let Some(line) = clocks_line(clocks, i18n, locale) {
         facts.push(line);
     }

@@ -286,5 +286,7 @@ fn transition(what: Transition) -> Text {
         Transition::Reopen => t!("transition-reopen"),
         Transition::Dismiss => t!("transition-dismiss"),
         Transition::Close => t!("transition-close"),
+        Transition::Merge => t!("transition-merge"),
+        Transition::Split => t!("transition-split"),
     }
 }

@@ -58,10 +58,20 @@ pub async fn extensions(store: &dyn Store, case: CaseId) -> Result<[Duration; 3]
     Ok(extensions_in(&store.events(case).await?))
 }
 
-/// The sum of `/due` extensions per clock in a case's events (read once by the caller).
+/// The sum of `/due` extensions per clock in a case's events (read once by the caller), and
+/// of the shifts a `/merge` recorded (negative: a merged case's earlier deadline kept).
 pub fn extensions_in(events: &[Event]) -> [Duration; 3] {
     let mut sum = [Duration::zero(); 3];
     for e in events {
+        if e.action == EventAction::MergedFrom {
+            for kind in ClockKind::ALL {
+                if let Some(ms) = e.details["shift_ms"][kind.as_str()].as_i64() {
+                    let shift = Duration::try_milliseconds(ms).unwrap_or(Duration::zero());
+                    sum[kind.index()] = sum[kind.index()].checked_add(&shift).unwrap_or(sum[kind.index()]);
+                }
+            }
+            continue;
+        }
         if e.action != EventAction::ClockExtended {
             continue;
         }

@@ -35,6 +35,8 @@ pub struct Draft {
     pub record: DraftRecord,
     /// The last thing that happened to it: who, what, when.
     pub last: Option<(String, EventAction, DateTime<Utc>)>,
+    /// The case its own case was merged into, which withdrew it: it waits for nothing now.
+    pub withdrawn: Option<CaseId>,
 }
 
 impl Draft {
@@ -46,6 +48,7 @@ impl Draft {
             status,
             record: DraftRecord { grade, authors: vec![], ballots: vec![], concerns: vec![], published: None },
             last: None,
+            withdrawn: None,
         }
     }
 
@@ -112,6 +115,9 @@ pub fn drafts(case: &Case, events: &[Event]) -> BTreeMap<u32, Draft> {
                 }
             }
             EventAction::StatementPublished => d.record.published = Some((version_of(e), e.at)),
+            EventAction::DraftWithdrawn => {
+                d.withdrawn = e.details.get("into").and_then(|v| v.as_i64()).map(CaseId::from_db).or(Some(case.id))
+            }
             _ => continue,
         }
         d.last = Some((e.actor.clone(), e.action, e.at));
@@ -436,6 +442,9 @@ fn publication(
 pub fn summary_line(draft: &Draft, policy: &approval::ApprovalPolicy, now: DateTime<Utc>) -> Text {
     let d = draft.reference.to_string();
     let v = draft.latest();
+    if let Some(into) = draft.withdrawn {
+        return t!("draft-line-withdrawn", "draft" => d, "version" => v, "into" => into.to_string());
+    }
     match approval::evaluate(&draft.record, v, policy, now) {
         Standing::Published { .. } => t!("draft-line-published", "draft" => d, "version" => v),
         Standing::Rejected { .. } => t!("draft-line-rejected", "draft" => d, "version" => v),

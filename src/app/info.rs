@@ -12,6 +12,9 @@ use serde_json::json;
 
 /// How many cases `/list` shows at most.
 const LIST_LIMIT: usize = 20;
+/// `/status` lists a case's latest signals, up to this many, each title cut to `SIGNAL_TITLE`.
+const SIGNALS_SHOWN: usize = 10;
+const SIGNAL_TITLE: usize = 80;
 
 pub(super) fn help(ctx: &Ctx<'_>, topic: Option<&str>) -> Done {
     let Some(topic) = topic else {
@@ -94,6 +97,9 @@ pub(super) async fn status(ctx: &Ctx<'_>, id: CaseId) -> Result<Done, Failure> {
     if let Some(r) = &case.dismissal {
         out.push(ctx.render(&t!("status-dismissal", "reason" => r.as_str())));
     }
+    if let Some(into) = case.merged_into {
+        out.push(ctx.render(&t!("status-merged", "into" => into.to_string())));
+    }
     let clocks = super::clocks::running(store.as_ref(), config, &case, ctx.now).await?;
     out.extend(super::card::clocks_line(&clocks, &ctx.app.i18n, ctx.locale));
     out.extend(super::card::alert_lines(&store.case_alerts(id).await?, &ctx.app.i18n, ctx.locale));
@@ -108,6 +114,15 @@ pub(super) async fn status(ctx: &Ctx<'_>, id: CaseId) -> Result<Done, Failure> {
         out.push(ctx.render(&t!("status-sources", "count" => sources.len(), "sources" => sources.join(", "))));
         if let Ok(why) = serde_json::from_str::<Explanation>(&latest.signal.explanation) {
             out.push(explain(ctx, &why));
+        }
+        // Numbered, so that a leader can name one to `/split`.
+        out.push(ctx.render(&t!("status-signals")));
+        for s in signals.iter().rev().take(SIGNALS_SHOWN) {
+            out.push(ctx.render(&t!("status-signal", "signal" => s.id, "source" => s.signal.source.as_str(),
+                "title" => format::shorten(&s.signal.title, SIGNAL_TITLE))));
+        }
+        if signals.len() > SIGNALS_SHOWN {
+            out.push(ctx.render(&t!("status-signals-more", "count" => signals.len() - SIGNALS_SHOWN)));
         }
     }
     let drafts = super::drafts::drafts(&case, &events);
@@ -151,10 +166,22 @@ fn number(e: &Event, key: &str) -> i64 {
     e.details.get(key).and_then(|v| v.as_i64()).unwrap_or(0)
 }
 
+/// A detail written as a number or as a string of digits (`/split`'s new case number is filled
+/// into a string by the store).
+fn detail_or_number(e: &Event, key: &str) -> String {
+    match e.details.get(key) {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(v) => v.to_string(),
+        None => String::new(),
+    }
+}
+
 fn history_line(ctx: &Ctx<'_>, e: &Event) -> String {
     let detail = |key: &str| e.details.get(key).and_then(|v| v.as_str()).unwrap_or("").to_string();
     let config = &ctx.app.config;
     let what = match e.action {
+        EventAction::Opened if e.details.get("split_from").is_some() => t!("event-split-from",
+            "grade" => detail("grade"), "case" => format!("#{}", number(e, "split_from")), "signal" => number(e, "signal")),
         EventAction::Opened => t!("event-opened", "grade" => detail("grade")),
         EventAction::Acknowledged => t!("event-acknowledged"),
         EventAction::Claimed => t!("event-claimed"),
@@ -197,6 +224,14 @@ fn history_line(ctx: &Ctx<'_>, e: &Event) -> String {
         EventAction::StatementPublished => {
             t!("event-statement-published", "draft" => detail("draft"), "version" => number(e, "version"))
         }
+        EventAction::MergedInto => t!("event-merged-into", "into" => format!("#{}", number(e, "into"))),
+        EventAction::MergedFrom => t!("event-merged-from",
+            "from" => format!("#{}", number(e, "from")), "signals" => number(e, "signals"), "grade" => detail("grade")),
+        EventAction::SplitOut => {
+            t!("event-split-out", "signal" => number(e, "signal"), "into" => format!("#{}", detail_or_number(e, "into")))
+        }
+        EventAction::DraftWithdrawn => t!("event-draft-withdrawn",
+            "draft" => detail("draft"), "into" => format!("#{}", number(e, "into"))),
         // Not about one case: never in a case's history.
         EventAction::WatchStarted
         | EventAction::WatchEnded

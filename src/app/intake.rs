@@ -51,6 +51,8 @@ enum Joined {
     Done(bool),
     /// The case can no longer be joined (closed or dismissed).
     Gone,
+    /// A leader merged the case into this one (`/merge`).
+    Merged(CaseId),
     /// A drill case and a real signal, a real case and a drill signal, or another drill's case.
     NotOurs,
 }
@@ -98,6 +100,11 @@ impl Pipeline {
             .or_else(|| c.feeds.iter().find(|f| f.name == source).map(|f| f.weight))
     }
 
+    /// Signals a leader moved to another case: the story index follows them.
+    pub fn signals_moved(&self, signals: &[i64], to: CaseId) {
+        self.stories.reassign(signals, to);
+    }
+
     /// Takes a signal in. Its text is cleaned first (see [`RawSignal::cleaned`]), so the
     /// ledger holds only safe titles; its influence is the configured weight of its
     /// authenticated source (an identity not in bot.toml — none reaches here from a webhook or
@@ -120,6 +127,11 @@ impl Pipeline {
             let result = match story {
                 Some(case) => match self.join(case, &analysed, now).await {
                     Ok(Joined::Done(wake)) => Ok((Intake::Joined(case), wake)),
+                    // Merged by a leader since: the story goes on in the case it went into.
+                    Ok(Joined::Merged(into)) => {
+                        story = Some(into);
+                        continue;
+                    }
                     // Closed or dismissed since: the next nearest story, else a new case.
                     Ok(Joined::Gone) => {
                         self.stories.forget(case);
@@ -322,6 +334,9 @@ impl Pipeline {
 
     async fn join_locked(&self, id: CaseId, a: &Analysed, now: DateTime<Utc>) -> Result<Joined, StoreError> {
         let Some(mut case) = self.store.case(id).await? else { return Ok(Joined::Gone) };
+        if let Some(into) = case.merged_into {
+            return Ok(Joined::Merged(into));
+        }
         if !case.state.is_on_ledger() {
             return Ok(Joined::Gone);
         }

@@ -16,6 +16,7 @@ pub mod format;
 pub mod gauges;
 mod info;
 pub mod intake;
+mod merge;
 mod notice;
 pub mod report;
 pub mod retention;
@@ -175,6 +176,14 @@ impl App {
     /// The pipeline drills inject through; the first one set stays.
     pub fn set_pipeline(&self, pipeline: Arc<intake::Pipeline>) {
         let _ = self.pipeline.set(pipeline);
+    }
+
+    /// Signals a leader moved to another case (`/merge`, `/split`): this instance's story
+    /// index follows them at once.
+    fn signals_moved(&self, signals: &[i64], to: CaseId) {
+        if let Some(pipeline) = self.pipeline.get() {
+            pipeline.signals_moved(signals, to);
+        }
     }
 
     /// What this instance counts about itself, shared with everything `run` starts.
@@ -378,6 +387,14 @@ impl App {
     }
 
     async fn execute(&self, ctx: &Ctx<'_>, command: Command) -> Result<Done, Failure> {
+        // A merged case lives on in the case it went into: every command but `/status` says so.
+        if let Some(id) = command.case()
+            && !matches!(command, Command::Status { .. })
+            && let Some(case) = self.store.case(id).await?
+            && let Some(refusal) = merge::merged_away(&case)
+        {
+            return Err(refusal);
+        }
         match command {
             Command::Help { topic } => Ok(info::help(ctx, topic.as_deref())),
             Command::WhoAmI => Ok(info::whoami(ctx)),
@@ -409,6 +426,8 @@ impl App {
             Command::Publish { draft } => drafts::publish(ctx, draft).await,
             Command::Update { case, status, text } => drafts::update(ctx, case, status, text).await,
             Command::Drill(drill) => drills::handle(ctx, drill).await,
+            Command::Merge { from, into } => merge::merge(ctx, from, into).await,
+            Command::Split { case, signal } => merge::split(ctx, case, signal).await,
         }
     }
 }

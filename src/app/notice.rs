@@ -182,6 +182,31 @@ pub enum Notice {
         ended: usize,
         by: String,
     },
+    /// Another case was merged into this one (`/merge`).
+    MergedFrom {
+        title: String,
+        from: i64,
+        from_title: String,
+        signals: usize,
+        grade: Grade,
+        by: String,
+    },
+    /// This case was merged into another: its card says so from now on.
+    MergedInto {
+        title: String,
+        into: i64,
+        /// The drafts withdrawn with it (`20.1`).
+        withdrawn: Vec<String>,
+        by: String,
+    },
+    /// One of this case's signals became a case of its own (`/split`).
+    SplitOut {
+        title: String,
+        signal: i64,
+        /// The new case's number (the commit writes it in; see `store::OtherCase`).
+        into: String,
+        by: String,
+    },
     /// The leaders' daily report.
     Report {
         report: Box<super::report::Report>,
@@ -249,6 +274,14 @@ impl Notice {
             Notice::Reopened { by, .. } => (by, t!("event-reopened")),
             Notice::Dismissed { reason, by, .. } => (by, t!("event-dismissed", "reason" => reason.as_str())),
             Notice::Closed { by, .. } => (by, t!("event-closed")),
+            Notice::MergedFrom { from, signals, grade, by, .. } => (
+                by,
+                t!("event-merged-from", "from" => format!("#{from}"), "signals" => *signals, "grade" => grade.as_str()),
+            ),
+            Notice::MergedInto { into, by, .. } => (by, t!("event-merged-into", "into" => format!("#{into}"))),
+            Notice::SplitOut { signal, into, by, .. } => {
+                (by, t!("event-split-out", "signal" => *signal, "into" => format!("#{into}")))
+            }
             Notice::AlertResolved { alert, source, .. } => (source, t!("event-noted", "text" => alert.as_str())),
             Notice::AlertsChanged { fired, resolved, firing, total, source, .. } => {
                 let changes = alert_changes(i18n, locale, fired, resolved);
@@ -296,6 +329,18 @@ impl Notice {
             Notice::Closed { title, by } => {
                 t!("notice-closed", "case" => case, "title" => title.as_str(), "by" => by.as_str())
             }
+            Notice::MergedFrom { title, from, from_title, signals, grade, by } => t!("notice-merged-from",
+                "case" => case, "title" => title.as_str(), "from" => format!("#{from}"),
+                "from_title" => from_title.as_str(), "signals" => *signals,
+                "grade" => format::grade(config, *grade, locale), "by" => by.as_str()),
+            Notice::MergedInto { title, into, withdrawn, by } if withdrawn.is_empty() => t!("notice-merged-into",
+                "case" => case, "title" => title.as_str(), "into" => format!("#{into}"), "by" => by.as_str()),
+            Notice::MergedInto { title, into, withdrawn, by } => t!("notice-merged-into-withdrawn",
+                "case" => case, "title" => title.as_str(), "into" => format!("#{into}"), "by" => by.as_str(),
+                "drafts" => withdrawn.join(", ")),
+            Notice::SplitOut { title, signal, into, by } => t!("notice-split-out",
+                "case" => case, "title" => title.as_str(), "signal" => *signal, "into" => format!("#{into}"),
+                "by" => by.as_str()),
             Notice::LanguageChanged { by } => t!("notice-language", "by" => by.as_str()),
             Notice::DrillStarted { drill, title, speed, injects, by } => t!("notice-drill-started",
                 "drill" => *drill, "title" => title.as_str(), "speed" => *speed, "injects" => *injects, "by" => by.as_str()),

@@ -125,6 +125,16 @@ impl StoryIndex {
         inner.hashes = inner.entries.iter().map(|e| e.simhash).collect();
     }
 
+    /// Signals a leader moved to another case (`/merge`, `/split`) belong to it from now on.
+    /// Other instances' indexes learn of a merge when a lookup finds the merged case (the
+    /// intake follows `merged_into`), of a split not until the signal leaves the window.
+    pub fn reassign(&self, signals: &[i64], to: CaseId) {
+        let mut inner = self.write();
+        for e in inner.entries.iter_mut().filter(|e| signals.contains(&e.id)) {
+            e.case = to;
+        }
+    }
+
     fn read(&self) -> std::sync::RwLockReadGuard<'_, Inner> {
         self.inner.read().unwrap_or_else(|e| e.into_inner())
     }

@@ -65,6 +65,44 @@ pub static CLOSE: super::Spec = command_spec!(
     "close", Action::Close, |a| case_only(a).map(|case| Command::Close { case })
 );
 
+pub static MERGE: super::Spec = command_spec!(
+    /// /merge <case> into <case>
+    /// Fold the first case into the second, the same story reported twice: its signals,
+    /// sources and earliest deadlines move over, drafts awaiting approval on it are withdrawn,
+    /// and it ends as "merged into" the second.
+    "merge", Action::Merge, parse_merge
+);
+
+pub static SPLIT: super::Spec = command_spec!(
+    /// /split <case> <signal>
+    /// Move one signal of a case (numbered in /status) out into a new case of its own.
+    "split", Action::Split, parse_split
+);
+
+/// The words accepted between the two cases of `/merge` (a card's button types `into`).
+const INTO: [&str; 4] = ["into", "到", "并入", "->"];
+
+fn parse_merge(args: &str) -> Result<Command, Problem> {
+    let (from, rest) = first_word(args);
+    let (second, rest) = first_word(rest);
+    let (into, extra) =
+        if INTO.iter().any(|w| w.eq_ignore_ascii_case(second)) { first_word(rest) } else { (second, rest) };
+    match (CaseId::parse(from), CaseId::parse(into)) {
+        (Some(from), Some(into)) if extra.is_empty() => Ok(Command::Merge { from, into }),
+        _ => Err(Problem::Usage),
+    }
+}
+
+fn parse_split(args: &str) -> Result<Command, Problem> {
+    let (case, rest) = first_word(args);
+    let (signal, extra) = first_word(rest);
+    let signal = signal.parse::<i64>().ok().filter(|n| *n > 0 && signal.bytes().all(|b| b.is_ascii_digit()));
+    match (CaseId::parse(case), signal) {
+        (Some(case), Some(signal)) if extra.is_empty() => Ok(Command::Split { case, signal }),
+        _ => Err(Problem::Usage),
+    }
+}
+
 fn parse_new(args: &str) -> Result<Command, Problem> {
     let (first, rest) = first_word(args);
     let (grade, text) = match Grade::parse(first) {

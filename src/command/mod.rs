@@ -91,6 +91,8 @@ pub static SPECS: &[&Spec] = &[
     &cases::REOPEN,
     &cases::DISMISS,
     &cases::CLOSE,
+    &cases::MERGE,
+    &cases::SPLIT,
     &info::LANG,
     &clocks::DUE,
     &clocks::DUTY,
@@ -162,6 +164,8 @@ pub enum Command {
     Publish { draft: crate::domain::approval::DraftVersion },
     Update { case: CaseId, status: crate::app::statements::UpdateStatus, text: String },
     Drill(drills::DrillCommand),
+    Merge { from: CaseId, into: CaseId },
+    Split { case: CaseId, signal: i64 },
 }
 
 impl Command {
@@ -179,7 +183,9 @@ impl Command {
             | Command::Dismiss { case, .. }
             | Command::Due { case, .. }
             | Command::Draft { case, .. }
-            | Command::Update { case, .. } => Some(*case),
+            | Command::Update { case, .. }
+            | Command::Split { case, .. } => Some(*case),
+            Command::Merge { from, .. } => Some(*from),
             Command::Redraft { draft, .. } | Command::Concern { draft, .. } | Command::Withdraw { draft } => {
                 Some(draft.case)
             }
@@ -230,6 +236,8 @@ impl Command {
             Command::Publish { .. } => Action::Publish,
             Command::Update { .. } => Action::Update,
             Command::Drill(_) => Action::Drill,
+            Command::Merge { .. } => Action::Merge,
+            Command::Split { .. } => Action::Split,
         }
     }
 }

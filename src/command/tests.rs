@@ -149,3 +149,26 @@ fn no_input_panics_the_parser() {
         let _ = parse(s, None);
     }
 }
+
+#[test]
+fn merge_names_two_cases_with_into_as_a_card_button_types_it_or_without() {
+    let merge = Command::Merge { from: id("20"), into: id("12") };
+    assert_eq!(ok("/merge 20 into 12"), merge);
+    assert_eq!(ok(&crate::app::card::Press::Merge { from: id("20"), into: id("12") }.command()), merge);
+    assert_eq!(ok("/merge #20 INTO #12"), merge);
+    assert_eq!(ok("/merge 20 12"), merge);
+    assert_eq!(ok("/merge 20 并入 12"), merge);
+    for bad in
+        ["/merge", "/merge 20", "/merge 20 into", "/merge 20 onto 12", "/merge 20 into 12 now", "/merge x into 12"]
+    {
+        assert_eq!(usage_of(bad), "merge", "{bad}");
+    }
+}
+
+#[test]
+fn split_names_a_case_and_one_of_its_signals_by_number() {
+    assert_eq!(ok("/split #12 41"), Command::Split { case: id("12"), signal: 41 });
+    for bad in ["/split", "/split 12", "/split 12 0", "/split 12 -4", "/split 12 +4", "/split 12 4 5", "/split 12 s4"] {
+        assert_eq!(usage_of(bad), "split", "{bad}");
+    }
+}

@@ -97,6 +97,10 @@ pub enum Transition {
     Reopen,
     Dismiss,
     Close,
+    /// Being merged into another case, or taking one in (`/merge`).
+    Merge,
+    /// Giving a signal to a new case (`/split`).
+    Split,
 }
 
 /// Why a transition cannot happen. Each is a user error, shown to the person who asked.
@@ -156,6 +160,8 @@ pub struct Case {
     pub updated_at: DateTime<Utc>,
     /// Optimistic-concurrency token: the store refuses an update written against an old version.
     pub version: i64,
+    /// The case that took this one's signals (`/merge`): this one is closed for good.
+    pub merged_into: Option<CaseId>,
 }
 
 impl Case {
@@ -182,6 +188,7 @@ impl Case {
             closed_at: None,
             updated_at: new.opened_at,
             version: 1,
+            merged_into: None,
         }
     }
 
@@ -267,11 +274,25 @@ impl Case {
         Ok(())
     }
 
+    /// The case is folded into `into` (`/merge`): it ends closed, naming the case that took
+    /// its signals. Only a case still on the ledger can be merged, and a merged case never
+    /// comes back (its signals, grade and clocks live on in `into`).
+    pub fn merge_into(&mut self, into: CaseId, now: DateTime<Utc>) -> Result<(), TransitionError> {
+        if !self.state.is_on_ledger() || self.merged_into.is_some() {
+            return Err(self.not_while(Transition::Merge));
+        }
+        self.state = CaseState::Closed;
+        self.merged_into = Some(into);
+        self.closed_at = Some(now);
+        self.updated_at = now;
+        Ok(())
+    }
+
     /// Brings a finished case back. It returns to where its facts put it: never acknowledged
     /// → open; acknowledged with an owner → responding; otherwise acknowledged. The
     /// acknowledge clock does not restart, since the team has already seen it.
     pub fn reopen(&mut self, now: DateTime<Utc>) -> Result<(), TransitionError> {
-        if self.state.is_active() {
+        if self.state.is_active() || self.merged_into.is_some() {
             return Err(self.not_while(Transition::Reopen));
         }
         self.state = match (self.acknowledged_at, &self.owner) {

@@ -46,10 +46,19 @@ pub enum EventAction {
     DrillStopped,
     /// A drill's after-action report was asked for (no case): drill, score.
     DrillReported,
+    /// A leader merged this case into another (`/merge`): into, signals moved, drafts withdrawn.
+    MergedInto,
+    /// Another case was merged into this one: from, signals, grade before and after, and the
+    /// clock shifts (`shift_ms`, milliseconds per clock) that keep the earlier of the two deadlines.
+    MergedFrom,
+    /// A leader moved one signal of this case out into a new case (`/split`): signal, into.
+    SplitOut,
+    /// A draft no longer waits for approval: draft, reason (its case was merged away).
+    DraftWithdrawn,
 }
 
 impl EventAction {
-    pub const ALL: [EventAction; 26] = [
+    pub const ALL: [EventAction; 30] = [
         EventAction::Opened,
         EventAction::Acknowledged,
         EventAction::Claimed,
@@ -76,6 +85,10 @@ impl EventAction {
         EventAction::DrillStarted,
         EventAction::DrillStopped,
         EventAction::DrillReported,
+        EventAction::MergedInto,
+        EventAction::MergedFrom,
+        EventAction::SplitOut,
+        EventAction::DraftWithdrawn,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -106,6 +119,10 @@ impl EventAction {
             EventAction::DrillStarted => "drill_started",
             EventAction::DrillStopped => "drill_stopped",
             EventAction::DrillReported => "drill_reported",
+            EventAction::MergedInto => "merged_into",
+            EventAction::MergedFrom => "merged_from",
+            EventAction::SplitOut => "split_out",
+            EventAction::DraftWithdrawn => "draft_withdrawn",
         }
     }
 

@@ -122,9 +122,41 @@ pub fn assess(
     }
 }
 
+/// The grade of a body of evidence, signals kept with their [`Explanation`]s, graded again
+/// together (`/merge`, `/split`): each signal's categories, attention and source weight with
+/// the diffusion of `sources` distinct sources, never less severe than a signal's severity
+/// floor. The most severe of them; `None` without evidence (a case opened by hand).
+pub fn reassess(evidence: &[Explanation], sources: usize, window_secs: u64, w: &Weights) -> Option<Grade> {
+    evidence
+        .iter()
+        .map(|e| {
+            assess(e.categories.clone(), e.attention, e.source_weight, sources, window_secs, w)
+                .at_least(e.severity.clone())
+                .grade
+        })
+        .min()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn evidence_graded_together_counts_every_source_and_keeps_severity_floors() {
+        let one = assess(vec![safety(2)], 0.0, 1.0, 1, 3600, &W);
+        // Alone: 2 × 2 keywords + 2 · log2(1) = 4, grade III.
+        assert_eq!(one.grade, Grade::III, "{one:?}");
+        assert_eq!(reassess(std::slice::from_ref(&one), 1, 3600, &W), Some(Grade::III));
+        // Four sources add 2 · 2 = 4 points: 8, grade II.
+        assert_eq!(reassess(std::slice::from_ref(&one), 4, 3600, &W), Some(Grade::II));
+        let floored = one.clone().at_least(Some(Severity {
+            label: "severity".into(),
+            value: "critical".into(),
+            grade: Grade::I,
+        }));
+        assert_eq!(reassess(&[one, floored], 1, 3600, &W), Some(Grade::I));
+        assert_eq!(reassess(&[], 5, 3600, &W), None);
+    }
 
     const W: Weights = Weights {
         thresholds: [12.0, 8.0, 4.0],

@@ -103,10 +103,12 @@ pub enum Action {
     Publish,
     Update,
     Drill,
+    Merge,
+    Split,
 }
 
 impl Action {
-    pub const ALL: [Action; 28] = [
+    pub const ALL: [Action; 30] = [
         Action::Help,
         Action::WhoAmI,
         Action::Status,
@@ -135,6 +137,8 @@ impl Action {
         Action::Publish,
         Action::Update,
         Action::Drill,
+        Action::Merge,
+        Action::Split,
     ];
 
     /// The roles of which a person needs at least one; empty means anyone who is configured.
@@ -154,6 +158,8 @@ impl Action {
             Assign | Grade | Reopen | Dismiss | Close | Lang => LEADERS,
             // Moving deadlines, the roster and the team's state of alert likewise.
             Due | DutySwap | Watch => LEADERS,
+            // What is one story and what is two decides grades, clocks and drafts.
+            Merge | Split => LEADERS,
             // Starting a rehearsal takes the team's attention: a leader's call.
             Drill => LEADERS,
             // Replies are written by the people working the case, approved by leaders, and

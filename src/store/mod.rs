@@ -131,7 +131,49 @@ pub struct Commit {
     pub settings: Vec<(String, String)>,
     /// Alerts of alert sources whose state this decision records (or that were only seen).
     pub alerts: Vec<AlertWrite>,
+    /// Other cases the same decision changes (`/merge` closes one case into another), each
+    /// written only if it is still at the version read, with its own events and notices.
+    pub others: Vec<OtherCase>,
+    /// Signals (and their alerts) moved to the commit's case from another.
+    pub moves: Vec<SignalMove>,
     pub at: DateTime<Utc>,
+}
+
+/// A second case written by a commit, with what is recorded and announced about it. Its
+/// events and notices may name the commit's own case before it has a number (`/split` opens
+/// it): when the commit inserts its case, the text `{case}` in them becomes that number.
+#[derive(Debug, Clone)]
+pub struct OtherCase {
+    pub case: Case,
+    pub events: Vec<NewEvent>,
+    pub outbox: Vec<NewOutbox>,
+}
+
+/// `other`'s events and notices with `{case}` replaced by the commit's case number.
+fn fill_case(other: &OtherCase, case: CaseId) -> (Vec<NewEvent>, Vec<NewOutbox>) {
+    let n = case.get().to_string();
+    let events = other
+        .events
+        .iter()
+        .map(|e| {
+            let details =
+                serde_json::from_str(&e.details.to_string().replace("{case}", &n)).unwrap_or(e.details.clone());
+            NewEvent { details, ..e.clone() }
+        })
+        .collect();
+    let outbox =
+        other.outbox.iter().map(|m| NewOutbox { payload: m.payload.replace("{case}", &n), ..m.clone() }).collect();
+    (events, outbox)
+}
+
+/// Signals taken from one case to the commit's case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignalMove {
+    /// Every signal and tracked alert of the case (`/merge`).
+    All { from: CaseId },
+    /// One signal, and the tracked alert it came from if any (`/split`). The commit fails
+    /// with [`StoreError::Conflict`] if the signal is no longer the case's.
+    One { from: CaseId, signal: i64 },
 }
 
 impl Commit {
@@ -148,6 +190,8 @@ impl Commit {
             job_done: None,
             settings: vec![],
             alerts: vec![],
+            others: vec![],
+            moves: vec![],
             at,
         }
     }
@@ -255,6 +299,8 @@ pub struct NewSignal {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredSignal {
+    /// The signal's number, shown by `/status` so a leader can name it to `/split`.
+    pub id: i64,
     pub case: CaseId,
     pub signal: NewSignal,
 }

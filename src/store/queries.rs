@@ -56,33 +56,22 @@ async fn write_commit(tx: &mut Conn, commit: &Commit) -> Result<Option<CaseId>> 
         }
     };
     let case_ref = case_id.map(CaseId::get);
-    for e in &commit.events {
-        sqlx::query(
-            "INSERT INTO events (case_id, actor, action, details, platform, at_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(case_ref)
-        .bind(&e.actor)
-        .bind(e.action.as_str())
-        .bind(e.details.to_string())
-        .bind(&e.platform)
-        .bind(ms(e.at))
-        .execute(&mut *tx)
-        .await?;
+    for other in &commit.others {
+        update_case(tx, &other.case).await?;
+        let (events, outbox) = match (&commit.case, case_id) {
+            (CaseWrite::Insert(_), Some(id)) => super::fill_case(other, id),
+            _ => (other.events.clone(), other.outbox.clone()),
+        };
+        insert_events(tx, Some(other.case.id.get()), &events).await?;
+        insert_outbox(tx, Some(other.case.id.get()), &outbox, commit.at).await?;
     }
-    for m in &commit.outbox {
-        sqlx::query(
-            "INSERT INTO outbox (chat, platform, case_id, payload, created_ms, next_attempt_ms) \
-             VALUES ($1, $2, $3, $4, $5, $5)",
-        )
-        .bind(&m.chat)
-        .bind(m.platform.as_str())
-        .bind(case_ref)
-        .bind(&m.payload)
-        .bind(ms(commit.at))
-        .execute(&mut *tx)
-        .await?;
+    if let Some(to) = case_id {
+        for m in &commit.moves {
+            move_signals(tx, m, to).await?;
+        }
     }
+    insert_events(tx, case_ref, &commit.events).await?;
+    insert_outbox(tx, case_ref, &commit.outbox, commit.at).await?;
     if let Some(case) = case_ref {
         for sig in &commit.signals {
             sqlx::query(
@@ -120,6 +109,79 @@ async fn write_commit(tx: &mut Conn, commit: &Commit) -> Result<Option<CaseId>> 
         .await?;
     }
     Ok(case_id)
+}
+
+async fn insert_events(tx: &mut Conn, case: Option<i64>, events: &[crate::domain::NewEvent]) -> Result<()> {
+    for e in events {
+        sqlx::query(
+            "INSERT INTO events (case_id, actor, action, details, platform, at_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(case)
+        .bind(&e.actor)
+        .bind(e.action.as_str())
+        .bind(e.details.to_string())
+        .bind(&e.platform)
+        .bind(ms(e.at))
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn insert_outbox(tx: &mut Conn, case: Option<i64>, outbox: &[super::NewOutbox], at: DateTime<Utc>) -> Result<()> {
+    for m in outbox {
+        sqlx::query(
+            "INSERT INTO outbox (chat, platform, case_id, payload, created_ms, next_attempt_ms) \
+             VALUES ($1, $2, $3, $4, $5, $5)",
+        )
+        .bind(&m.chat)
+        .bind(m.platform.as_str())
+        .bind(case)
+        .bind(&m.payload)
+        .bind(ms(at))
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Moves signals, and the tracked alerts that came with them, to case `to`.
+async fn move_signals(tx: &mut Conn, m: &super::SignalMove, to: CaseId) -> Result<()> {
+    match *m {
+        super::SignalMove::All { from } => {
+            for table in ["signals", "alerts"] {
+                sqlx::query(&format!("UPDATE {table} SET case_id = $1 WHERE case_id = $2"))
+                    .bind(to.get())
+                    .bind(from.get())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        super::SignalMove::One { from, signal } => {
+            let fingerprint: Option<Option<String>> =
+                sqlx::query_scalar("SELECT fingerprint FROM signals WHERE id = $1 AND case_id = $2")
+                    .bind(signal)
+                    .bind(from.get())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let Some(fingerprint) = fingerprint else { return Err(StoreError::Conflict) };
+            sqlx::query("UPDATE signals SET case_id = $1 WHERE id = $2")
+                .bind(to.get())
+                .bind(signal)
+                .execute(&mut *tx)
+                .await?;
+            if let Some(fp) = fingerprint {
+                sqlx::query("UPDATE alerts SET case_id = $1 WHERE fingerprint = $2 AND case_id = $3")
+                    .bind(to.get())
+                    .bind(fp)
+                    .bind(from.get())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn upsert_setting(tx: &mut Conn, key: &str, value: &str, at: DateTime<Utc>) -> Result<()> {
@@ -161,7 +223,7 @@ async fn update_case(tx: &mut Conn, c: &Case) -> Result<()> {
     let done = sqlx::query(
         "UPDATE cases SET title = $2, summary = $3, grade = $4, state = $5, owner = $6, \
          leader = $7, resolution = $8, dismissal = $9, acknowledged_ms = $10, resolved_ms = $11, \
-         closed_ms = $12, updated_ms = $13, responded_ms = $15, version = version + 1 \
+         closed_ms = $12, updated_ms = $13, responded_ms = $15, merged_into = $16, version = version + 1 \
          WHERE id = $1 AND version = $14",
     )
     .bind(c.id.get())
@@ -179,6 +241,7 @@ async fn update_case(tx: &mut Conn, c: &Case) -> Result<()> {
     .bind(ms(c.updated_at))
     .bind(c.version)
     .bind(c.responded_at.map(ms))
+    .bind(c.merged_into.map(CaseId::get))
     .execute(&mut *tx)
     .await?;
     if done.rows_affected() == 1 {

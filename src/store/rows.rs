@@ -29,7 +29,7 @@ fn platform(s: &str) -> Result<Platform, StoreError> {
 
 pub const CASE_COLUMNS: &str = "id, team, title, summary, source, grade, state, owner, leader, \
      opened_by, drill, resolution, dismissal, opened_ms, acknowledged_ms, responded_ms, resolved_ms, \
-     closed_ms, updated_ms, version";
+     closed_ms, updated_ms, version, merged_into";
 
 #[derive(sqlx::FromRow)]
 pub struct CaseRow {
@@ -53,6 +53,7 @@ pub struct CaseRow {
     closed_ms: Option<i64>,
     updated_ms: i64,
     version: i64,
+    merged_into: Option<i64>,
 }
 
 impl TryFrom<CaseRow> for Case {
@@ -80,6 +81,7 @@ impl TryFrom<CaseRow> for Case {
             closed_at: opt_time(r.closed_ms)?,
             updated_at: time(r.updated_ms)?,
             version: r.version,
+            merged_into: r.merged_into.map(CaseId::from_db),
         })
     }
 }
@@ -147,10 +149,11 @@ pub fn outbox_state(s: &str) -> Result<OutboxState, StoreError> {
 }
 
 pub const SIGNAL_COLUMNS: &str =
-    "case_id, source, title, url, fingerprint, simhash, sketch, score, explanation, received_ms";
+    "id, case_id, source, title, url, fingerprint, simhash, sketch, score, explanation, received_ms";
 
 #[derive(sqlx::FromRow)]
 pub struct SignalRow {
+    id: i64,
     case_id: i64,
     source: String,
     title: String,
@@ -168,6 +171,7 @@ impl TryFrom<SignalRow> for StoredSignal {
 
     fn try_from(r: SignalRow) -> Result<StoredSignal, StoreError> {
         Ok(StoredSignal {
+            id: r.id,
             case: CaseId::from_db(r.case_id),
             signal: NewSignal {
                 source: r.source,

@@ -77,6 +77,10 @@ fn view(draft: &Draft, title: &str, config: &Config, i18n: &I18n, locale: Locale
         _ => None,
     };
     facts.push(r(match &standing {
+        // A withdrawn draft waits for nothing: no approval can publish it.
+        _ if draft.withdrawn.is_some() => {
+            t!("draft-card-withdrawn", "into" => draft.withdrawn.map(|c| c.to_string()).unwrap_or_default())
+        }
         Standing::Waiting { approvals, needed } if approvals.is_empty() => {
             t!("draft-card-waiting-none", "needed" => *needed)
         }
@@ -108,6 +112,8 @@ fn view(draft: &Draft, title: &str, config: &Config, i18n: &I18n, locale: Locale
                 EventAction::DraftRejected => t!("draft-card-last-rejected"),
                 EventAction::ConcernRaised => t!("draft-card-last-concern"),
                 EventAction::ConcernWithdrawn => t!("event-concern-withdrawn", "draft" => d.as_str()),
+                EventAction::DraftWithdrawn => t!("event-draft-withdrawn",
+                    "draft" => d.as_str(), "into" => draft.withdrawn.map(|c| c.to_string()).unwrap_or_default()),
                 _ => t!("event-statement-published", "draft" => d.as_str(), "version" => v),
             };
             r(t!("card-last", "by" => person(actor), "what" => what))
@@ -115,7 +121,7 @@ fn view(draft: &Draft, title: &str, config: &Config, i18n: &I18n, locale: Locale
         None => String::new(),
     };
     let mut buttons = vec![];
-    if matches!(standing, Standing::Waiting { .. }) {
+    if matches!(standing, Standing::Waiting { .. }) && draft.withdrawn.is_none() {
         let this = DraftVersion { draft: draft.reference, version: Some(v) };
         buttons.push(CardButton { label: r(t!("button-approve")), press: Press::Approve(this) });
         buttons.push(CardButton { label: r(t!("button-reject")), press: Press::Reject(this) });

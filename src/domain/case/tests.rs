@@ -141,3 +141,20 @@ fn the_leader_in_charge_is_never_replaced_by_adoption() {
     c.adopt_leader("dave");
     assert_eq!(c.leader.as_deref(), Some("carol"));
 }
+
+#[test]
+fn a_merged_case_is_closed_for_good_and_names_where_it_went() {
+    let into = CaseId::parse("3").unwrap();
+    let mut c = fresh();
+    c.resolve("fixed", t(2)).unwrap();
+    c.merge_into(into, t(5)).unwrap();
+    assert_eq!((c.state, c.merged_into, c.closed_at), (CaseState::Closed, Some(into), Some(t(5))));
+    let not_while = |what| Err(TransitionError::NotWhile { case: c.id, what, state: CaseState::Closed });
+    assert_eq!(c.clone().merge_into(into, t(6)), not_while(Transition::Merge), "merged once");
+    assert_eq!(c.clone().reopen(t(6)), not_while(Transition::Reopen), "its story goes on in #3");
+    let mut dismissed = fresh();
+    dismissed.dismiss("noise", t(1)).unwrap();
+    let off =
+        Err(TransitionError::NotWhile { case: dismissed.id, what: Transition::Merge, state: CaseState::Dismissed });
+    assert_eq!(dismissed.merge_into(into, t(2)), off, "only a case on the ledger is merged");
+}

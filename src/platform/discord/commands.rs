@@ -56,6 +56,8 @@ fn options(command: &str) -> Vec<Opt> {
             Opt { before: Some("|"), ..opt("summary", Kind::Text, false) },
         ],
         "ack" | "claim" | "reopen" | "close" => vec![case],
+        "merge" => vec![case, Opt { before: Some("into"), ..opt("into", Kind::Case, true) }],
+        "split" => vec![case, opt("signal", Kind::Case, true)],
         "assign" => vec![case, opt("person", Kind::User, false), opt("name", Kind::Text, false)],
         "grade" => vec![case, opt("grade", Kind::Choice(GRADES), true)],
         "resolve" => vec![case, opt("summary", Kind::Text, true)],
