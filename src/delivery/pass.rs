@@ -183,7 +183,7 @@ impl Worker {
         if notice.stands_alone() {
             return Ok(true);
         }
-        let Some(case) = item.case.filter(|_| sender.shows_cards() && notice.is_case_change()) else {
+        let Some(case) = item.case.filter(|_| sender.edits_cards() && notice.is_case_change()) else {
             return Ok(false);
         };
         if !self.config.team(&chat.team).is_some_and(|t| t.is_team_chat(&chat.name)) {
