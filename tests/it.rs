@@ -29,6 +29,7 @@ mod permissions;
 mod properties;
 mod publishing;
 mod readyz;
+mod robots;
 mod report;
 mod shared_postgres;
 mod status_page;

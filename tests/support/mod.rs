@@ -10,10 +10,12 @@
 
 pub mod discord;
 pub mod fake_discord;
+pub mod fake_robots;
 pub mod fake_telegram;
 pub mod intake;
 mod pg_url;
 pub mod process;
+pub mod robots;
 pub mod telegram;
 
 use std::sync::Arc;
