@@ -10,6 +10,7 @@ use serde_json::json;
 use std::collections::BTreeSet;
 use std::time::Duration;
 use support::robots::{PATIENCE, Rb, shown};
+use tocsin::clock::Clock;
 
 const HOSTILE_TITLE: &str = "Gas <b>leak</b> **near** <@all> <at user_id=\"all\"> [x](http://evil) #5";
 
@@ -44,7 +45,7 @@ async fn a_case_card_reaches_each_robot_signed_in_its_own_format_and_a_change_po
     let content = card["markdown"]["content"].as_str().unwrap();
     assert!(content.starts_with("### <font color=\"warning\">"), "{content}");
     assert!(!content.contains("<@all>") && !content.contains("<b>"), "{content}");
-    assert!(content.contains("<\u{200b}@all>"), "shown, not a mention: {content}");
+    assert!(content.contains("<\u{200b}@all\\>"), "shown, not a mention: {content}");
 
     // A robot cannot edit: the acknowledgement is a fresh card.
     rb.alice("/ack 1").await;
@@ -67,7 +68,7 @@ async fn a_reminder_mentions_the_owner_on_each_robot_and_pings_nobody_else() {
     rb.alice("/assign 1 bob").await;
     rb.expect("wc-ops", "Bob Li").await;
     // Grade IV's acknowledge clock is 4 h: its first reminder falls at half of it.
-    rb.advance(chrono::Duration::minutes(121));
+    rb.advance(chrono::Duration::minutes(120) + chrono::Duration::seconds(1));
     rb.services.app.run_due_jobs().await.expect("jobs run");
 
     let feishu = rb.expect("fs-ops", "⏰").await;
@@ -79,7 +80,7 @@ async fn a_reminder_mentions_the_owner_on_each_robot_and_pings_nobody_else() {
     let dingtalk = rb.expect("dt-ops", "⏰").await;
     assert_eq!(dingtalk["msgtype"], "text");
     assert_eq!(dingtalk["at"], json!({ "atUserIds": ["bob01"], "isAtAll": false }));
-    assert!(dingtalk["text"]["content"].as_str().unwrap().ends_with("Owner: @bob01"), "{dingtalk}");
+    assert!(dingtalk["text"]["content"].as_str().unwrap().contains("Owner: @bob01"), "{dingtalk}");
 
     let wecom = rb.expect("wc-ops", "⏰").await;
     assert_eq!(wecom["msgtype"], "text");
@@ -182,5 +183,19 @@ async fn a_bad_signature_is_never_retried_and_the_leaders_robot_is_told() {
     rb.advance(chrono::Duration::minutes(10));
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(rb.fake.lock().answered("fs-ops"), [19021], "a refusal is not retried");
+    rb.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daily_report_goes_to_a_leaders_chat_that_is_a_robot() {
+    let rb = Rb::start_edited(|c| c.replace("leaders_chat = ", "report_at = \"00:00\"\nleaders_chat = "), |_| {}).await;
+    rb.alice("/new I Chemical spill at the port").await;
+    let now = rb.clock.now();
+    let midnight = (now.date_naive() + chrono::Days::new(1)).and_hms_opt(0, 0, 1).unwrap().and_utc();
+    rb.advance(midnight - now);
+    rb.services.app.run_due_jobs().await.expect("jobs run");
+    let report = rb.expect("wc-leaders", "📋 Report for city-desk").await;
+    assert_eq!(report["msgtype"], "text");
+    rb.expect("wc-leaders", "Chemical spill at the port").await;
     rb.shutdown().await;
 }

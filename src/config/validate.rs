@@ -177,7 +177,10 @@ fn chats(p: &mut Problems, raw: &BTreeMap<String, RawChat>) -> Vec<Chat> {
         let Some(platform) = Platform::parse(&rc.platform) else {
             p.add(
                 format!("{at}.platform"),
-                format!("unknown platform \"{}\" (expected console, telegram, discord, feishu, dingtalk or wecom)", rc.platform),
+                format!(
+                    "unknown platform \"{}\" (expected console, telegram, discord, feishu, dingtalk or wecom)",
+                    rc.platform
+                ),
             );
             continue;
         };

@@ -46,7 +46,8 @@ fn platform(kind: Kind) -> &'static str {
 pub fn config() -> String {
     let mut chats = String::from("[chats.ops]\nplatform = \"console\"\n");
     for (chat, kind, _, secret) in ROBOTS {
-        chats += &format!("\n[chats.{chat}]\nplatform = \"{}\"\nwebhook_env = \"{}\"\n", platform(kind), env_name(chat));
+        chats +=
+            &format!("\n[chats.{chat}]\nplatform = \"{}\"\nwebhook_env = \"{}\"\n", platform(kind), env_name(chat));
         if secret.is_some() {
             chats += &format!("secret_env = \"{}_SECRET\"\n", env_name(chat));
         }
@@ -78,6 +79,14 @@ impl Rb {
 
     /// `edit` may change the environment tocsin is given (a wrong secret, say).
     pub async fn start_with(edit: impl FnOnce(&mut HashMap<String, String>)) -> Rb {
+        Rb::start_edited(|c| c, edit).await
+    }
+
+    /// `config` may change bot.toml's text, `vars` the environment tocsin is given.
+    pub async fn start_edited(
+        config_edit: impl FnOnce(String) -> String,
+        edit: impl FnOnce(&mut HashMap<String, String>),
+    ) -> Rb {
         let clock = Arc::new(ManualClock::at(Utc::now()));
         let fake = FakeRobots::start(clock.clone() as Arc<dyn Clock>).await;
         let mut vars = HashMap::new();
@@ -89,7 +98,7 @@ impl Rb {
         }
         edit(&mut vars);
         let db = TestDb::sqlite();
-        let mut config = Config::parse(&config()).expect("a valid test config");
+        let mut config = Config::parse(&config_edit(config())).expect("a valid test config");
         config.database_url = db.url.clone();
         let secrets = Secrets { vars: Some(vars), ..Secrets::default() };
         let services = tocsin::run::start(config, clock.clone(), secrets).await.expect("tocsin starts");
@@ -111,7 +120,11 @@ impl Rb {
         let has = |st: &super::fake_robots::State| st.accepted(robot).iter().any(|b| shown(b).contains(needle));
         let found = self.fake.wait_until(has, PATIENCE).await;
         let accepted = self.fake.lock().accepted(robot);
-        assert!(found, "{robot} accepted nothing with {needle:?}; it has:\n{:#?}", accepted.iter().map(shown).collect::<Vec<_>>());
+        assert!(
+            found,
+            "{robot} accepted nothing with {needle:?}; it has:\n{:#?}",
+            accepted.iter().map(shown).collect::<Vec<_>>()
+        );
         accepted.into_iter().find(|b| shown(b).contains(needle)).expect("found above")
     }
 

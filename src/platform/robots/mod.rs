@@ -132,7 +132,8 @@ impl RobotSender {
             (Some(secret), Platform::DingTalk) => dingtalk::sign(&mut url, secret, now.timestamp_millis()),
             _ => {}
         }
-        let network = |e: reqwest::Error| SendError::Transient { reason: e.without_url().to_string(), retry_after: None };
+        let network =
+            |e: reqwest::Error| SendError::Transient { reason: e.without_url().to_string(), retry_after: None };
         let resp = self
             .client
             .post(url)
@@ -215,7 +216,10 @@ impl Sender for RobotSender {
 
     async fn send(&self, chat: &Chat, message: &Outgoing) -> Result<usize, SendError> {
         let Some(robot) = self.robots.get(&chat.name) else {
-            return Err(SendError::Permanent(format!("no {} robot is set up for chat \"{}\"", self.platform, chat.name)));
+            return Err(SendError::Permanent(format!(
+                "no {} robot is set up for chat \"{}\"",
+                self.platform, chat.name
+            )));
         };
         let (text, mention) = match message {
             Outgoing::Card(view) => return self.post(robot, self.card(view)).await.map(|()| 1),
@@ -246,11 +250,20 @@ mod tests {
         assert_eq!(feishu::verdict(&json!({ "StatusCode": 0 })), Verdict::Ok);
         assert!(matches!(feishu::verdict(&json!({ "code": 11232, "msg": "frequency limited" })), Verdict::Wait(..)));
         assert!(matches!(feishu::verdict(&json!({ "code": 19021, "msg": "sign match fail" })), Verdict::Refused(_)));
-        assert!(matches!(dingtalk::verdict(&json!({ "errcode": 130101, "errmsg": "send too fast" })), Verdict::Wait(..)));
+        assert!(matches!(
+            dingtalk::verdict(&json!({ "errcode": 130101, "errmsg": "send too fast" })),
+            Verdict::Wait(..)
+        ));
         assert!(matches!(dingtalk::verdict(&json!({ "errcode": -1, "errmsg": "busy" })), Verdict::Retry(_)));
-        assert!(matches!(dingtalk::verdict(&json!({ "errcode": 310000, "errmsg": "sign not match" })), Verdict::Refused(_)));
+        assert!(matches!(
+            dingtalk::verdict(&json!({ "errcode": 310000, "errmsg": "sign not match" })),
+            Verdict::Refused(_)
+        ));
         assert!(matches!(wecom::verdict(&json!({ "errcode": 45009, "errmsg": "freq" })), Verdict::Wait(..)));
-        assert!(matches!(wecom::verdict(&json!({ "errcode": 93000, "errmsg": "invalid webhook url" })), Verdict::Refused(_)));
+        assert!(matches!(
+            wecom::verdict(&json!({ "errcode": 93000, "errmsg": "invalid webhook url" })),
+            Verdict::Refused(_)
+        ));
         assert_eq!(wecom::verdict(&json!("not an answer")), Verdict::Unreadable);
     }
 

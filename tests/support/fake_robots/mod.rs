@@ -93,7 +93,8 @@ impl FakeRobots {
 
     /// Creates a robot and returns its webhook URL, as the platform's group settings show it.
     pub fn add(&self, kind: Kind, token: &str, secret: Option<&str>) -> String {
-        let robot = Robot { kind, secret: secret.map(str::to_string), scripted: VecDeque::new(), accepted: VecDeque::new() };
+        let robot =
+            Robot { kind, secret: secret.map(str::to_string), scripted: VecDeque::new(), accepted: VecDeque::new() };
         self.lock().robots.insert(token.to_string(), robot);
         match kind {
             Kind::Feishu => format!("http://{}/open-apis/bot/v2/hook/{token}", self.addr),
@@ -132,13 +133,21 @@ async fn feishu(Ax(shared): Ax<Arc<Shared>>, Path(token): Path<String>, body: By
     axum::Json(json!({ "code": code, "msg": msg, "data": {} }))
 }
 
-async fn dingtalk(Ax(shared): Ax<Arc<Shared>>, Query(q): Query<HashMap<String, String>>, body: Bytes) -> axum::Json<Value> {
+async fn dingtalk(
+    Ax(shared): Ax<Arc<Shared>>,
+    Query(q): Query<HashMap<String, String>>,
+    body: Bytes,
+) -> axum::Json<Value> {
     let token = q.get("access_token").cloned().unwrap_or_default();
     let (code, msg) = receive(&shared, Kind::DingTalk, &token, &q, &body);
     axum::Json(json!({ "errcode": code, "errmsg": msg }))
 }
 
-async fn wecom(Ax(shared): Ax<Arc<Shared>>, Query(q): Query<HashMap<String, String>>, body: Bytes) -> axum::Json<Value> {
+async fn wecom(
+    Ax(shared): Ax<Arc<Shared>>,
+    Query(q): Query<HashMap<String, String>>,
+    body: Bytes,
+) -> axum::Json<Value> {
     let token = q.get("key").cloned().unwrap_or_default();
     let (code, msg) = receive(&shared, Kind::WeCom, &token, &q, &body);
     axum::Json(json!({ "errcode": code, "errmsg": msg }))
