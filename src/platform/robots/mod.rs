@@ -179,7 +179,11 @@ pub fn limits(platform: Platform) -> Limits {
         Platform::Feishu => Budget::new(feishu::PER_SECOND, chrono::Duration::seconds(1)),
         _ => Budget::new(per_minute, minute),
     };
-    Limits { per_chat, per_group: Budget::new(per_minute, minute), per_token: Budget::new(1000, minute) }
+    Limits {
+        per_chat,
+        per_group: Budget::new(per_minute, minute),
+        per_token: Budget::new(1000, chrono::Duration::seconds(1)),
+    }
 }
 
 #[async_trait]
