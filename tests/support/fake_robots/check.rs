@@ -73,7 +73,15 @@ pub fn request(
             Kind::WeCom => answer(40008, "invalid message type"),
         });
     }
-    if kind == Kind::DingTalk && body["at"]["isAtAll"].as_bool() == Some(true) {
+    // Not the platforms' checks: tocsin must never notify a whole group, so the fake refuses
+    // every way to (with a code no platform uses, so the test that caused it fails loudly).
+    let everyone = |list: &Value| list.as_array().is_some_and(|l| l.iter().any(|id| id == "@all"));
+    let pings_all = match kind {
+        Kind::DingTalk => body["at"]["isAtAll"].as_bool() == Some(true),
+        Kind::WeCom => everyone(&body["text"]["mentioned_list"]) || everyone(&body["text"]["mentioned_mobile_list"]),
+        Kind::Feishu => body["content"]["post"].to_string().contains(r#""user_id":"all""#),
+    };
+    if pings_all {
         return Err(answer(-2, "the fake refuses to ping everyone: tocsin never should"));
     }
     Ok(())
