@@ -206,3 +206,24 @@ async fn the_daily_report_goes_to_a_leaders_chat_that_is_a_robot() {
     rb.expect("wc-leaders", "Chemical spill at the port").await;
     rb.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_drill_report_asked_for_on_the_console_also_reaches_the_leaders_robot() {
+    let rb = Rb::start().await;
+    rb.alice("/drill start pipe 60").await;
+    rb.advance(chrono::Duration::seconds(2));
+    rb.services.app.run_due_jobs().await.expect("jobs run");
+    rb.expect("wc-ops", "Pipe burst on Quay Street").await;
+    rb.alice("/drill stop").await;
+    let asked = rb
+        .services
+        .app
+        .handle(&support::says(tocsin::platform::Platform::Console, "alice", "ops", "/drill report"))
+        .await;
+    let reply = asked.reply.expect("the report, on the console");
+    assert!(reply.contains("after-action report"), "{reply}");
+    let posted = rb.expect("wc-leaders", "after-action report").await;
+    assert!(shown(&posted).contains("Pipe burst on Quay Street"), "{posted}");
+    assert!(rb.fake.lock().answered("wc-news").is_empty(), "a drill reaches no public outlet");
+    rb.shutdown().await;
+}

@@ -100,6 +100,7 @@ impl Rb {
         let db = TestDb::sqlite();
         let mut config = Config::parse(&config_edit(config())).expect("a valid test config");
         config.database_url = db.url.clone();
+        config.drills = vec![drill()];
         let secrets = Secrets { vars: Some(vars), ..Secrets::default() };
         let services = tocsin::run::start(config, clock.clone(), secrets).await.expect("tocsin starts");
         Rb { fake, clock, services, _db: db }
@@ -149,4 +150,11 @@ pub fn shown(body: &serde_json::Value) -> String {
     let mut out = String::new();
     walk(body, &mut out);
     out
+}
+
+/// A one-inject drill scenario, as `drills/` would hold it.
+pub fn drill() -> tocsin::config::drills::Scenario {
+    let text = "title = \"Pipe burst drill\"\n[expect]\nacknowledge = \"10m\"\n\n[[inject]]\nat = \"+0m\"\n\
+                source = \"wire\"\nstory = \"pipe\"\ntitle = \"Pipe burst on Quay Street\"\n";
+    tocsin::config::drills::parse("drills/pipe.toml", "pipe", text).expect("a valid scenario")
 }
