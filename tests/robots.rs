@@ -227,3 +227,17 @@ async fn a_drill_report_asked_for_on_the_console_also_reaches_the_leaders_robot(
     assert!(rb.fake.lock().answered("wc-news").is_empty(), "a drill reaches no public outlet");
     rb.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_robot_is_retried_after_a_back_off_and_the_leaders_are_not_bothered() {
+    let rb = Rb::start().await;
+    rb.fake.fail("wc-ops", -1, "system busy", 1);
+    rb.alice("/new Power cut in district 4").await;
+    let busy = rb.fake.wait_until(|st| st.answered("wc-ops") == [-1], PATIENCE).await;
+    assert!(busy, "{:?}", rb.fake.lock().answered("wc-ops"));
+    rb.advance(chrono::Duration::seconds(2));
+    rb.expect("wc-ops", "Power cut in district 4").await;
+    assert_eq!(rb.fake.lock().answered("wc-ops"), [-1, 0], "retried once, delivered once");
+    assert!(rb.fake.lock().answered("wc-leaders").is_empty(), "a passing failure is not the leaders' business");
+    rb.shutdown().await;
+}
