@@ -12,6 +12,7 @@ use crate::intake::auth::Credentials;
 use crate::intake::feeds::{FeedConfig, Feeds};
 use crate::leadership::{self, Leader};
 use crate::platform::discord::{self, sender::DiscordSender};
+use crate::platform::robots::RobotSender;
 use crate::platform::telegram::{self, Inbound, sender::TelegramSender};
 use crate::platform::{Platform, console};
 use anyhow::Context as _;
@@ -152,6 +153,14 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>, secrets: Secrets) -> a
     } else if config.platforms_in_use().contains(&Platform::Discord) {
         // Accepted so a team can prepare bot.toml before it has a Discord application.
         tracing::warn!("Discord chats are configured but there is no [discord] section; their messages stay queued");
+    }
+
+    for platform in Platform::ROBOTS {
+        let sender = RobotSender::from_config(platform, &config, clock.clone(), |name| secrets.var(name))?;
+        if let Some(sender) = sender {
+            tracing::info!(%platform, "group robots ready to post");
+            senders.push(Arc::new(sender));
+        }
     }
 
     for (grade, needed, leaders) in config.unreachable_quorums() {

@@ -33,6 +33,7 @@ mod properties;
 mod publishing;
 mod readyz;
 mod report;
+mod robots;
 mod shared_postgres;
 mod status_page;
 mod store_contract;

@@ -116,6 +116,7 @@ card-source = Source: { $source }
 button-ack = 👀 Acknowledge
 button-claim = 🙋 Claim
 notice-delivery-failed = ⚠️ I could not deliver a message to chat "{ $chat }" and will not retry: { $reason }
+notice-robot-refused = ⚠️ The { $platform } robot of chat "{ $chat }" refuses our messages: { $reason }. Refused messages are not retried: check its security setting, or whether it was removed (README, "Group robots").
 digest-header = 📋 { $count } updates at once — collected into one message:
 card-last = { $by }: { $what }
 

@@ -149,6 +149,7 @@ card-source = 来源：{ $source }
 button-ack = 👀 确认
 button-claim = 🙋 认领
 notice-delivery-failed = ⚠️ 无法向「{ $chat }」群投递消息，不再重试：{ $reason }
+notice-robot-refused = ⚠️ 「{ $chat }」群的{ $platform }机器人拒收我们的消息：{ $reason }。被拒的消息不会重试：请检查机器人的安全设置，或它是否已被移除（见 README「Group robots」）。
 digest-header = 📋 同时有 { $count } 条动态，合并为一条消息：
 card-last = { $by }：{ $what }
 

@@ -362,9 +362,12 @@ impl Notice {
                 "firing" => *firing, "total" => *total, "source" => source.as_str()),
             Notice::AlertRefired { title, alerts, source } => t!("notice-alert-refired",
                 "case" => case, "title" => title.as_str(), "alerts" => names(alerts), "source" => source.as_str()),
-            Notice::DeliveryFailed { chat, reason } => {
-                t!("notice-delivery-failed", "chat" => chat.as_str(), "reason" => reason.as_str())
-            }
+            // A robot that refuses is a setting to fix (signature, keyword, robot removed).
+            Notice::DeliveryFailed { chat, reason } => match config.chat(chat).filter(|c| c.platform.is_robot()) {
+                Some(c) => t!("notice-robot-refused", "chat" => chat.as_str(),
+                    "platform" => c.platform.as_str(), "reason" => reason.as_str()),
+                None => t!("notice-delivery-failed", "chat" => chat.as_str(), "reason" => reason.as_str()),
+            },
             Notice::Reminder { title, clock, percent, deadline, owner, late, .. } => {
                 let owner = owner.clone().unwrap_or_else(|| i18n.render(locale, &t!("reminder-nobody")));
                 let text = t!("notice-reminder", "case" => case, "title" => title.as_str(),

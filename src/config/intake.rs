@@ -350,7 +350,7 @@ fn alert_settings(p: &mut Problems, at: &str, r: &RawSource, kind: SourceKind) -
 }
 
 /// `HOTLINE_TOKEN`: what a shell accepts as a variable name, and not longer than any sane one.
-fn is_env_name(name: &str) -> bool {
+pub(super) fn is_env_name(name: &str) -> bool {
     let mut chars = name.chars();
     name.len() <= 64
         && chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')

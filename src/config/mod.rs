@@ -10,6 +10,7 @@ pub mod publishing;
 mod raw;
 mod response;
 pub mod retention;
+pub mod robots;
 mod validate;
 
 use validate::Problems;
@@ -110,6 +111,8 @@ pub struct Chat {
     pub locale: Option<Locale>,
     /// The team this chat belongs to (every configured chat belongs to exactly one).
     pub team: String,
+    /// For a group robot (Feishu, DingTalk, WeCom): where its webhook and secret come from.
+    pub robot: Option<robots::RobotChat>,
 }
 
 #[derive(Debug, Clone)]

@@ -68,6 +68,10 @@ pub struct RawPerson {
     pub locale: Option<String>,
     pub telegram: Option<i64>,
     pub discord: Option<u64>,
+    /// Group-robot mentions: the person's Feishu open_id (`ou_…`), DingTalk userId, WeCom userid.
+    pub feishu: Option<String>,
+    pub dingtalk: Option<String>,
+    pub wecom: Option<String>,
     #[serde(default)]
     pub console: bool,
 }
@@ -98,6 +102,10 @@ pub struct RawChat {
     /// A Telegram forum topic (`message_thread_id`) within the chat.
     pub topic: Option<i64>,
     pub locale: Option<String>,
+    /// A group robot's webhook URL comes from this environment variable (it holds the token).
+    pub webhook_env: Option<String>,
+    /// A Feishu or DingTalk robot's signing secret comes from this environment variable.
+    pub secret_env: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -142,6 +142,7 @@ fn people(p: &mut Problems, raw: &[RawPerson]) -> Vec<Person> {
         if let Some(id) = rp.discord {
             identities.push((Platform::Discord, id.to_string()));
         }
+        super::robots::identities(p, &at, rp, &mut identities);
         if rp.console {
             identities.push((Platform::Console, name.to_string()));
         }
@@ -176,14 +177,21 @@ fn chats(p: &mut Problems, raw: &BTreeMap<String, RawChat>) -> Vec<Chat> {
         let Some(platform) = Platform::parse(&rc.platform) else {
             p.add(
                 format!("{at}.platform"),
-                format!("unknown platform \"{}\" (expected console, telegram or discord)", rc.platform),
+                format!(
+                    "unknown platform \"{}\" (expected console, telegram, discord, feishu, dingtalk or wecom)",
+                    rc.platform
+                ),
             );
             continue;
         };
-        let id = match (&rc.id, platform) {
-            (Some(id), _) => id.text(),
-            (None, Platform::Console) => name.clone(),
-            (None, _) => {
+        let robot = super::robots::chat(p, &at, platform, rc);
+        let id = match (&rc.id, platform, &robot) {
+            // A robot is known by its webhook's variable: two chats cannot share one robot.
+            (None, _, Some(r)) => r.webhook_env.clone(),
+            (Some(id), _, _) => id.text(),
+            (None, Platform::Console, _) => name.clone(),
+            (None, p, _) if p.is_robot() => continue, // reported by robots::chat
+            (None, _, _) => {
                 p.add(format!("{at}.id"), format!("a {platform} chat needs its chat id"));
                 continue;
             }
@@ -201,7 +209,7 @@ fn chats(p: &mut Problems, raw: &BTreeMap<String, RawChat>) -> Vec<Chat> {
             p.add(format!("{at}.id"), format!("the same {platform} chat as chats.{other}"));
         }
         let locale = rc.locale.as_ref().and_then(|l| p.locale(format!("{at}.locale"), l));
-        out.push(Chat { name: name.clone(), platform, id, topic: rc.topic, locale, team: String::new() });
+        out.push(Chat { name: name.clone(), platform, id, topic: rc.topic, locale, team: String::new(), robot });
     }
     out
 }

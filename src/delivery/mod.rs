@@ -89,6 +89,11 @@ pub trait Sender: Send + Sync {
     fn shows_cards(&self) -> bool {
         false
     }
+    /// Whether a card, once posted, is edited in place. Group robots show cards but cannot
+    /// edit them: each change posts a fresh card, which a flood may fold into a digest.
+    fn edits_cards(&self) -> bool {
+        self.shows_cards()
+    }
     /// The longest text one message may hold, in UTF-16 units.
     fn max_text(&self) -> usize {
         usize::MAX

@@ -172,7 +172,8 @@ impl Worker {
     /// A statement or a draft card is never folded into a digest, and neither is a change to a
     /// case whose card this chat already shows: the card is edited in place (no new message),
     /// and a digest line instead would leave the card showing an old state. A new case's card
-    /// is a new message, so a flood of new cases still becomes a digest.
+    /// is a new message, so a flood of new cases still becomes a digest. On a platform that
+    /// cannot edit (group robots) every card is a new message, so any card may be folded in.
     async fn sent_alone(
         &self,
         sender: &dyn Sender,
@@ -183,7 +184,7 @@ impl Worker {
         if notice.stands_alone() {
             return Ok(true);
         }
-        let Some(case) = item.case.filter(|_| sender.shows_cards() && notice.is_case_change()) else {
+        let Some(case) = item.case.filter(|_| sender.edits_cards() && notice.is_case_change()) else {
             return Ok(false);
         };
         if !self.config.team(&chat.team).is_some_and(|t| t.is_team_chat(&chat.name)) {

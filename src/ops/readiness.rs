@@ -72,6 +72,8 @@ pub async fn check(ops: &Ops) -> Report {
             Platform::Telegram | Platform::Discord if !ops.leader.is_leading() => {
                 Ok("standing by: another instance leads and keeps the connection".to_string())
             }
+            // A robot holds no connection: each message is one request, judged by its answer.
+            Platform::Feishu | Platform::DingTalk | Platform::WeCom => Ok("posts through webhooks".to_string()),
             Platform::Telegram | Platform::Discord => match ops.telemetry.links.judge(platform, now) {
                 Verdict::Connected => Ok("connected".to_string()),
                 Verdict::NotConnected(why) => Err(why),

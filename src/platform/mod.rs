@@ -3,6 +3,7 @@
 
 pub mod console;
 pub mod discord;
+pub mod robots;
 pub mod telegram;
 
 use std::fmt;
@@ -13,10 +14,28 @@ pub enum Platform {
     Console,
     Telegram,
     Discord,
+    /// Group robots: incoming webhooks that post into one group each, and hear nothing.
+    Feishu,
+    DingTalk,
+    WeCom,
 }
 
 impl Platform {
-    pub const ALL: [Platform; 3] = [Platform::Console, Platform::Telegram, Platform::Discord];
+    pub const ALL: [Platform; 6] = [
+        Platform::Console,
+        Platform::Telegram,
+        Platform::Discord,
+        Platform::Feishu,
+        Platform::DingTalk,
+        Platform::WeCom,
+    ];
+
+    /// The group-robot platforms: send-only, one webhook per chat, no edits, no buttons.
+    pub const ROBOTS: [Platform; 3] = [Platform::Feishu, Platform::DingTalk, Platform::WeCom];
+
+    pub fn is_robot(self) -> bool {
+        Platform::ROBOTS.contains(&self)
+    }
 
     pub fn parse(s: &str) -> Option<Platform> {
         Platform::ALL.into_iter().find(|p| p.as_str() == s)
@@ -27,6 +46,9 @@ impl Platform {
             Platform::Console => "console",
             Platform::Telegram => "telegram",
             Platform::Discord => "discord",
+            Platform::Feishu => "feishu",
+            Platform::DingTalk => "dingtalk",
+            Platform::WeCom => "wecom",
         }
     }
 }

@@ -10,11 +10,13 @@
 
 pub mod discord;
 pub mod fake_discord;
+pub mod fake_robots;
 pub mod fake_telegram;
 pub mod intake;
 mod pg_url;
 pub mod process;
 pub mod proxy;
+pub mod robots;
 pub mod telegram;
 
 use std::sync::Arc;

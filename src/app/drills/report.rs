@@ -184,8 +184,20 @@ pub(in crate::app) async fn reply(ctx: &Ctx<'_>, drill: Option<i64>) -> Result<D
     let Some(r) = gather(store, &ctx.app.config, &ctx.team.name, drill).await? else {
         return Err(Failure::User(t!("drill-report-none")));
     };
+    // A leaders' chat that is a group robot cannot be asked: the report is posted there too.
+    let mut outbox = vec![];
+    if let Some(leaders) = ctx.team.leaders_chat.as_deref().and_then(|c| ctx.app.config.chat(c))
+        && leaders.platform.is_robot()
+        && leaders.name != ctx.chat.name
+    {
+        let locale = crate::app::chat_locale(store, &ctx.app.config, leaders).await;
+        let text = text(&r, &ctx.app.config, &ctx.app.i18n, locale);
+        let payload = crate::app::Notice::Reply { text }.to_payload();
+        outbox.push(crate::store::NewOutbox { chat: leaders.name.clone(), platform: leaders.platform, payload });
+    }
     let commit = crate::store::Commit {
         events: vec![super::report_event(ctx, r.drill, r.score)],
+        outbox,
         ..crate::store::Commit::new(crate::store::CaseWrite::None, ctx.now)
     };
     store.commit(commit).await?;
