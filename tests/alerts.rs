@@ -414,6 +414,7 @@ async fn an_alert_taken_in_before_alerts_were_tracked_finds_its_case_by_its_sign
         score: 0.0,
         explanation: "{}".into(),
         received_at: now,
+        specifics: None,
     };
     let commit = Commit { signals: vec![signal], ..Commit::new(CaseWrite::Insert(new), now) };
     intake.store.commit(commit).await.unwrap();

@@ -34,6 +34,7 @@ mod shared_postgres;
 mod status_page;
 mod store_contract;
 mod stories;
+mod story_eval;
 mod telegram;
 mod telegram_delivery;
 mod telegram_webhook;

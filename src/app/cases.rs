@@ -87,7 +87,7 @@ pub(super) async fn open(
     let source = format!("{}:{}", ctx.platform, ctx.chat.name);
     let details = json!({ "title": title, "summary": summary, "grade": grade.as_str(), "source": source });
     let notice =
-        Notice::Opened { title: title.clone(), summary: summary.clone(), grade, by: ctx.person.display.clone() };
+        Notice::Opened { title: title.clone(), summary: summary.clone(), grade, by: ctx.person.display.clone(), similar: None };
     let new = NewCase {
         team: ctx.team.name.clone(),
         title,

@@ -21,6 +21,7 @@ pub mod report;
 pub mod retention;
 pub mod scheduler;
 pub mod statements;
+pub mod similar;
 mod stories;
 
 pub use notice::Notice;

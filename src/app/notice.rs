@@ -20,6 +20,9 @@ pub enum Notice {
         summary: Option<String>,
         grade: Grade,
         by: String,
+        /// An open case of the same team it is possibly the same story as.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        similar: Option<super::similar::Similar>,
     },
     Acknowledged {
         title: String,
@@ -265,15 +268,21 @@ impl Notice {
     pub fn render(&self, case: Option<CaseId>, config: &Config, i18n: &I18n, locale: Locale) -> String {
         let case = case.map(|c| c.to_string()).unwrap_or_default();
         let text: Text = match self {
-            Notice::Opened { title, summary, grade, by } => {
-                let head = i18n.render(
+            Notice::Opened { title, summary, grade, by, similar } => {
+                let mut text = i18n.render(
                     locale,
-                    &t!("notice-opened", "case" => case, "title" => title.as_str(), "grade" => format::grade(config, *grade, locale), "by" => by.as_str()),
+                    &t!("notice-opened", "case" => case.clone(), "title" => title.as_str(), "grade" => format::grade(config, *grade, locale), "by" => by.as_str()),
                 );
-                return match summary {
-                    Some(s) => format!("{head}\n{s}"),
-                    None => head,
-                };
+                if let Some(s) = summary {
+                    text = format!("{text}\n{s}");
+                }
+                // Where there is no card (and no button), the line names the command instead.
+                if let Some(similar) = similar {
+                    let command = format!("/merge {} into {}", case.trim_start_matches('#'), similar.case.get());
+                    let line = t!("notice-similar", "case" => similar.case.to_string(), "shared" => similar.shared_list(), "command" => command);
+                    text = format!("{text}\n{}", i18n.render(locale, &line));
+                }
+                return text;
             }
             Notice::Acknowledged { title, by } => {
                 t!("notice-acknowledged", "case" => case, "title" => title.as_str(), "by" => by.as_str())
