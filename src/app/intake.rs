@@ -18,7 +18,7 @@ use crate::domain::untrusted;
 use crate::domain::{Case, CaseId, EventAction, Grade, NewCase, NewEvent};
 use crate::intake::{Intake, RawSignal, SignalSink};
 use crate::store::{CaseWrite, Commit, JobWrite, NewOutbox, NewSignal, Store, StoreError};
-use crate::text::{Analyzer, Rules, Sketch, Specifics, TokenSet, quoted_parts, simhash, token_set};
+use crate::text::{Analyzer, Rules, Sketch, Specifics, TokenSet, identifiers, quoted_parts, simhash, token_set};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -37,6 +37,9 @@ const MIN_CONTAINMENT: f64 = 0.85;
 /// …and when the earlier signal has at least this many distinct content words: one short
 /// sentence quoted in an article does not join the article to it.
 const MIN_QUOTED_WORDS: usize = 8;
+/// How much further a quoted part's SimHash may be from an earlier signal's than a whole
+/// text's: a candidate only, the containment check decides (see `super::stories::Bar`).
+const QUOTE_EXTRA_BITS: u32 = 8;
 /// Open cases asked whether they are the one a new case is "possibly the same as".
 const SIMILAR_CANDIDATES: usize = 3;
 
@@ -77,6 +80,8 @@ struct Analysed {
     words: TokenSet,
     /// Its quoted or reposted parts, looked up on their own.
     quotes: Vec<Quote>,
+    /// Its building numbers, lines, days and hours: another incident's disagree.
+    ids: Vec<String>,
 }
 
 impl Pipeline {
@@ -196,6 +201,7 @@ impl Pipeline {
             sketch: words.sketch(),
             words,
             quotes,
+            ids: identifiers(&text),
             signal,
         }
     }
@@ -212,9 +218,10 @@ impl Pipeline {
         }
         self.stories.refresh(self.store.as_ref(), now, self.window()).await?;
         let g = &self.config.grading;
-        let probe = Probe { hash: a.simhash, sketch: &a.sketch, words: &a.words, quotes: &a.quotes };
+        let probe = Probe { hash: a.simhash, sketch: &a.sketch, words: &a.words, quotes: &a.quotes, ids: &a.ids };
         let bar = Bar {
             max_distance: g.simhash_distance,
+            max_quote_distance: g.simhash_distance + QUOTE_EXTRA_BITS,
             min_overlap: g.token_overlap,
             min_containment: MIN_CONTAINMENT,
             min_quoted: MIN_QUOTED_WORDS,
@@ -367,7 +374,7 @@ impl Pipeline {
             events: vec![self.event(EventAction::Opened, details, now)],
             outbox,
             handled: a.signal.dedup_key.clone(),
-            signals: vec![self.stored(a, &e, Some(specifics).filter(|s| !s.is_empty()), now)],
+            signals: vec![self.stored(a, &e, Some(specifics).filter(|s| !s.is_empty() || !s.ids.is_empty()), now)],
             jobs,
             ..Commit::new(CaseWrite::Insert(new), now)
         };
@@ -439,7 +446,7 @@ impl Pipeline {
             events,
             outbox,
             handled: a.signal.dedup_key.clone(),
-            signals: vec![self.stored(a, &e, None, now)],
+            signals: vec![self.stored(a, &e, ids_only(a), now)],
             jobs,
             ..Commit::new(CaseWrite::Update(case), now)
         };
@@ -467,6 +474,11 @@ fn wakes_scheduler(jobs: &[JobWrite], now: DateTime<Utc>) -> bool {
         // A withdrawn job is not run whenever the scheduler looks.
         JobWrite::WithdrawCase { .. } | JobWrite::Withdraw(_) => false,
     })
+}
+
+/// What a signal that joins a case keeps of its specifics: its identifiers, if any.
+fn ids_only(a: &Analysed) -> Option<Specifics> {
+    (!a.ids.is_empty()).then(|| Specifics { ids: a.ids.clone(), ..Specifics::default() })
 }
 
 fn raise(case: &mut Case, grade: Grade, now: DateTime<Utc>) {

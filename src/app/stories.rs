@@ -31,7 +31,7 @@
 
 use crate::domain::CaseId;
 use crate::store::{Store, StoreError, StoryHash};
-use crate::text::{Shared, Sketch, Specifics, TokenSet, hamming, near_any};
+use crate::text::{Shared, Sketch, Specifics, TokenSet, hamming, ids_conflict, near_any};
 use chrono::{DateTime, Duration, Utc};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::RwLock;
@@ -52,6 +52,9 @@ pub struct Probe<'a> {
     pub words: &'a TokenSet,
     /// Its quoted parts, each with its own SimHash and words.
     pub quotes: &'a [Quote],
+    /// Its identifiers ([`crate::text::identifiers`]): an entry whose identifiers disagree
+    /// is another incident, however alike the words.
+    pub ids: &'a [String],
 }
 
 /// A quoted or reposted part of a signal (see [`crate::text::quoted_parts`]).
@@ -65,6 +68,10 @@ pub struct Quote {
 #[derive(Debug, Clone, Copy)]
 pub struct Bar {
     pub max_distance: u32,
+    /// The SimHash distance for quoted parts: wider, because the containment check decides
+    /// and a part's SimHash drifts from the earlier signal's (whose title repeats its first
+    /// words, for one).
+    pub max_quote_distance: u32,
     /// Resemblance of the whole texts.
     pub min_overlap: f64,
     /// Share of the earlier signal's words in the new signal (or one of its quoted parts).
@@ -143,8 +150,9 @@ impl StoryIndex {
         queries.push(probe.hash);
         queries.extend(probe.quotes.iter().map(|q| q.hash));
         let mut within = Vec::new();
-        near_any(front, &queries, bar.max_distance, 0, &mut within);
-        near_any(back, &queries, bar.max_distance, front.len(), &mut within);
+        let widest = if probe.quotes.is_empty() { bar.max_distance } else { bar.max_distance.max(bar.max_quote_distance) };
+        near_any(front, &queries, widest, 0, &mut within);
+        near_any(back, &queries, widest, front.len(), &mut within);
         let contained = |sketch: &Sketch, words: &TokenSet| {
             let c = sketch.containment_in(words);
             (sketch.len() >= bar.min_quoted && c >= bar.min_containment).then_some(c)
@@ -153,7 +161,7 @@ impl StoryIndex {
             .into_iter()
             .filter_map(|i| {
                 let e = &inner.entries[i];
-                if e.received_at < since {
+                if e.received_at < since || e.specifics.as_ref().is_some_and(|s| ids_conflict(&s.ids, probe.ids)) {
                     return None;
                 }
                 let whole = hamming(e.simhash, probe.hash);
@@ -170,7 +178,7 @@ impl StoryIndex {
                             probe
                                 .quotes
                                 .iter()
-                                .filter(|q| hamming(e.simhash, q.hash) <= bar.max_distance)
+                                .filter(|q| hamming(e.simhash, q.hash) <= bar.max_quote_distance)
                                 .filter_map(|q| contained(s, &q.words))
                                 .max_by(f64::total_cmp)
                         })
@@ -223,8 +231,14 @@ impl StoryIndex {
     ) -> Vec<CaseId> {
         // Resemblance only: no quoted parts, and containment never enough.
         let words = TokenSet::default();
-        let probe = Probe { hash, sketch, words: &words, quotes: &[] };
-        let bar = Bar { max_distance, min_overlap, min_containment: f64::INFINITY, min_quoted: usize::MAX };
+        let probe = Probe { hash, sketch, words: &words, quotes: &[], ids: &[] };
+        let bar = Bar {
+            max_distance,
+            max_quote_distance: max_distance,
+            min_overlap,
+            min_containment: f64::INFINITY,
+            min_quoted: usize::MAX,
+        };
         self.lookup(&probe, bar, since)
     }
 
@@ -281,11 +295,18 @@ impl Inner {
     }
 
     fn push(&mut self, mut row: StoryHash) {
-        if let Some(specifics) = row.specifics.take() {
-            for place in specifics.places() {
-                self.by_place.entry(place.clone()).or_default().push(row.case);
+        // The places go to the map of opened cases; the entry keeps only the identifiers.
+        if let Some(mut specifics) = row.specifics.take() {
+            let ids = std::mem::take(&mut specifics.ids);
+            if !specifics.is_empty() {
+                for place in specifics.places() {
+                    self.by_place.entry(place.clone()).or_default().push(row.case);
+                }
+                self.opened.insert(row.case, (row.received_at, specifics));
             }
-            self.opened.insert(row.case, (row.received_at, specifics));
+            if !ids.is_empty() {
+                row.specifics = Some(Specifics { ids, ..Specifics::default() });
+            }
         }
         self.hashes.push_back(row.simhash);
         self.entries.push_back(row);

@@ -54,6 +54,7 @@ async fn signals_travel_with_their_case_and_stories_are_found_by_time_and_finger
         weak: vec!["3栋".into()],
         categories: vec!["safety".into()],
         terms: vec!["燃气".into()],
+        ids: vec!["栋:3".into()],
     };
     let first = tocsin::store::NewSignal { specifics: Some(specifics.clone()), ..signal("rss", None, 8, t(300)) };
     store.commit(commit("d", vec![first])).await.unwrap().unwrap();

@@ -364,7 +364,7 @@ impl Decision<'_> {
         let commit = Commit {
             events: vec![p.event(EventAction::Opened, details, self.now)],
             outbox,
-            signals: assessed.iter().map(|(_, a, e)| p.stored(a, e, None, self.now)).collect(),
+            signals: assessed.iter().map(|(_, a, e)| p.stored(a, e, super::ids_only(a), self.now)).collect(),
             jobs,
             alerts: self.writes(),
             ..Commit::new(CaseWrite::Insert(new), self.now)
@@ -471,7 +471,7 @@ impl Decision<'_> {
         let commit = Commit {
             events,
             outbox,
-            signals: assessed.iter().map(|(_, a, e)| p.stored(a, e, None, now)).collect(),
+            signals: assessed.iter().map(|(_, a, e)| p.stored(a, e, super::ids_only(a), now)).collect(),
             jobs,
             alerts: self.writes(),
             ..Commit::new(CaseWrite::Update(case), now)
