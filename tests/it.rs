@@ -35,6 +35,7 @@ mod status_page;
 mod store_contract;
 mod stories;
 mod story_eval;
+mod stories_reposts;
 mod telegram;
 mod telegram_delivery;
 mod telegram_webhook;
