@@ -446,6 +446,32 @@ mod tests {
     }
 
     #[test]
+    fn an_opening_that_is_possibly_the_same_story_names_the_merge_command_where_there_is_no_button() {
+        let config = Config::parse(include_str!("../../bot.toml")).unwrap();
+        let i18n = I18n::new().unwrap();
+        let similar = super::super::similar::Similar {
+            case: CaseId::parse("12").unwrap(),
+            shared: vec!["荷花小区".into(), "燃气".into()],
+        };
+        let n = Notice::Opened {
+            title: "楼道燃气味".into(),
+            summary: None,
+            grade: Grade::III,
+            by: "wire".into(),
+            similar: Some(similar),
+        };
+        let case = CaseId::parse("20");
+        let en = n.render(case, &config, &i18n, Locale::En);
+        assert!(en.ends_with("🔗 Possibly the same as #12: 荷花小区, 燃气 (a leader can merge them: /merge 20 into 12)"), "{en}");
+        let zh = n.render(case, &config, &i18n, Locale::ZhCn);
+        assert!(zh.ends_with("🔗 可能与 #12 是同一事件：荷花小区, 燃气（负责人可合并：/merge 20 into 12）"), "{zh}");
+        assert_eq!(Notice::from_payload(&n.to_payload()).unwrap(), n);
+        // An opening queued before the field existed still reads.
+        let old = r#"{"kind":"opened","title":"t","summary":null,"grade":"III","by":"wire"}"#;
+        assert!(matches!(Notice::from_payload(old), Ok(Notice::Opened { similar: None, .. })));
+    }
+
+    #[test]
     fn notices_survive_the_outbox_round_trip() {
         let n = Notice::Regraded { title: "Gas <leak>".into(), from: Grade::IV, to: Grade::I, by: "Alice".into() };
         assert_eq!(Notice::from_payload(&n.to_payload()).unwrap(), n);
