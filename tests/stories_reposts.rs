@@ -11,7 +11,8 @@ use support::telegram::{TEAM, Tg};
 use tocsin::app::card::Press;
 use tocsin::domain::{CaseId, EventAction, Locale};
 
-const ORIGINAL: &str = "荷花小区3栋今天下午发生燃气泄漏，消防和燃气公司已到场处置，楼内四十多户居民被紧急疏散，暂无人员伤亡。";
+const ORIGINAL: &str =
+    "荷花小区3栋今天下午发生燃气泄漏，消防和燃气公司已到场处置，楼内四十多户居民被紧急疏散，暂无人员伤亡。";
 const ORIGINAL_EN: &str = "Gas leak at 5 Elm Street: firefighters evacuated about forty residents on Tuesday afternoon while the gas company shut off the supply; no injuries have been reported.";
 
 fn id(n: i64) -> CaseId {
@@ -49,7 +50,9 @@ async fn retweets_and_quoted_blocks_join_the_original() {
     let intake = Intake::start("").await;
     assert_eq!(post(&intake, ORIGINAL_EN).await["case"], 1);
     for repost in [
-        format!("Unbelievable. This keeps happening in this city and nobody is ever held responsible; I have lived here for twelve years and it only gets worse. RT @citynews: {ORIGINAL_EN}"),
+        format!(
+            "Unbelievable. This keeps happening in this city and nobody is ever held responsible; I have lived here for twelve years and it only gets worse. RT @citynews: {ORIGINAL_EN}"
+        ),
         format!("Is this the one near the school?\n\n> {ORIGINAL_EN}\n\nplease advise"),
         format!("Reported earlier: \u{201c}{ORIGINAL_EN}\u{201d} Avoid the area."),
     ] {
@@ -128,7 +131,8 @@ async fn on_telegram_the_new_cases_card_says_possibly_the_same_and_carries_the_m
     .await;
     let addr = tg.services.as_ref().and_then(|s| s.http_addr).expect("intake listens");
     let client = reqwest::Client::new();
-    for body in [ORIGINAL, "我住荷花小区，楼道里全是燃气味，燃气公司的人来了，让我们都先下楼"] {
+    for body in [ORIGINAL, "我住荷花小区，楼道里全是燃气味，燃气公司的人来了，让我们都先下楼"]
+    {
         let title: String = body.chars().take(18).collect();
         let answer = client
             .post(format!("http://{addr}/api/v1/signals"))

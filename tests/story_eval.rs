@@ -167,7 +167,11 @@ async fn the_evaluation_set_joins_no_two_stories_and_keeps_its_recall() {
         }
     }
 
-    println!("stories evaluation: {} signals, {} cases", rows.len(), case_of.values().collect::<std::collections::HashSet<_>>().len());
+    println!(
+        "stories evaluation: {} signals, {} cases",
+        rows.len(),
+        case_of.values().collect::<std::collections::HashSet<_>>().len()
+    );
     println!("{:<18} {:>6} {:>6} {:>6} {:>9} {:>7}", "kind/lang", "TP", "FP", "FN", "precision", "recall");
     let (mut tp, mut fp, mut fn_) = (0, 0, 0);
     for (kind, c) in &by_kind {

@@ -46,7 +46,10 @@ pub enum Press {
     Approve(DraftVersion),
     Reject(DraftVersion),
     /// Merge the first case into the second (the "possibly the same story" line's button).
-    Merge { from: CaseId, into: CaseId },
+    Merge {
+        from: CaseId,
+        into: CaseId,
+    },
 }
 
 impl Press {

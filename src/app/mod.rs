@@ -20,8 +20,8 @@ mod notice;
 pub mod report;
 pub mod retention;
 pub mod scheduler;
-pub mod statements;
 pub mod similar;
+pub mod statements;
 mod stories;
 
 pub use notice::Notice;

@@ -462,7 +462,10 @@ mod tests {
         };
         let case = CaseId::parse("20");
         let en = n.render(case, &config, &i18n, Locale::En);
-        assert!(en.ends_with("🔗 Possibly the same as #12: 荷花小区, 燃气 (a leader can merge them: /merge 20 into 12)"), "{en}");
+        assert!(
+            en.ends_with("🔗 Possibly the same as #12: 荷花小区, 燃气 (a leader can merge them: /merge 20 into 12)"),
+            "{en}"
+        );
         let zh = n.render(case, &config, &i18n, Locale::ZhCn);
         assert!(zh.ends_with("🔗 可能与 #12 是同一事件：荷花小区, 燃气（负责人可合并：/merge 20 into 12）"), "{zh}");
         assert_eq!(Notice::from_payload(&n.to_payload()).unwrap(), n);

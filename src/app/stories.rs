@@ -150,7 +150,8 @@ impl StoryIndex {
         queries.push(probe.hash);
         queries.extend(probe.quotes.iter().map(|q| q.hash));
         let mut within = Vec::new();
-        let widest = if probe.quotes.is_empty() { bar.max_distance } else { bar.max_distance.max(bar.max_quote_distance) };
+        let widest =
+            if probe.quotes.is_empty() { bar.max_distance } else { bar.max_distance.max(bar.max_quote_distance) };
         near_any(front, &queries, widest, 0, &mut within);
         near_any(back, &queries, widest, front.len(), &mut within);
         let contained = |sketch: &Sketch, words: &TokenSet| {

@@ -19,11 +19,11 @@ mod specifics;
 mod table;
 
 pub use analyzer::Analyzer;
+pub use repost::quoted_parts;
 pub use rules::{Category, Hit, Rules};
 pub use simhash::{hamming, near, near_any, simhash};
-pub use repost::quoted_parts;
-pub use specifics::{Shared, Specifics, identifiers, ids_conflict};
 pub use sketch::{DEFAULT_OVERLAP, SKETCH_SIZE, Sketch, TokenSet, sketch, token_set};
+pub use specifics::{Shared, Specifics, identifiers, ids_conflict};
 
 /// One analyzer for all unit tests of the module: loading the dictionary is the slow part.
 #[cfg(test)]

@@ -26,11 +26,8 @@ pub fn quoted_parts(text: &str) -> Vec<&str> {
     quoted_block(text, &mut parts);
     quotation_marks(text, &mut parts);
     let whole = text.trim();
-    let mut parts: Vec<&str> = parts
-        .into_iter()
-        .map(clean)
-        .filter(|p| p.chars().count() >= MIN_PART_CHARS && *p != whole)
-        .collect();
+    let mut parts: Vec<&str> =
+        parts.into_iter().map(clean).filter(|p| p.chars().count() >= MIN_PART_CHARS && *p != whole).collect();
     parts.sort_by_key(|p| std::cmp::Reverse(p.len()));
     parts.dedup();
     parts.truncate(MAX_PARTS);
@@ -54,7 +51,8 @@ fn weibo_chain<'a>(text: &'a str, parts: &mut Vec<&'a str>) {
 
 /// `转发微博`, `转发：`, `【转发】`, `RT @user:`, `Repost:`: the text after the marker.
 fn after_marker<'a>(text: &'a str, parts: &mut Vec<&'a str>) {
-    for marker in ["转发微博", "【转发】", "转发：", "转发:", "转发", "RT @", "RT:", "Repost:", "repost:"] {
+    for marker in ["转发微博", "【转发】", "转发：", "转发:", "转发", "RT @", "RT:", "Repost:", "repost:"]
+    {
         if let Some(i) = text.find(marker) {
             let rest = &text[i + marker.len()..];
             // `RT @user: text`: the name up to its colon is part of the marker.
@@ -75,7 +73,8 @@ fn quoted_block<'a>(text: &'a str, parts: &mut Vec<&'a str>) {
         match (&mut run, quoted) {
             (Some((_, end)), true) => *end = offset + line.len(),
             (None, true) => {
-                let skip = line.len() - line.trim_start().len() + line.trim_start().chars().next().map_or(0, char::len_utf8);
+                let skip =
+                    line.len() - line.trim_start().len() + line.trim_start().chars().next().map_or(0, char::len_utf8);
                 run = Some((offset + skip, offset + line.len()));
             }
             (Some((start, end)), false) => {
@@ -114,7 +113,9 @@ fn drop_name(part: &str) -> &str {
     match part.strip_prefix(['@', '＠']) {
         Some(named) => match named.find([':', '：']) {
             // A name is short; a colon far away is part of the text.
-            Some(i) if named[..i].chars().count() <= 30 => &named[i + named[i..].chars().next().map_or(1, char::len_utf8)..],
+            Some(i) if named[..i].chars().count() <= 30 => {
+                &named[i + named[i..].chars().next().map_or(1, char::len_utf8)..]
+            }
             _ => named,
         },
         None => part,

@@ -45,17 +45,89 @@ pub struct Shared {
 
 /// Chinese words that make the name before them a facility or street (`荷花` + `小区`).
 const ZH_FACILITIES: &[&str] = &[
-    "小区", "社区", "花园", "公寓", "大厦", "大楼", "广场", "商场", "超市", "市场", "医院", "诊所", "学校",
-    "小学", "中学", "大学", "学院", "幼儿园", "车站", "地铁站", "火车站", "站", "机场", "码头", "公园",
-    "路", "街", "大街", "大道", "胡同", "村", "镇", "桥", "大桥", "隧道", "工厂", "化工厂", "厂", "园区",
-    "酒店", "宾馆", "体育馆", "图书馆", "电站", "变电站",
+    "小区",
+    "社区",
+    "花园",
+    "公寓",
+    "大厦",
+    "大楼",
+    "广场",
+    "商场",
+    "超市",
+    "市场",
+    "医院",
+    "诊所",
+    "学校",
+    "小学",
+    "中学",
+    "大学",
+    "学院",
+    "幼儿园",
+    "车站",
+    "地铁站",
+    "火车站",
+    "站",
+    "机场",
+    "码头",
+    "公园",
+    "路",
+    "街",
+    "大街",
+    "大道",
+    "胡同",
+    "村",
+    "镇",
+    "桥",
+    "大桥",
+    "隧道",
+    "工厂",
+    "化工厂",
+    "厂",
+    "园区",
+    "酒店",
+    "宾馆",
+    "体育馆",
+    "图书馆",
+    "电站",
+    "变电站",
 ];
 
 /// English words that make the capitalised name before them a facility or street.
 const EN_FACILITIES: &[&str] = &[
-    "street", "st", "road", "rd", "avenue", "ave", "lane", "boulevard", "square", "hospital", "clinic", "school",
-    "college", "university", "station", "airport", "mall", "market", "park", "bridge", "tunnel", "plant", "factory",
-    "tower", "building", "estate", "centre", "center", "hotel", "stadium", "library", "church", "harbour", "port",
+    "street",
+    "st",
+    "road",
+    "rd",
+    "avenue",
+    "ave",
+    "lane",
+    "boulevard",
+    "square",
+    "hospital",
+    "clinic",
+    "school",
+    "college",
+    "university",
+    "station",
+    "airport",
+    "mall",
+    "market",
+    "park",
+    "bridge",
+    "tunnel",
+    "plant",
+    "factory",
+    "tower",
+    "building",
+    "estate",
+    "centre",
+    "center",
+    "hotel",
+    "stadium",
+    "library",
+    "church",
+    "harbour",
+    "port",
 ];
 
 /// Units that make the number before them a building or door number (`3栋`, `12号`).
@@ -100,7 +172,8 @@ fn chinese_places(analyzer: &Analyzer, text: &str, s: &mut Specifics) {
 }
 
 /// Capitalised words that name nothing in particular.
-const EN_NOT_NAMES: &[&str] = &["I", "RT", "The", "A", "An", "At", "In", "On", "Near", "Stay", "This", "It", "My", "No"];
+const EN_NOT_NAMES: &[&str] =
+    &["I", "RT", "The", "A", "An", "At", "In", "On", "Near", "Stay", "This", "It", "My", "No"];
 
 fn english_places(text: &str, s: &mut Specifics) {
     // Words with whether they start a sentence (a capital there says nothing).
@@ -128,7 +201,8 @@ fn english_places(text: &str, s: &mut Specifics) {
     // strong when it is also the name part of a facility in the other text (`Westfield Mall`).
     let mut i = 0;
     while i < words.len() {
-        let name = |w: &str| starts_upper(w) && !EN_NOT_NAMES.contains(&w) && !WEEKDAYS.contains(&w.to_lowercase().as_str());
+        let name =
+            |w: &str| starts_upper(w) && !EN_NOT_NAMES.contains(&w) && !WEEKDAYS.contains(&w.to_lowercase().as_str());
         if initial[i] || !name(words[i]) {
             i += 1;
             continue;
@@ -151,7 +225,11 @@ fn english_places(text: &str, s: &mut Specifics) {
         }
         // Up to three capitalised words before it: `Riverside Chemical Plant`.
         let mut first = i;
-        while first > 0 && i - first < 3 && starts_upper(words[first - 1]) && !matches!(words[first - 1], "The" | "A" | "At" | "In" | "On" | "Near") {
+        while first > 0
+            && i - first < 3
+            && starts_upper(words[first - 1])
+            && !matches!(words[first - 1], "The" | "A" | "At" | "In" | "On" | "Near")
+        {
             first -= 1;
         }
         if first < i {
@@ -189,14 +267,28 @@ fn numbers(text: &str, s: &mut Specifics) {
 /// Chinese units that make the number before them identify a thing (checked longest first).
 const ZH_ID_UNITS: &[&str] = &["号楼", "号院", "号线", "号桥墩", "车间", "号", "栋", "幢", "单元", "弄", "期"];
 /// English words that make the number after them identify a thing (`Highway 9`, `No. 5`).
-const EN_ID_WORDS: &[&str] = &["no", "highway", "route", "line", "platform", "gate", "exit", "building", "block", "unit"];
+const EN_ID_WORDS: &[&str] =
+    &["no", "highway", "route", "line", "platform", "gate", "exit", "building", "block", "unit"];
 const WEEKDAYS: &[&str] = &["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
 /// Parts of the day, Chinese and English, as one vocabulary (`今晨` and `morning` agree).
 const DAYPARTS: &[(&str, &str)] = &[
-    ("凌晨", "night"), ("今晨", "morning"), ("今早", "morning"), ("早上", "morning"), ("上午", "morning"),
-    ("清晨", "morning"), ("中午", "noon"), ("下午", "afternoon"), ("傍晚", "evening"), ("晚上", "evening"),
-    ("今晚", "evening"), ("深夜", "night"), ("morning", "morning"), ("noon", "noon"), ("afternoon", "afternoon"),
-    ("evening", "evening"), ("night", "night"),
+    ("凌晨", "night"),
+    ("今晨", "morning"),
+    ("今早", "morning"),
+    ("早上", "morning"),
+    ("上午", "morning"),
+    ("清晨", "morning"),
+    ("中午", "noon"),
+    ("下午", "afternoon"),
+    ("傍晚", "evening"),
+    ("晚上", "evening"),
+    ("今晚", "evening"),
+    ("深夜", "night"),
+    ("morning", "morning"),
+    ("noon", "noon"),
+    ("afternoon", "afternoon"),
+    ("evening", "evening"),
+    ("night", "night"),
 ];
 const ZH_HOURS: &[&str] = &["一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二"];
 
@@ -259,7 +351,8 @@ pub fn identifiers(text: &str) -> Vec<String> {
         }
         // `5 Elm Street`: a house number before a street.
         if w.chars().all(|c| c.is_ascii_digit())
-            && let Some(k) = (n + 1..(n + 4).min(words.len())).find(|&k| ["street", "road", "avenue", "lane"].contains(&words[k].as_str()))
+            && let Some(k) = (n + 1..(n + 4).min(words.len()))
+                .find(|&k| ["street", "road", "avenue", "lane"].contains(&words[k].as_str()))
         {
             ids.push(format!("no-{}:{w}", words[n + 1..k].join("-")));
         }

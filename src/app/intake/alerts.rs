@@ -336,8 +336,13 @@ impl Decision<'_> {
         };
         let summary = Some(untrusted::block(&text, super::MAX_SUMMARY)).filter(|s| !s.is_empty());
         let fired = self.names(&self.indexes(Change::Fired));
-        let notice =
-            Notice::Opened { title: title.clone(), summary: summary.clone(), grade, by: self.source.name.clone(), similar: None };
+        let notice = Notice::Opened {
+            title: title.clone(),
+            summary: summary.clone(),
+            grade,
+            by: self.source.name.clone(),
+            similar: None,
+        };
         let details = json!({
             "title": title, "grade": grade.as_str(), "source": self.source.name,
             "score": assessed.iter().map(|(_, _, e)| e.score).fold(0.0, f64::max),

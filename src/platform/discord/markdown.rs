@@ -217,7 +217,10 @@ mod tests {
             summary: None,
             facts: vec!["🔗 Possibly the same as #12: 荷花小区, *燃气*".into()],
             last: String::new(),
-            buttons: vec![CardButton { label: "🔗 Merge into #12".into(), press: Press::Merge { from: new, into: old } }],
+            buttons: vec![CardButton {
+                label: "🔗 Merge into #12".into(),
+                press: Press::Merge { from: new, into: old },
+            }],
             colour: None,
         };
         let embed = embed(&view, None).to_string();
