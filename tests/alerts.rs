@@ -200,7 +200,8 @@ async fn resolving_three_of_five_is_listed_and_the_last_one_notes_the_case() {
     let tracked = intake.store.case_alerts(id(1)).await.unwrap();
     let i18n = tocsin::i18n::I18n::new().unwrap();
     let config = intake.services.app.config().clone();
-    let card = tocsin::app::card::card(&case, String::new(), &[], &tracked, &config, &i18n, tocsin::domain::Locale::En);
+    let card =
+        tocsin::app::card::card(&case, String::new(), &[], &tracked, None, &config, &i18n, tocsin::domain::Locale::En);
     let listed: Vec<&str> = card.facts.iter().map(String::as_str).filter(|f| f.contains("DiskFull")).collect();
     assert_eq!(
         listed,
@@ -414,6 +415,7 @@ async fn an_alert_taken_in_before_alerts_were_tracked_finds_its_case_by_its_sign
         score: 0.0,
         explanation: "{}".into(),
         received_at: now,
+        specifics: None,
     };
     let commit = Commit { signals: vec![signal], ..Commit::new(CaseWrite::Insert(new), now) };
     intake.store.commit(commit).await.unwrap();

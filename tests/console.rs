@@ -274,6 +274,7 @@ async fn purge_clears_signal_text_past_the_retention_and_a_dry_run_only_counts()
         score: 1.0,
         explanation: "→ IV".into(),
         received_at: now - chrono::Duration::days(days),
+        specifics: None,
     };
     let case = tocsin::domain::NewCase {
         team: "city-desk".into(),

@@ -38,6 +38,8 @@ mod shared_postgres;
 mod status_page;
 mod store_contract;
 mod stories;
+mod stories_reposts;
+mod story_eval;
 mod telegram;
 mod telegram_delivery;
 mod telegram_webhook;

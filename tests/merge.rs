@@ -118,7 +118,7 @@ async fn a_merge_moves_signals_raises_the_grade_keeps_the_earliest_deadlines_and
     );
     let config = intake.services.app.config();
     let i18n = tocsin::i18n::I18n::new().unwrap();
-    let card = tocsin::app::card::card(&from, String::new(), &[], &[], config, &i18n, tocsin::domain::Locale::En);
+    let card = tocsin::app::card::card(&from, String::new(), &[], &[], None, config, &i18n, tocsin::domain::Locale::En);
     assert!(card.facts.iter().any(|f| f.contains("Merged into #2")), "{card:?}");
     assert!(card.buttons.is_empty(), "a merged case's card offers nothing to press: {card:?}");
 

@@ -221,6 +221,7 @@ impl Harness {
             score: 0.0,
             explanation: "{}".into(),
             received_at: self.clock.now(),
+            specifics: None,
         };
         let commit = tocsin::store::Commit {
             signals: (1..=n).map(signal).collect(),

@@ -43,6 +43,7 @@ pub fn prepare(seed: u64, analyzer: &Analyzer, rules: &Rules) -> Prepared {
         summary: Some(s.body.clone()),
         grade: e.grade,
         by: "news-wire".into(),
+        similar: None,
     };
     Prepared {
         payload: notice.to_payload(),
@@ -91,6 +92,7 @@ impl Prepared {
                 score: self.score,
                 explanation: self.explanation.clone(),
                 received_at: now,
+                specifics: None,
             }],
             ..Commit::new(case, now)
         }

@@ -3,6 +3,7 @@
 //! and already in the chat's language; the platform only lays it out and escapes it.
 
 use super::format;
+use super::similar::Similar;
 use crate::config::Config;
 use crate::domain::approval::DraftVersion;
 use crate::domain::clocks::{ClockKind, ClockStatus};
@@ -109,13 +110,16 @@ const CARD_ALERTS: usize = 10;
 
 /// `clocks` are the case's running clocks as they stand when the card is shown (see
 /// [`super::clocks::running`]); the card is shown again at every reminder, so what is left
-/// stays close to true. `alerts` are the case's alerts from an alert source, if any.
+/// stays close to true. `alerts` are the case's alerts from an alert source, if any. `similar`
+/// is the open case it is possibly the same story as ([`super::similar::for_card`]): a line
+/// and a Merge button, shown to everyone (the permission is checked when `/merge` runs).
 #[allow(clippy::too_many_arguments)]
 pub fn card(
     case: &Case,
     last: String,
     clocks: &[(ClockKind, ClockStatus)],
     alerts: &[TrackedAlert],
+    similar: Option<&Similar>,
     config: &Config,
     i18n: &I18n,
     locale: Locale,
@@ -142,6 +146,14 @@ pub fn card(
     }
     facts.extend(alert_lines(alerts, i18n, locale));
     let mut buttons = vec![];
+    if let Some(similar) = similar {
+        let into = similar.case.to_string();
+        facts.push(r(t!("card-similar", "case" => into.clone(), "shared" => similar.shared_list())));
+        buttons.push(CardButton {
+            label: r(t!("button-merge", "case" => into)),
+            press: Press::Merge { from: case.id, into: similar.case },
+        });
+    }
     if case.state == CaseState::Open {
         buttons.push(CardButton { label: r(t!("button-ack")), press: Press::Ack(case.id) });
     }

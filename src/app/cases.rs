@@ -86,8 +86,13 @@ pub(super) async fn open(
         if ctx.person.roles.contains(Role::Leader) { Some(ctx.person.name.clone()) } else { ctx.team.leader.clone() };
     let source = format!("{}:{}", ctx.platform, ctx.chat.name);
     let details = json!({ "title": title, "summary": summary, "grade": grade.as_str(), "source": source });
-    let notice =
-        Notice::Opened { title: title.clone(), summary: summary.clone(), grade, by: ctx.person.display.clone() };
+    let notice = Notice::Opened {
+        title: title.clone(),
+        summary: summary.clone(),
+        grade,
+        by: ctx.person.display.clone(),
+        similar: None,
+    };
     let new = NewCase {
         team: ctx.team.name.clone(),
         title,

@@ -9,7 +9,8 @@ mod alerts;
 pub use alerts::{AlertOutcome, AlertUnit, IncomingAlert};
 
 use super::Notice;
-use super::stories::StoryIndex;
+use super::similar::Similar;
+use super::stories::{Bar, Probe, Quote, StoryIndex};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::grading::{self, CategoryHit, Explanation, Weights};
@@ -17,7 +18,7 @@ use crate::domain::untrusted;
 use crate::domain::{Case, CaseId, EventAction, Grade, NewCase, NewEvent};
 use crate::intake::{Intake, RawSignal, SignalSink};
 use crate::store::{CaseWrite, Commit, JobWrite, NewOutbox, NewSignal, Store, StoreError};
-use crate::text::{Analyzer, Rules, Sketch, simhash, sketch};
+use crate::text::{Analyzer, Rules, Sketch, Specifics, TokenSet, identifiers, quoted_parts, simhash, token_set};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -29,6 +30,18 @@ pub const SYSTEM: &str = "tocsin";
 /// Many reports of one story can arrive at once; each lost race costs one short re-read.
 const ATTEMPTS: usize = 32;
 const MAX_SUMMARY: usize = 2000;
+/// A repost or quote joins an earlier signal when it holds at least this share of the earlier
+/// signal's content words (measured on `tests/fixtures/stories.jsonl`: reposts and quotes
+/// 0.9–1.0, the hard negatives near a part's SimHash at most 0.6; BENCHMARKS.md, "Stories").
+const MIN_CONTAINMENT: f64 = 0.85;
+/// …and when the earlier signal has at least this many distinct content words: one short
+/// sentence quoted in an article does not join the article to it.
+const MIN_QUOTED_WORDS: usize = 8;
+/// How much further a quoted part's SimHash may be from an earlier signal's than a whole
+/// text's: a candidate only, the containment check decides (see `super::stories::Bar`).
+const QUOTE_EXTRA_BITS: u32 = 8;
+/// Open cases asked whether they are the one a new case is "possibly the same as".
+const SIMILAR_CANDIDATES: usize = 3;
 
 pub struct Pipeline {
     store: Arc<dyn Store>,
@@ -65,6 +78,12 @@ struct Analysed {
     weight: f64,
     simhash: u64,
     sketch: Sketch,
+    /// Every distinct content word: what an earlier signal's words must be found in.
+    words: TokenSet,
+    /// Its quoted or reposted parts, looked up on their own.
+    quotes: Vec<Quote>,
+    /// Its building numbers, lines, days and hours: another incident's disagree.
+    ids: Vec<String>,
 }
 
 impl Pipeline {
@@ -169,7 +188,16 @@ impl Pipeline {
     }
 
     fn analyse(&self, signal: RawSignal, weight: f64) -> Analysed {
-        let tokens = self.analyzer.tokens(&format!("{}\n{}", signal.title, signal.body));
+        let text = format!("{}\n{}", signal.title, signal.body);
+        let tokens = self.analyzer.tokens(&text);
+        let quotes = quoted_parts(&text)
+            .into_iter()
+            .map(|part| {
+                let tokens = self.analyzer.tokens(part);
+                Quote { hash: simhash(&tokens), words: token_set(&tokens) }
+            })
+            .collect();
+        let words = token_set(&tokens);
         let hits = self
             .rules
             .classify(&tokens)
@@ -182,7 +210,10 @@ impl Pipeline {
             attention: grading::attention(m.views, m.comments, m.shares),
             weight,
             simhash: simhash(&tokens),
-            sketch: sketch(&tokens),
+            sketch: words.sketch(),
+            words,
+            quotes,
+            ids: identifiers(&text),
             signal,
         }
     }
@@ -199,7 +230,45 @@ impl Pipeline {
         }
         self.stories.refresh(self.store.as_ref(), now, self.window()).await?;
         let g = &self.config.grading;
-        Ok(self.stories.candidates(a.simhash, &a.sketch, g.simhash_distance, g.token_overlap, now - self.window()))
+        let probe = Probe { hash: a.simhash, sketch: &a.sketch, words: &a.words, quotes: &a.quotes, ids: &a.ids };
+        let bar = Bar {
+            max_distance: g.simhash_distance,
+            max_quote_distance: g.simhash_distance + QUOTE_EXTRA_BITS,
+            min_overlap: g.token_overlap,
+            min_containment: MIN_CONTAINMENT,
+            min_quoted: MIN_QUOTED_WORDS,
+        };
+        Ok(self.stories.lookup(&probe, bar, now - self.window()))
+    }
+
+    /// What a new case names: its places, keyword categories and terms.
+    fn specifics(&self, a: &Analysed) -> Specifics {
+        let categories = a.hits.iter().map(|h| h.name.clone()).collect();
+        let terms = a.hits.iter().flat_map(|h| h.terms.iter().cloned()).collect();
+        self.analyzer.specifics(&format!("{}\n{}", a.signal.title, a.signal.body), categories, terms)
+    }
+
+    /// The open case of `team`, opened within the window, that a new case with `specifics` is
+    /// "possibly the same story" as: it shares a category and a named place (see
+    /// [`Specifics::shared_with`]). Only a suggestion: nothing is merged. The index names the
+    /// candidates; only those few cases are read, for their team and state.
+    async fn similar(
+        &self,
+        specifics: &Specifics,
+        team: &str,
+        drill: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Similar>, StoreError> {
+        if specifics.is_empty() || specifics.categories.is_empty() {
+            return Ok(None);
+        }
+        for (id, shared) in self.stories.alike(specifics, now - self.window()).into_iter().take(SIMILAR_CANDIDATES) {
+            let Some(case) = self.store.case(id).await? else { continue };
+            if case.team == team && case.state.is_active() && case.drill == drill {
+                return Ok(Some(Similar { case: id, shared: shared.items }));
+            }
+        }
+        Ok(None)
     }
 
     fn window(&self) -> chrono::Duration {
@@ -221,7 +290,7 @@ impl Pipeline {
         grading::assess(a.hits.clone(), a.attention, a.weight, sources, window, &self.weights())
     }
 
-    fn stored(&self, a: &Analysed, e: &Explanation, now: DateTime<Utc>) -> NewSignal {
+    fn stored(&self, a: &Analysed, e: &Explanation, specifics: Option<Specifics>, now: DateTime<Utc>) -> NewSignal {
         NewSignal {
             source: a.signal.source.clone(),
             title: a.signal.title.clone(),
@@ -232,6 +301,7 @@ impl Pipeline {
             score: e.score,
             explanation: serde_json::to_string(e).expect("an explanation always serialises"),
             received_at: now,
+            specifics,
         }
     }
 
@@ -277,16 +347,23 @@ impl Pipeline {
         let title = a.signal.title.clone();
         let summary = Some(untrusted::block(&a.signal.body, MAX_SUMMARY)).filter(|s| !s.is_empty());
         let source = a.signal.url.clone().unwrap_or_else(|| a.signal.source.clone());
+        let specifics = self.specifics(a);
+        let similar = self.similar(&specifics, &team, a.signal.drill.is_some(), now).await?;
         let notice = Notice::Opened {
             title: title.clone(),
             summary: summary.clone(),
             grade: e.grade,
             by: a.signal.source.clone(),
+            similar: similar.clone(),
         };
-        let details = json!({
+        let mut details = json!({
             "title": title, "grade": e.grade.as_str(), "source": a.signal.source, "label": a.signal.label,
             "score": e.score, "drill": a.signal.drill.as_ref().map(|d| d.id),
         });
+        // The card reads it back from here on every rendering (see `super::similar`).
+        if let Some(similar) = &similar {
+            details["similar"] = similar.to_json();
+        }
         let new = NewCase {
             owner: None,
             leader: self.config.team(&team).and_then(|t| t.leader.clone()),
@@ -309,7 +386,7 @@ impl Pipeline {
             events: vec![self.event(EventAction::Opened, details, now)],
             outbox,
             handled: a.signal.dedup_key.clone(),
-            signals: vec![self.stored(a, &e, now)],
+            signals: vec![self.stored(a, &e, Some(specifics).filter(|s| !s.is_empty() || !s.ids.is_empty()), now)],
             jobs,
             ..Commit::new(CaseWrite::Insert(new), now)
         };
@@ -384,7 +461,7 @@ impl Pipeline {
             events,
             outbox,
             handled: a.signal.dedup_key.clone(),
-            signals: vec![self.stored(a, &e, now)],
+            signals: vec![self.stored(a, &e, ids_only(a), now)],
             jobs,
             ..Commit::new(CaseWrite::Update(case), now)
         };
@@ -412,6 +489,11 @@ fn wakes_scheduler(jobs: &[JobWrite], now: DateTime<Utc>) -> bool {
         // A withdrawn job is not run whenever the scheduler looks.
         JobWrite::WithdrawCase { .. } | JobWrite::Withdraw(_) => false,
     })
+}
+
+/// What a signal that joins a case keeps of its specifics: its identifiers, if any.
+fn ids_only(a: &Analysed) -> Option<Specifics> {
+    (!a.ids.is_empty()).then(|| Specifics { ids: a.ids.clone(), ..Specifics::default() })
 }
 
 fn raise(case: &mut Case, grade: Grade, now: DateTime<Utc>) {

@@ -275,7 +275,8 @@ pub(super) async fn split(ctx: &Ctx<'_>, id: CaseId, signal: i64) -> Result<Done
         };
         let (new, duty, jobs) = super::clocks::opening(&ctx.app.config, store, new).await?;
         let by = ctx.person.display.clone();
-        let mut outbox = ctx.notices(&Notice::Opened { title: title.clone(), summary: None, grade, by: by.clone() });
+        let mut outbox =
+            ctx.notices(&Notice::Opened { title: title.clone(), summary: None, grade, by: by.clone(), similar: None });
         if let Some(duty) = duty {
             outbox.extend(ctx.notices(&duty));
         }

@@ -21,6 +21,7 @@ mod notice;
 pub mod report;
 pub mod retention;
 pub mod scheduler;
+pub mod similar;
 pub mod statements;
 mod stories;
 

@@ -20,6 +20,9 @@ pub enum Notice {
         summary: Option<String>,
         grade: Grade,
         by: String,
+        /// An open case of the same team it is possibly the same story as.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        similar: Option<super::similar::Similar>,
     },
     Acknowledged {
         title: String,
@@ -298,15 +301,21 @@ impl Notice {
     pub fn render(&self, case: Option<CaseId>, config: &Config, i18n: &I18n, locale: Locale) -> String {
         let case = case.map(|c| c.to_string()).unwrap_or_default();
         let text: Text = match self {
-            Notice::Opened { title, summary, grade, by } => {
-                let head = i18n.render(
+            Notice::Opened { title, summary, grade, by, similar } => {
+                let mut text = i18n.render(
                     locale,
-                    &t!("notice-opened", "case" => case, "title" => title.as_str(), "grade" => format::grade(config, *grade, locale), "by" => by.as_str()),
+                    &t!("notice-opened", "case" => case.clone(), "title" => title.as_str(), "grade" => format::grade(config, *grade, locale), "by" => by.as_str()),
                 );
-                return match summary {
-                    Some(s) => format!("{head}\n{s}"),
-                    None => head,
-                };
+                if let Some(s) = summary {
+                    text = format!("{text}\n{s}");
+                }
+                // Where there is no card (and no button), the line names the command instead.
+                if let Some(similar) = similar {
+                    let command = format!("/merge {} into {}", case.trim_start_matches('#'), similar.case.get());
+                    let line = t!("notice-similar", "case" => similar.case.to_string(), "shared" => similar.shared_list(), "command" => command);
+                    text = format!("{text}\n{}", i18n.render(locale, &line));
+                }
+                return text;
             }
             Notice::Acknowledged { title, by } => {
                 t!("notice-acknowledged", "case" => case, "title" => title.as_str(), "by" => by.as_str())
@@ -482,6 +491,35 @@ mod tests {
         let again = Notice::AlertRefired { title: "DiskFull".into(), alerts: names(1), source: "prometheus".into() };
         assert_eq!(Notice::from_payload(&again.to_payload()).unwrap(), again);
         assert!(again.render(case, &config, &i18n, Locale::En).contains("reopened: firing again at prometheus"));
+    }
+
+    #[test]
+    fn an_opening_that_is_possibly_the_same_story_names_the_merge_command_where_there_is_no_button() {
+        let config = Config::parse(include_str!("../../bot.toml")).unwrap();
+        let i18n = I18n::new().unwrap();
+        let similar = super::super::similar::Similar {
+            case: CaseId::parse("12").unwrap(),
+            shared: vec!["荷花小区".into(), "燃气".into()],
+        };
+        let n = Notice::Opened {
+            title: "楼道燃气味".into(),
+            summary: None,
+            grade: Grade::III,
+            by: "wire".into(),
+            similar: Some(similar),
+        };
+        let case = CaseId::parse("20");
+        let en = n.render(case, &config, &i18n, Locale::En);
+        assert!(
+            en.ends_with("🔗 Possibly the same as #12: 荷花小区, 燃气 (a leader can merge them: /merge 20 into 12)"),
+            "{en}"
+        );
+        let zh = n.render(case, &config, &i18n, Locale::ZhCn);
+        assert!(zh.ends_with("🔗 可能与 #12 是同一事件：荷花小区, 燃气（负责人可合并：/merge 20 into 12）"), "{zh}");
+        assert_eq!(Notice::from_payload(&n.to_payload()).unwrap(), n);
+        // An opening queued before the field existed still reads.
+        let old = r#"{"kind":"opened","title":"t","summary":null,"grade":"III","by":"wire"}"#;
+        assert!(matches!(Notice::from_payload(old), Ok(Notice::Opened { similar: None, .. })));
     }
 
     #[test]

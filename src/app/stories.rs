@@ -13,6 +13,17 @@
 //! ids skipped over are kept as *gaps* and asked for by id on later lookups, until they turn
 //! up or are old enough that their transaction must have rolled back.
 //!
+//! Reposts and quotes (issue 13): a signal's quoted parts (`crate::text::quoted_parts`) are
+//! looked up too, in the same pass over the hashes, and an entry near a part joins when most
+//! of *its* words are in that part (containment of the earlier signal in the new one, not
+//! resemblance: the comment around a quote does not count against it). An earlier signal with
+//! fewer than `min_quoted` content words is never joined this way, so a one-line report quoted
+//! in a long article does not pull the article in.
+//!
+//! The index also keeps, for each case opened in the window, the places its first signal named
+//! (`crate::text::Specifics`), keyed by place: "possibly the same story" asks only the cases
+//! that share a place, not the whole window.
+//!
 //! Catch-ups run one at a time, and a lookup that finds one running waits for it to end and
 //! then starts another only if none has begun since it arrived: under load, one catch-up
 //! serves every lookup that arrived before it began (it reads whatever those saw committed),
@@ -20,9 +31,9 @@
 
 use crate::domain::CaseId;
 use crate::store::{Store, StoreError, StoryHash};
-use crate::text::{Sketch, hamming, near};
+use crate::text::{Shared, Sketch, Specifics, TokenSet, hamming, ids_conflict, near_any};
 use chrono::{DateTime, Duration, Utc};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::RwLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -32,6 +43,42 @@ use std::sync::atomic::{AtomicU64, Ordering};
 const GAP_PATIENCE_SECS: i64 = 30;
 /// A bound on remembered gaps, should something roll back ids by the thousand.
 const MAX_GAPS: usize = 10_000;
+
+/// A new signal as the index is asked about it.
+pub struct Probe<'a> {
+    pub hash: u64,
+    pub sketch: &'a Sketch,
+    /// All of its distinct content words, for containment.
+    pub words: &'a TokenSet,
+    /// Its quoted parts, each with its own SimHash and words.
+    pub quotes: &'a [Quote],
+    /// Its identifiers ([`crate::text::identifiers`]): an entry whose identifiers disagree
+    /// is another incident, however alike the words.
+    pub ids: &'a [String],
+}
+
+/// A quoted or reposted part of a signal (see [`crate::text::quoted_parts`]).
+#[derive(Debug, Clone)]
+pub struct Quote {
+    pub hash: u64,
+    pub words: TokenSet,
+}
+
+/// When a signal is the same story as an entry.
+#[derive(Debug, Clone, Copy)]
+pub struct Bar {
+    pub max_distance: u32,
+    /// The SimHash distance for quoted parts: wider, because the containment check decides
+    /// and a part's SimHash drifts from the earlier signal's (whose title repeats its first
+    /// words, for one).
+    pub max_quote_distance: u32,
+    /// Resemblance of the whole texts.
+    pub min_overlap: f64,
+    /// Share of the earlier signal's words in the new signal (or one of its quoted parts).
+    pub min_containment: f64,
+    /// Content words an earlier signal needs to be joined by containment.
+    pub min_quoted: usize,
+}
 
 /// Lookups only read the index, so they scan it side by side; catch-ups write.
 #[derive(Default)]
@@ -58,6 +105,12 @@ struct Inner {
     gaps: BTreeMap<i64, DateTime<Utc>>,
     /// The ticket of the last catch-up that succeeded; none has while it is 0.
     fresh_as_of: u64,
+    /// The specifics of each case opened in the window (from its first signal), and the cases
+    /// by place. Pruned of cases older than the window when they have doubled since the last
+    /// pruning, so the work is spread over the signals taken in.
+    opened: HashMap<CaseId, (DateTime<Utc>, Specifics)>,
+    by_place: HashMap<String, Vec<CaseId>>,
+    pruned_at: usize,
 }
 
 impl StoryIndex {
@@ -85,10 +138,90 @@ impl StoryIndex {
         Ok(())
     }
 
+    /// The cases with a signal received since `since` that is the same story: by the whole
+    /// text (SimHash near and resemblance at least `min_overlap`, or most of the entry's words
+    /// contained), or by a quoted part (SimHash near the part's and most of the entry's words
+    /// in it). Most alike first, each case once. A signal stored before sketches were kept is
+    /// judged by the whole text's SimHash alone.
+    pub fn lookup(&self, probe: &Probe<'_>, bar: Bar, since: DateTime<Utc>) -> Vec<CaseId> {
+        let inner = self.read();
+        let (front, back) = inner.hashes.as_slices();
+        let mut queries = Vec::with_capacity(1 + probe.quotes.len());
+        queries.push(probe.hash);
+        queries.extend(probe.quotes.iter().map(|q| q.hash));
+        let mut within = Vec::new();
+        let widest =
+            if probe.quotes.is_empty() { bar.max_distance } else { bar.max_distance.max(bar.max_quote_distance) };
+        near_any(front, &queries, widest, 0, &mut within);
+        near_any(back, &queries, widest, front.len(), &mut within);
+        let contained = |sketch: &Sketch, words: &TokenSet| {
+            let c = sketch.containment_in(words);
+            (sketch.len() >= bar.min_quoted && c >= bar.min_containment).then_some(c)
+        };
+        let mut alike: Vec<(f64, u32, CaseId)> = within
+            .into_iter()
+            .filter_map(|i| {
+                let e = &inner.entries[i];
+                if e.received_at < since || e.specifics.as_ref().is_some_and(|s| ids_conflict(&s.ids, probe.ids)) {
+                    return None;
+                }
+                let whole = hamming(e.simhash, probe.hash);
+                let score = match &e.sketch {
+                    None => (whole <= bar.max_distance).then_some(bar.min_overlap),
+                    Some(s) => {
+                        let by_text = (whole <= bar.max_distance)
+                            .then(|| {
+                                let overlap = s.resemblance(probe.sketch);
+                                if overlap >= bar.min_overlap { Some(overlap) } else { contained(s, probe.words) }
+                            })
+                            .flatten();
+                        by_text.or_else(|| {
+                            probe
+                                .quotes
+                                .iter()
+                                .filter(|q| hamming(e.simhash, q.hash) <= bar.max_quote_distance)
+                                .filter_map(|q| contained(s, &q.words))
+                                .max_by(f64::total_cmp)
+                        })
+                    }
+                };
+                score.map(|score| (score, whole, e.case))
+            })
+            .collect();
+        alike.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+        let mut seen = std::collections::HashSet::new();
+        alike.into_iter().filter(|(_, _, case)| seen.insert(*case)).map(|(_, _, case)| case).collect()
+    }
+
+    /// The cases opened since `since` whose first signal shares enough specifics with
+    /// `specifics` to be "possibly the same story" (see [`Specifics::shared_with`]), strongest
+    /// first, each with what they share. Reads only the cases that name one of its places.
+    pub fn alike(&self, specifics: &Specifics, since: DateTime<Utc>) -> Vec<(CaseId, Shared)> {
+        let inner = self.read();
+        let mut cases: Vec<CaseId> =
+            specifics.places().filter_map(|p| inner.by_place.get(p)).flatten().copied().collect();
+        cases.sort();
+        cases.dedup();
+        let mut found: Vec<(CaseId, Shared)> = cases
+            .into_iter()
+            .filter_map(|case| {
+                let (at, theirs) = inner.opened.get(&case)?;
+                if *at < since {
+                    return None;
+                }
+                specifics.shared_with(theirs).map(|shared| (case, shared))
+            })
+            .collect();
+        // Strongest first; of equals, the most recent case.
+        found.sort_by(|a, b| b.1.strength.cmp(&a.1.strength).then(b.0.cmp(&a.0)));
+        found
+    }
+
     /// The cases with a signal received since `since` that is the same story by both checks:
     /// its SimHash within `max_distance` bits of `hash`, and its sketch's resemblance to
     /// `sketch` at least `min_overlap`. Most alike (by resemblance, then by distance) first,
     /// each case once. A signal stored before sketches were kept is judged by SimHash alone.
+    #[cfg(test)]
     pub fn candidates(
         &self,
         hash: u64,
@@ -97,30 +230,23 @@ impl StoryIndex {
         min_overlap: f64,
         since: DateTime<Utc>,
     ) -> Vec<CaseId> {
-        let inner = self.read();
-        let (front, back) = inner.hashes.as_slices();
-        let mut within = Vec::new();
-        near(front, hash, max_distance, 0, &mut within);
-        near(back, hash, max_distance, front.len(), &mut within);
-        let mut alike: Vec<(f64, u32, CaseId)> = within
-            .into_iter()
-            .filter_map(|i| {
-                let e = &inner.entries[i];
-                if e.received_at < since {
-                    return None;
-                }
-                let overlap = e.sketch.as_ref().map_or(min_overlap, |s| s.resemblance(sketch));
-                (overlap >= min_overlap).then_some((overlap, hamming(e.simhash, hash), e.case))
-            })
-            .collect();
-        alike.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-        let mut seen = std::collections::HashSet::new();
-        alike.into_iter().filter(|(_, _, case)| seen.insert(*case)).map(|(_, _, case)| case).collect()
+        // Resemblance only: no quoted parts, and containment never enough.
+        let words = TokenSet::default();
+        let probe = Probe { hash, sketch, words: &words, quotes: &[], ids: &[] };
+        let bar = Bar {
+            max_distance,
+            max_quote_distance: max_distance,
+            min_overlap,
+            min_containment: f64::INFINITY,
+            min_quoted: usize::MAX,
+        };
+        self.lookup(&probe, bar, since)
     }
 
     /// A case that can no longer be joined (closed or dismissed) leaves the index.
     pub fn forget(&self, case: CaseId) {
         let mut inner = self.write();
+        inner.opened.remove(&case);
         inner.entries.retain(|e| e.case != case);
         inner.hashes = inner.entries.iter().map(|e| e.simhash).collect();
     }
@@ -179,7 +305,20 @@ impl Inner {
         }
     }
 
-    fn push(&mut self, row: StoryHash) {
+    fn push(&mut self, mut row: StoryHash) {
+        // The places go to the map of opened cases; the entry keeps only the identifiers.
+        if let Some(mut specifics) = row.specifics.take() {
+            let ids = std::mem::take(&mut specifics.ids);
+            if !specifics.is_empty() {
+                for place in specifics.places() {
+                    self.by_place.entry(place.clone()).or_default().push(row.case);
+                }
+                self.opened.insert(row.case, (row.received_at, specifics));
+            }
+            if !ids.is_empty() {
+                row.specifics = Some(Specifics { ids, ..Specifics::default() });
+            }
+        }
         self.hashes.push_back(row.simhash);
         self.entries.push_back(row);
     }
@@ -188,6 +327,15 @@ impl Inner {
         while self.entries.front().is_some_and(|e| e.received_at < since) {
             self.entries.pop_front();
             self.hashes.pop_front();
+        }
+        if self.opened.len() > 2 * self.pruned_at + 1024 {
+            self.opened.retain(|_, (at, _)| *at >= since);
+            let opened = &self.opened;
+            self.by_place.retain(|_, cases| {
+                cases.retain(|c| opened.contains_key(c));
+                !cases.is_empty()
+            });
+            self.pruned_at = self.opened.len();
         }
         let patience = Duration::seconds(GAP_PATIENCE_SECS);
         self.gaps.retain(|_, missed| now - *missed < patience);
@@ -208,6 +356,7 @@ mod tests {
             case: CaseId::from_db(case),
             simhash,
             sketch: Some(words(&["gas", "leak"])),
+            specifics: None,
             received_at: at(s),
         }
     }

@@ -267,7 +267,9 @@ impl Worker {
             let clocks =
                 crate::app::clocks::running(self.store.as_ref(), &self.config, &case, self.clock.now()).await?;
             let alerts = self.store.case_alerts(id).await?;
-            return Ok(Some(Outgoing::Card(card(&case, last, &clocks, &alerts, &self.config, &self.i18n, locale))));
+            let similar = crate::app::similar::for_card(self.store.as_ref(), id).await?;
+            let view = card(&case, last, &clocks, &alerts, similar.as_ref(), &self.config, &self.i18n, locale);
+            return Ok(Some(Outgoing::Card(view)));
         }
         let text = self.marked(item, locale, notice.render(item.case, &self.config, &self.i18n, locale)).await?;
         let person = notice.mention().and_then(|name| self.config.person(name));

@@ -107,7 +107,7 @@ async fn delete_sightings(pool: &Pool, now: DateTime<Utc>) -> Result<u64> {
 /// index), else only those written since the row id `after` (through the primary key; the
 /// caller drops what fell out of the window).
 async fn hashes_after(pool: &Pool, since: DateTime<Utc>, after: Option<i64>) -> Result<Vec<StoryHash>> {
-    const COLUMNS: &str = "SELECT id, case_id, simhash, sketch, received_ms FROM signals";
+    const COLUMNS: &str = "SELECT id, case_id, simhash, sketch, received_ms, specifics FROM signals";
     let rows: Vec<HashRow> = match after {
         None => {
             let sql = format!("{COLUMNS} WHERE received_ms >= $1 ORDER BY id");
@@ -126,7 +126,7 @@ async fn hashes_by_id(pool: &Pool, ids: &[i64]) -> Result<Vec<StoryHash>> {
         return Ok(vec![]);
     }
     let mut q =
-        sqlx::QueryBuilder::<Db>::new("SELECT id, case_id, simhash, sketch, received_ms FROM signals WHERE id IN (");
+        sqlx::QueryBuilder::<Db>::new("SELECT id, case_id, simhash, sketch, received_ms, specifics FROM signals WHERE id IN (");
     let mut list = q.separated(", ");
     for id in ids {
         list.push_bind(*id);
@@ -136,15 +136,17 @@ async fn hashes_by_id(pool: &Pool, ids: &[i64]) -> Result<Vec<StoryHash>> {
     rows.into_iter().map(story_hash).collect()
 }
 
-/// `id, case_id, simhash, sketch, received_ms`.
-type HashRow = (i64, i64, i64, Option<Vec<u8>>, i64);
+/// `id, case_id, simhash, sketch, received_ms, specifics`.
+type HashRow = (i64, i64, i64, Option<Vec<u8>>, i64, Option<String>);
 
-fn story_hash((id, case, hash, sketch, received): HashRow) -> Result<StoryHash> {
+fn story_hash((id, case, hash, sketch, received, specifics): HashRow) -> Result<StoryHash> {
     Ok(StoryHash {
         id,
         case: CaseId::from_db(case),
         simhash: hash as u64,
         sketch: sketch.as_deref().map(rows::sketch).transpose()?,
+        // Unreadable specifics only cost a suggestion: not worth refusing the row for.
+        specifics: specifics.as_deref().and_then(crate::text::Specifics::from_json),
         received_at: rows::time(received)?,
     })
 }

@@ -251,6 +251,9 @@ pub struct StoryHash {
     pub simhash: u64,
     /// `None` for a signal stored before sketches were kept.
     pub sketch: Option<Sketch>,
+    /// The places and categories of a case's first signal (`None` for the others, and for
+    /// signals stored before they were kept): the "possibly the same story" line.
+    pub specifics: Option<crate::text::Specifics>,
     pub received_at: DateTime<Utc>,
 }
 
@@ -295,6 +298,8 @@ pub struct NewSignal {
     /// How the grade was reached (`safety ×2 (燃气, 泄漏), ... → II`).
     pub explanation: String,
     pub received_at: DateTime<Utc>,
+    /// The places and categories it names: kept for a case's first signal only.
+    pub specifics: Option<crate::text::Specifics>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -76,7 +76,7 @@ async fn write_commit(tx: &mut Conn, commit: &Commit) -> Result<Option<CaseId>> 
         for sig in &commit.signals {
             sqlx::query(
                 "INSERT INTO signals (case_id, source, title, url, fingerprint, simhash, sketch, score, explanation, \
-                 received_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                 received_ms, specifics) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             )
             .bind(case)
             .bind(&sig.source)
@@ -88,6 +88,7 @@ async fn write_commit(tx: &mut Conn, commit: &Commit) -> Result<Option<CaseId>> 
             .bind(sig.score)
             .bind(&sig.explanation)
             .bind(ms(sig.received_at))
+            .bind(sig.specifics.as_ref().map(crate::text::Specifics::to_json))
             .execute(&mut *tx)
             .await?;
         }

@@ -184,6 +184,8 @@ impl TryFrom<SignalRow> for StoredSignal {
                 score: r.score,
                 explanation: r.explanation,
                 received_at: time(r.received_ms)?,
+                // Read by the story index only (`story_hashes`).
+                specifics: None,
             },
         })
     }

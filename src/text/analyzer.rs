@@ -94,6 +94,31 @@ impl Analyzer {
         out
     }
 
+    /// jieba's part-of-speech tags for the Chinese runs of `text`: each word with its tag and
+    /// its byte range in `text` (so that callers can tell adjacent words from words with
+    /// something between them). Only for what needs the tags: it segments again.
+    pub(crate) fn han_tags<'a>(&'a self, text: &'a str) -> Vec<(std::ops::Range<usize>, &'a str, &'a str)> {
+        let mut out = Vec::new();
+        let mut chars = text.char_indices().peekable();
+        while let Some((start, c)) = chars.next() {
+            if class(c) != Class::Han {
+                continue;
+            }
+            let mut end = start + c.len_utf8();
+            while let Some(&(i, c)) = chars.peek() {
+                if class(c) != Class::Han {
+                    break;
+                }
+                end = i + c.len_utf8();
+                chars.next();
+            }
+            for t in self.jieba.tag(&text[start..end], true) {
+                out.push((start + t.byte_start..start + t.byte_end, t.word, t.tag));
+            }
+        }
+        out
+    }
+
     /// Whether `word` is in the dictionary (built-in or user), as one entry.
     pub(crate) fn is_dict_word(&self, word: &str) -> bool {
         self.jieba.has_word(word)

@@ -11,15 +11,19 @@
 //! ```
 
 mod analyzer;
+mod repost;
 mod rules;
 mod simhash;
 mod sketch;
+mod specifics;
 mod table;
 
 pub use analyzer::Analyzer;
+pub use repost::quoted_parts;
 pub use rules::{Category, Hit, Rules};
-pub use simhash::{hamming, near, simhash};
-pub use sketch::{DEFAULT_OVERLAP, SKETCH_SIZE, Sketch, sketch};
+pub use simhash::{hamming, near, near_any, simhash};
+pub use sketch::{DEFAULT_OVERLAP, SKETCH_SIZE, Sketch, TokenSet, sketch, token_set};
+pub use specifics::{Shared, Specifics, identifiers, ids_conflict};
 
 /// One analyzer for all unit tests of the module: loading the dictionary is the slow part.
 #[cfg(test)]

@@ -63,7 +63,49 @@ pub fn sketch(tokens: &[String]) -> Sketch {
     Sketch(hashes.into_boxed_slice())
 }
 
+/// Every distinct content token of a text, hashed as in a [`Sketch`] but not cut to
+/// [`SKETCH_SIZE`]: the side of a containment test that must hold *all* of a text's words.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TokenSet(Box<[u32]>);
+
+/// The token set of `tokens` (as [`super::Analyzer::tokens`] returns them).
+pub fn token_set(tokens: &[String]) -> TokenSet {
+    let mut hashes: Vec<u32> = tokens.iter().filter(|t| is_content(t)).map(|t| hash32(t)).collect();
+    hashes.sort_unstable();
+    hashes.dedup();
+    TokenSet(hashes.into_boxed_slice())
+}
+
+impl TokenSet {
+    /// The bottom-k sketch of the same words.
+    pub fn sketch(&self) -> Sketch {
+        Sketch(self.0.iter().take(SKETCH_SIZE).copied().collect())
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 impl Sketch {
+    /// The share of this text's content tokens that `other` holds too: how much of an earlier
+    /// report a repost or quote contains (asymmetric; `a.containment_in(b)` is 1.0 when `b`
+    /// quotes all of `a` after a comment of any length). Exact when this text has at most
+    /// [`SKETCH_SIZE`] content tokens; for a longer one its sketch is a uniform sample of its
+    /// words and the share in `other` estimates the containment. An empty sketch is contained
+    /// in nothing (0.0).
+    pub fn containment_in(&self, other: &TokenSet) -> f64 {
+        if self.0.is_empty() {
+            return 0.0;
+        }
+        let held = self.0.iter().filter(|h| other.0.binary_search(h).is_ok()).count();
+        held as f64 / self.0.len() as f64
+    }
+
     /// The estimated Jaccard index of the two texts' content tokens, 0.0–1.0 (exact when both
     /// have at most [`SKETCH_SIZE`]). Two texts without content tokens are alike (1.0); one
     /// without is like nothing else (0.0).

@@ -15,6 +15,7 @@ fn signal(source: &str, fingerprint: Option<&str>, at: DateTime<Utc>) -> tocsin:
         score: 1.0,
         explanation: "{}".into(),
         received_at: at,
+        specifics: None,
     }
 }
 

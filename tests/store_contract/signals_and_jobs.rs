@@ -14,6 +14,7 @@ fn signal(source: &str, fingerprint: Option<&str>, simhash: u64, at: DateTime<Ut
         score: 7.25,
         explanation: "safety ×2 (燃气, 泄漏) → II".into(),
         received_at: at,
+        specifics: None,
     }
 }
 
@@ -47,6 +48,18 @@ async fn signals_travel_with_their_case_and_stories_are_found_by_time_and_finger
     let rows = store.story_hashes(t(150), None).await.unwrap();
     assert_eq!((rows.len(), rows[0].case, rows[0].sketch.clone()), (1, c, None));
     assert_eq!(store.story_hashes_by_id(&[rows[0].id]).await.unwrap(), rows);
+    // A case's first signal keeps its specifics for "possibly the same story"; the index gets them.
+    let specifics = tocsin::text::Specifics {
+        strong: vec!["荷花小区".into()],
+        weak: vec!["3栋".into()],
+        categories: vec!["safety".into()],
+        terms: vec!["燃气".into()],
+        ids: vec!["栋:3".into()],
+    };
+    let first = tocsin::store::NewSignal { specifics: Some(specifics.clone()), ..signal("rss", None, 8, t(300)) };
+    store.commit(commit("d", vec![first])).await.unwrap().unwrap();
+    let rows = store.story_hashes(t(250), None).await.unwrap();
+    assert_eq!(rows.iter().map(|r| r.specifics.clone()).collect::<Vec<_>>(), [Some(specifics)]);
     // A closed story takes no more signals by fingerprint (its hashes stay; joining checks the case).
     let mut case_a = store.case(a).await.unwrap().unwrap();
     case_a.dismiss("noise", t(1)).unwrap();

@@ -82,7 +82,8 @@ impl Tg {
         let secrets = Secrets {
             telegram_token: Some(TOKEN.into()),
             telegram_webhook_secret: Some("s3cret-token_for-tests".into()),
-            vars: Some(Default::default()),
+            // For a test that adds an intake source (`token_env = "WIRE_TOKEN"`).
+            vars: Some([("WIRE_TOKEN".to_string(), super::intake::WIRE_TOKEN.to_string())].into_iter().collect()),
             ..Secrets::default()
         };
         self.services = Some(tocsin::run::start(config, Arc::new(SystemClock), secrets).await.expect("tocsin starts"));

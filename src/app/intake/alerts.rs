@@ -336,8 +336,13 @@ impl Decision<'_> {
         };
         let summary = Some(untrusted::block(&text, super::MAX_SUMMARY)).filter(|s| !s.is_empty());
         let fired = self.names(&self.indexes(Change::Fired));
-        let notice =
-            Notice::Opened { title: title.clone(), summary: summary.clone(), grade, by: self.source.name.clone() };
+        let notice = Notice::Opened {
+            title: title.clone(),
+            summary: summary.clone(),
+            grade,
+            by: self.source.name.clone(),
+            similar: None,
+        };
         let details = json!({
             "title": title, "grade": grade.as_str(), "source": self.source.name,
             "score": assessed.iter().map(|(_, _, e)| e.score).fold(0.0, f64::max),
@@ -364,7 +369,7 @@ impl Decision<'_> {
         let commit = Commit {
             events: vec![p.event(EventAction::Opened, details, self.now)],
             outbox,
-            signals: assessed.iter().map(|(_, a, e)| p.stored(a, e, self.now)).collect(),
+            signals: assessed.iter().map(|(_, a, e)| p.stored(a, e, super::ids_only(a), self.now)).collect(),
             jobs,
             alerts: self.writes(),
             ..Commit::new(CaseWrite::Insert(new), self.now)
@@ -471,7 +476,7 @@ impl Decision<'_> {
         let commit = Commit {
             events,
             outbox,
-            signals: assessed.iter().map(|(_, a, e)| p.stored(a, e, now)).collect(),
+            signals: assessed.iter().map(|(_, a, e)| p.stored(a, e, super::ids_only(a), now)).collect(),
             jobs,
             alerts: self.writes(),
             ..Commit::new(CaseWrite::Update(case), now)

@@ -206,6 +206,31 @@ mod tests {
     }
 
     #[test]
+    fn a_possibly_the_same_line_is_a_field_of_the_embed_and_its_merge_button_a_component() {
+        use crate::app::card::{CardButton, Press};
+        use crate::domain::CaseId;
+        let (new, old) = (CaseId::parse("20").unwrap(), CaseId::parse("12").unwrap());
+        let view = CardView {
+            case: new,
+            slot: None,
+            headline: "🟠 #20 燃气味".into(),
+            summary: None,
+            facts: vec!["🔗 Possibly the same as #12: 荷花小区, *燃气*".into()],
+            last: String::new(),
+            buttons: vec![CardButton {
+                label: "🔗 Merge into #12".into(),
+                press: Press::Merge { from: new, into: old },
+            }],
+            colour: None,
+        };
+        let embed = embed(&view, None).to_string();
+        assert!(embed.contains("Possibly the same as #12: 荷花小区, \\\\*燃气\\\\*"), "escaped: {embed}");
+        let components = components(&view);
+        assert_eq!(components[0]["components"][0]["custom_id"], "merge:20:12");
+        assert_eq!(components[0]["components"][0]["label"], "🔗 Merge into #12");
+    }
+
+    #[test]
     fn colours_are_read_from_hex() {
         assert_eq!(colour("#d32f2f"), Some(0xd32f2f));
         assert_eq!(colour("red"), None);
