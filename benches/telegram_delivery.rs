@@ -85,7 +85,8 @@ fn case_numbers(text: &str) -> Vec<usize> {
 /// Stops at a call still waiting for its answer, so it is read again next time.
 fn scan(st: &State, cursor: &mut usize, receipts: &mut [Option<Instant>]) {
     while let Some(call) = st.calls.get(*cursor) {
-        if call.status == 0 && call.answered_at.is_none() {
+        // A dropped connection (the fault scenario) is never answered: not waited for.
+        if call.status == 0 && call.answered_at.is_none() && !call.injected {
             return;
         }
         *cursor += 1;

@@ -7,7 +7,7 @@ use crate::support;
 
 use serde_json::json;
 use support::intake::Intake;
-use support::telegram::{TEAM, Tg};
+use support::telegram::{ALICE, BOB, TEAM, Tg};
 use tocsin::app::card::Press;
 use tocsin::domain::{CaseId, EventAction, Locale};
 
@@ -146,5 +146,21 @@ async fn on_telegram_the_new_cases_card_says_possibly_the_same_and_carries_the_m
     let card = tg.expect(TEAM, "#2 ").await;
     assert!(card.text.contains("#1") && card.text.contains("荷花小区, 燃气"), "{}", card.text);
     assert!(card.buttons().iter().any(|(_, data)| data == "merge:2:1"), "{:?}", card.buttons());
+
+    // The button is /merge 2 into 1: refused to a member, done for a leader.
+    tg.press(TEAM, BOB, card.message_id, "merge:2:1");
+    let refused = tg.fake.wait_until(|st| st.answers.iter().any(|a| a.show_alert), support::telegram::PATIENCE).await;
+    assert!(refused, "the member is told no: {:?}", tg.fake.answers());
+    assert_eq!(tg.store.case(CaseId::from_db(2)).await.unwrap().unwrap().merged_into, None);
+    tg.press(TEAM, ALICE, card.message_id, "merge:2:1");
+    let merged = tg
+        .fake
+        .wait_until(
+            |st| st.messages(TEAM).iter().any(|m| m.message_id == card.message_id && m.text.contains("Merged into #1")),
+            support::telegram::PATIENCE,
+        )
+        .await;
+    assert!(merged, "the card of #2 is edited: {:?}", tg.fake.message(TEAM, card.message_id).map(|m| m.text));
+    assert_eq!(tg.store.case(CaseId::from_db(2)).await.unwrap().unwrap().merged_into, Some(CaseId::from_db(1)));
     tg.shutdown().await;
 }
