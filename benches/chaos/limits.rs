@@ -68,9 +68,8 @@ pub async fn run(db: super::support::Db) -> anyhow::Result<usize> {
                     return refused;
                 }
                 // Round-robin: each instance opens a third of the cases.
-                match instance::post_signal(&client, addrs[n % addrs.len()], &format!("l{n}"), &instance::story(n))
-                    .await
-                {
+                let (addr, tags) = (addrs[n % addrs.len()], [format!("t{}", n % GROUPS)]);
+                match instance::post_tagged(&client, addr, &format!("l{n}"), &instance::story(n), &tags).await {
                     Ok(202) => {}
                     _ => refused += 1,
                 }
