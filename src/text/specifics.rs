@@ -242,15 +242,20 @@ fn starts_upper(word: &str) -> bool {
     word.chars().next().is_some_and(char::is_uppercase)
 }
 
+/// An ASCII or full-width digit, as ASCII.
+fn digit(c: char) -> Option<char> {
+    match c {
+        '0'..='9' => Some(c),
+        '０'..='９' => char::from_u32(c as u32 - 0xFEE0),
+        _ => None,
+    }
+}
+
 /// `3栋`, `12号`, `5单元`: ASCII or full-width digits followed by a building unit.
 fn numbers(text: &str, s: &mut Specifics) {
     let mut digits = String::new();
     for (i, c) in text.char_indices() {
-        let d = match c {
-            '0'..='9' => Some(c),
-            '０'..='９' => char::from_u32(c as u32 - 0xFEE0),
-            _ => None,
-        };
+        let d = digit(c);
         match d {
             Some(d) => digits.push(d),
             None if !digits.is_empty() => {
@@ -299,11 +304,7 @@ pub fn identifiers(text: &str) -> Vec<String> {
     // Digits followed by a Chinese unit: `3栋`, `2号线`; followed by `点`: an hour.
     let mut digits = String::new();
     for (i, c) in text.char_indices() {
-        let d = match c {
-            '0'..='9' => Some(c),
-            '０'..='９' => char::from_u32(c as u32 - 0xFEE0),
-            _ => None,
-        };
+        let d = digit(c);
         match d {
             Some(d) => digits.push(d),
             None if !digits.is_empty() => {
