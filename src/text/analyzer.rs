@@ -55,14 +55,7 @@ impl Analyzer {
             match class(c) {
                 Class::Other => {}
                 Class::Han => {
-                    let mut end = start + c.len_utf8();
-                    while let Some(&(i, c)) = chars.peek() {
-                        if class(c) != Class::Han {
-                            break;
-                        }
-                        end = i + c.len_utf8();
-                        chars.next();
-                    }
+                    let end = han_run_end(&mut chars, start, c);
                     // The run is Han only, so every token jieba returns is a word: no filtering.
                     out.extend(self.jieba.cut(&text[start..end], true).into_iter().map(|t| t.word.to_owned()));
                 }
@@ -104,14 +97,7 @@ impl Analyzer {
             if class(c) != Class::Han {
                 continue;
             }
-            let mut end = start + c.len_utf8();
-            while let Some(&(i, c)) = chars.peek() {
-                if class(c) != Class::Han {
-                    break;
-                }
-                end = i + c.len_utf8();
-                chars.next();
-            }
+            let end = han_run_end(&mut chars, start, c);
             for t in self.jieba.tag(&text[start..end], true) {
                 out.push((start + t.byte_start..start + t.byte_end, t.word, t.tag));
             }
@@ -123,6 +109,20 @@ impl Analyzer {
     pub(crate) fn is_dict_word(&self, word: &str) -> bool {
         self.jieba.has_word(word)
     }
+}
+
+/// Where the run of Han characters that `first` (at `start`) begins ends, taking the rest of it
+/// from `chars`.
+fn han_run_end(chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>, start: usize, first: char) -> usize {
+    let mut end = start + first.len_utf8();
+    while let Some(&(i, c)) = chars.peek() {
+        if class(c) != Class::Han {
+            break;
+        }
+        end = i + c.len_utf8();
+        chars.next();
+    }
+    end
 }
 
 fn class(c: char) -> Class {

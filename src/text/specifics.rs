@@ -251,20 +251,26 @@ fn digit(c: char) -> Option<char> {
     }
 }
 
-/// `3栋`, `12号`, `5单元`: ASCII or full-width digits followed by a building unit.
-fn numbers(text: &str, s: &mut Specifics) {
+/// Each run of digits (as ASCII) with the text right after it; a run that ends the text is left
+/// out (nothing follows to say what it counts).
+fn digit_runs(text: &str) -> Vec<(String, &str)> {
+    let mut runs = Vec::new();
     let mut digits = String::new();
     for (i, c) in text.char_indices() {
-        let d = digit(c);
-        match d {
+        match digit(c) {
             Some(d) => digits.push(d),
-            None if !digits.is_empty() => {
-                if let Some(unit) = ZH_NUMBERED.iter().find(|u| text[i..].starts_with(*u)) {
-                    s.weak.push(format!("{digits}{unit}"));
-                }
-                digits.clear();
-            }
+            None if !digits.is_empty() => runs.push((std::mem::take(&mut digits), &text[i..])),
             None => {}
+        }
+    }
+    runs
+}
+
+/// `3栋`, `12号`, `5单元`: ASCII or full-width digits followed by a building unit.
+fn numbers(text: &str, s: &mut Specifics) {
+    for (digits, rest) in digit_runs(text) {
+        if let Some(unit) = ZH_NUMBERED.iter().find(|u| rest.starts_with(*u)) {
+            s.weak.push(format!("{digits}{unit}"));
         }
     }
 }
@@ -302,21 +308,11 @@ const ZH_HOURS: &[&str] = &["一", "二", "三", "四", "五", "六", "七", "�
 pub fn identifiers(text: &str) -> Vec<String> {
     let mut ids = Vec::new();
     // Digits followed by a Chinese unit: `3栋`, `2号线`; followed by `点`: an hour.
-    let mut digits = String::new();
-    for (i, c) in text.char_indices() {
-        let d = digit(c);
-        match d {
-            Some(d) => digits.push(d),
-            None if !digits.is_empty() => {
-                let rest = &text[i..];
-                if let Some(unit) = ZH_ID_UNITS.iter().find(|u| rest.starts_with(*u)) {
-                    ids.push(format!("{unit}:{}", digits.trim_start_matches('0')));
-                } else if rest.starts_with('点') {
-                    ids.push(format!("hour:{}", digits.trim_start_matches('0')));
-                }
-                digits.clear();
-            }
-            None => {}
+    for (digits, rest) in digit_runs(text) {
+        if let Some(unit) = ZH_ID_UNITS.iter().find(|u| rest.starts_with(*u)) {
+            ids.push(format!("{unit}:{}", digits.trim_start_matches('0')));
+        } else if rest.starts_with('点') {
+            ids.push(format!("hour:{}", digits.trim_start_matches('0')));
         }
     }
     // Chinese numerals before 点: `七点`.
