@@ -214,10 +214,14 @@ where
         let running = work(term);
         tokio::pin!(running);
         let mut watcher = leader.clone();
+        // The term is looked at before the work at every wake-up: a leader that was hung
+        // (stopped, swapped out) and wakes after its term lapsed must not start another poll
+        // or send first.
         let ended = tokio::select! {
-            r = &mut running => Some(r),
+            biased;
             () = watcher.term_ended() => None,
             _ = stop.wait_for(|s| *s) => None,
+            r = &mut running => Some(r),
         };
         let result = match ended {
             Some(r) => r,

@@ -24,6 +24,7 @@ mod intake_feeds;
 mod intake_hostile;
 mod intake_trust;
 mod leadership;
+mod leadership_faults;
 mod locales;
 mod logs;
 mod merge;

@@ -14,22 +14,27 @@ use tocsin::config::Config;
 use tocsin::run::{Secrets, Services};
 
 /// A dead leader's lease must expire (10 s) before another takes it; this is room for that.
-const TAKEOVER: Duration = Duration::from_secs(40);
+pub(crate) const TAKEOVER: Duration = Duration::from_secs(40);
 
-async fn instance(fake: &FakeTelegram, db: &TestDb) -> Services {
+pub(crate) async fn instance(fake: &FakeTelegram, db: &TestDb) -> Services {
     instance_with(fake, db, "").await
 }
 
 /// `extra` is appended to the config (a section of its own).
-async fn instance_with(fake: &FakeTelegram, db: &TestDb, extra: &str) -> Services {
+pub(crate) async fn instance_with(fake: &FakeTelegram, db: &TestDb, extra: &str) -> Services {
+    instance_at(fake, &db.url, extra).await
+}
+
+/// An instance on the database at `url` (which may lead through a proxy to the test's one).
+pub(crate) async fn instance_at(fake: &FakeTelegram, url: &str, extra: &str) -> Services {
     let text = format!("{}\n{extra}", support::telegram::config(fake, ""));
     let mut config = Config::parse(&text).expect("a valid test config");
-    config.database_url = db.url.clone();
+    config.database_url = url.to_string();
     let secrets = Secrets { telegram_token: Some(TOKEN.into()), vars: Some(Default::default()), ..Secrets::default() };
     tocsin::run::start(config, Arc::new(SystemClock), secrets).await.expect("tocsin starts")
 }
 
-async fn fake() -> FakeTelegram {
+pub(crate) async fn fake() -> FakeTelegram {
     let fake = FakeTelegram::start().await;
     fake.set_chat(TEAM, "supergroup", Some("Ops"));
     fake.set_chat(LEADERS, "supergroup", Some("Leaders"));
@@ -37,7 +42,7 @@ async fn fake() -> FakeTelegram {
 }
 
 /// Waits until exactly one of `instances` leads, and returns its index.
-async fn the_leader(instances: &[Services]) -> usize {
+pub(crate) async fn the_leader(instances: &[Services]) -> usize {
     let deadline = tokio::time::Instant::now() + TAKEOVER;
     loop {
         let leading: Vec<usize> = (0..instances.len()).filter(|&i| instances[i].leader.is_leading()).collect();
@@ -55,7 +60,7 @@ fn tag(n: usize) -> String {
     format!("r{n:02}z")
 }
 
-fn telegram_sends(services: &Services) -> f64 {
+pub(crate) fn telegram_sends(services: &Services) -> f64 {
     let text = services.app.telemetry().render(None).expect("metrics render");
     text.lines()
         .filter(|l| l.starts_with("tocsin_sends_total{") && l.contains("platform=\"telegram\""))
@@ -111,13 +116,13 @@ async fn three_instances_poll_telegram_one_at_a_time_and_a_killed_leader_is_repl
     }
 }
 
-fn open_case(fake: &FakeTelegram, n: usize) -> String {
+pub(crate) fn open_case(fake: &FakeTelegram, n: usize) -> String {
     let tag = tag(n);
     fake.push_update(fake.text_update(TEAM, "supergroup", ALICE, &format!("/new Leak report {tag}"), None));
     tag
 }
 
-async fn wait_answered(fake: &FakeTelegram, asked: &[String]) -> bool {
+pub(crate) async fn wait_answered(fake: &FakeTelegram, asked: &[String]) -> bool {
     let asked = asked.to_vec();
     fake.wait_until(
         move |st| asked.iter().all(|t| st.messages(TEAM).iter().any(|m| m.from_bot && m.text.contains(t.as_str()))),

@@ -1,6 +1,7 @@
 //! For teams that run several instances against one shared database.
 
-use sqlx::postgres::PgPoolOptions;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use std::str::FromStr;
 
 type Db = sqlx::Postgres;
 type Backend = PgStore;
@@ -38,6 +39,10 @@ const CLAIM_JOBS_SQL: &str = "UPDATE jobs SET lease_until_ms = $1, attempts = at
 /// How long a query waits for a connection before giving up.
 const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
 
+/// How long the server lets a transaction sit idle (its client silent) before ending it: the
+/// leader lease's TTL ([`crate::leadership::TTL`]).
+const IDLE_IN_TRANSACTION: &str = "10s";
+
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: Pool,
@@ -47,7 +52,12 @@ impl PgStore {
     pub async fn connect(url: &str) -> Result<PgStore> {
         // A stopped database must not hold a request for sqlx's default 30 s: past this, the
         // request fails (intake answers 503 with Retry-After; a chat command "try again").
-        let pool = PgPoolOptions::new().max_connections(8).acquire_timeout(ACQUIRE_TIMEOUT).connect(url).await?;
+        // A transaction left open by a hung instance (stopped mid-write) would hold its row
+        // locks for as long as it hangs; the server ends it once the lease it led by is gone.
+        let options =
+            PgConnectOptions::from_str(url)?.options([("idle_in_transaction_session_timeout", IDLE_IN_TRANSACTION)]);
+        let pool =
+            PgPoolOptions::new().max_connections(8).acquire_timeout(ACQUIRE_TIMEOUT).connect_with(options).await?;
         Ok(PgStore { pool })
     }
 

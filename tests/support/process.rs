@@ -62,6 +62,13 @@ impl Tocsin {
         self.wait()
     }
 
+    /// Sends a signal by name (`STOP`, `CONT`, ...) without waiting for anything.
+    pub fn signal(&self, name: &str) {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args([format!("-{name}").as_str(), &pid]).status().expect("run kill");
+        assert!(sent.success(), "kill -{name} {pid}");
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
