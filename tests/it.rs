@@ -12,6 +12,7 @@ mod clocks;
 mod clocks_instances;
 mod console;
 mod db_faults;
+mod db_faults_sqlite;
 mod delivery;
 mod discord;
 mod drills;

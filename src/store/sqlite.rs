@@ -45,6 +45,8 @@ pub struct SqliteStore {
     writer: writer::Writer,
     /// How `/readyz` opens a connection of its own: never creating the file.
     probe: SqliteConnectOptions,
+    /// The database file; `None` in memory.
+    file: Option<std::path::PathBuf>,
 }
 
 impl SqliteStore {
@@ -67,7 +69,8 @@ impl SqliteStore {
         let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options.clone()).await?;
         let writer = writer::Writer::start(&options).await?;
         let probe = SqliteConnectOptions::from_str(url)?.create_if_missing(false);
-        Ok(SqliteStore { pool, writer, probe })
+        let file = (!in_memory).then(|| options.get_filename().to_path_buf());
+        Ok(SqliteStore { pool, writer, probe, file })
     }
 
     /// A deferred `BEGIN` that later writes fails with SQLITE_BUSY at once, skipping the
@@ -77,7 +80,17 @@ impl SqliteStore {
     }
 
     async fn write(&self, commit: Commit) -> Result<Option<CaseId>> {
-        self.writer.write(commit).await
+        self.writer.write(commit).await.map_err(|e| self.explained(e))
+    }
+
+    /// SQLite reports a write its file system refused as a "disk I/O error"; the file system
+    /// can say why, and the operator reading the log needs that, not the code.
+    fn explained(&self, e: StoreError) -> StoreError {
+        let Some(file) = self.file.as_deref().filter(|_| e.is_unavailable()) else { return e };
+        match unwritable(file) {
+            Some(why) => StoreError::Write(format!("{e}: {why}")),
+            None => e,
+        }
     }
 
     /// On a new connection: the pool's keep the file they opened even after it was moved away,
@@ -89,6 +102,19 @@ impl SqliteStore {
         let _ = conn.close().await;
         schema
     }
+}
+
+/// Why `file` cannot be written to, if it cannot (opening it to append changes nothing).
+fn unwritable(file: &std::path::Path) -> Option<String> {
+    use std::io::ErrorKind;
+    let e = std::fs::OpenOptions::new().append(true).open(file).err()?;
+    let shown = file.display();
+    Some(match e.kind() {
+        ErrorKind::ReadOnlyFilesystem => format!("the file system holding {shown} is read-only"),
+        ErrorKind::PermissionDenied => format!("tocsin may not write to {shown}"),
+        ErrorKind::NotFound => format!("{shown} is gone (moved or deleted while tocsin ran)"),
+        _ => format!("{shown} cannot be opened for writing: {e}"),
+    })
 }
 
 /// The ledger holds third-party reports and who decided what: readable by tocsin's user only.

@@ -18,6 +18,7 @@ pub mod process;
 pub mod proxy;
 pub mod robots;
 pub mod telegram;
+pub mod volume;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
