@@ -11,8 +11,9 @@
 //!   Bot API in total and per minute to the team group, at their worst;
 //! - `kill`: a 10,000-signal intake flood (16 clients) with tocsin SIGKILLed at 5 random points
 //!   and restarted, on SQLite and on Postgres: every 202 kept, no story with two cases;
-//! - `outage`: intake load while the Postgres connection is cut for 30 s: answers by status, and
-//!   how long until the first 202 once it is back.
+//! - `outage`: intake load while the Postgres connection is cut for 30 s (or, with
+//!   `CHAOS_PG_STOP` and `CHAOS_PG_START` set to shell commands, the server stopped and started):
+//!   answers by status, and how long until the first 202 once it is back.
 //!
 //! `cargo bench --bench chaos` (Postgres from `BENCH_DATABASE_URL` or `TEST_DATABASE_URL`).
 

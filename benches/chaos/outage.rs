@@ -1,5 +1,9 @@
-//! Intake load while tocsin's connection to Postgres is cut for 30 s (through a proxy: the port
-//! refuses connections and open ones drop, as when the server stops).
+//! Intake load while Postgres is away for 30 s. By default tocsin's connection is cut (through a
+//! proxy: the port refuses connections and open ones drop, as when the server stops), which
+//! leaves the server to anything else using it. With `CHAOS_PG_STOP` and `CHAOS_PG_START` (shell
+//! commands, e.g. `pg_ctlcluster --skip-systemctl-redirect 15 main stop -m fast`), the server
+//! itself is stopped and started again: its connections are ended by the server, as in a
+//! restart or a crash.
 
 use super::instance::{self, Instance};
 use super::proxy::{Proxy, upstream};
@@ -19,11 +23,60 @@ struct Answer {
     key: usize,
 }
 
+/// How Postgres goes away and comes back.
+enum Outage {
+    Cut(Proxy),
+    Stop { stop: String, start: String },
+}
+
+impl Outage {
+    async fn from_env(url: &str) -> Outage {
+        match (std::env::var("CHAOS_PG_STOP"), std::env::var("CHAOS_PG_START")) {
+            (Ok(stop), Ok(start)) => Outage::Stop { stop, start },
+            _ => Outage::Cut(Proxy::start(upstream(url)).await),
+        }
+    }
+
+    fn url(&self, url: &str) -> String {
+        match self {
+            Outage::Cut(proxy) => proxy.url(url),
+            Outage::Stop { .. } => url.to_string(),
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            Outage::Cut(_) => "connection to Postgres cut (30 s)",
+            Outage::Stop { .. } => "Postgres stopped (30 s)",
+        }
+    }
+
+    async fn begin(&self) -> anyhow::Result<()> {
+        match self {
+            Outage::Cut(proxy) => Ok(proxy.cut()),
+            Outage::Stop { stop, .. } => shell(stop).await,
+        }
+    }
+
+    async fn end(&self) -> anyhow::Result<()> {
+        match self {
+            Outage::Cut(proxy) => Ok(proxy.restore().await),
+            Outage::Stop { start, .. } => shell(start).await,
+        }
+    }
+}
+
+async fn shell(command: &str) -> anyhow::Result<()> {
+    let status = tokio::process::Command::new("sh").arg("-c").arg(command).status().await?;
+    anyhow::ensure!(status.success(), "`{command}` failed: {status}");
+    Ok(())
+}
+
 pub async fn run(db: super::support::Db) -> anyhow::Result<usize> {
-    let proxy = Proxy::start(upstream(&db.url)).await;
+    let outage = Outage::from_env(&db.url).await;
     let client = reqwest::Client::new();
     let addr = instance::free_addr();
-    let mut tocsin = Instance::start(&instance::config(None, Some(addr)), &proxy.url(&db.url), Some(addr))?;
+    let mut tocsin = Instance::start(&instance::config(None, Some(addr)), &outage.url(&db.url), Some(addr))?;
     tocsin.ready(&client).await?;
     let answers = Arc::new(Mutex::new(Vec::<Answer>::new()));
     let next = Arc::new(AtomicUsize::new(0));
@@ -47,9 +100,9 @@ pub async fn run(db: super::support::Db) -> anyhow::Result<usize> {
     }
     tokio::time::sleep_until((started + BEFORE).into()).await;
     let cut_at = Instant::now();
-    proxy.cut();
-    tokio::time::sleep(OUTAGE).await;
-    proxy.restore().await;
+    outage.begin().await?;
+    tokio::time::sleep_until((cut_at + OUTAGE).into()).await;
+    outage.end().await?;
     let restored_at = Instant::now();
     for c in clients {
         c.await?;
@@ -67,7 +120,7 @@ pub async fn run(db: super::support::Db) -> anyhow::Result<usize> {
     };
     println!("| phase | 202 | 503 | other status | no answer | slowest answer |");
     println!("|---|---|---|---|---|---|");
-    for (p, name) in ["before", "Postgres cut (30 s)", "after"].iter().enumerate() {
+    for (p, name) in ["before", outage.name(), "after"].iter().enumerate() {
         let of: Vec<&Answer> = answers.iter().filter(|a| phase(a) == p).collect();
         let count = |f: &dyn Fn(&Answer) -> bool| of.iter().filter(|a| f(a)).count();
         let slowest = of.iter().map(|a| a.took).max().unwrap_or_default();
@@ -84,9 +137,9 @@ pub async fn run(db: super::support::Db) -> anyhow::Result<usize> {
         answers.iter().filter(|a| a.at >= restored_at && a.status == Some(202)).map(|a| a.at + a.took).min();
     match recovered {
         Some(at) => {
-            println!("\nfirst 202 after the connection came back: {:.2} s after", (at - restored_at).as_secs_f64())
+            println!("\nfirst 202 after Postgres came back: {:.2} s after", (at - restored_at).as_secs_f64())
         }
-        None => println!("\nno 202 after the connection came back"),
+        None => println!("\nno 202 after Postgres came back"),
     }
     let pool = sqlx::PgPool::connect(&db.url).await?;
     let keys: Vec<(String,)> =

@@ -50,14 +50,21 @@ async fn write_commit(tx: &mut Conn, commit: &Commit) -> Result<Option<CaseId>> 
     let case_id = match &commit.case {
         CaseWrite::None => None,
         CaseWrite::Insert(new) => Some(insert_case(tx, new).await?),
-        CaseWrite::Update(case) => {
-            update_case(tx, case).await?;
-            Some(case.id)
-        }
+        CaseWrite::Update(case) => Some(case.id),
     };
+    // The existing cases are written lowest number first: two commits about the same two
+    // cases (opposite merges at once) then lock their rows in the same order on Postgres, and
+    // the second waits for the first and finds it stale, instead of both deadlocking.
+    let mut updated: Vec<&Case> = commit.others.iter().map(|o| &o.case).collect();
+    if let CaseWrite::Update(case) = &commit.case {
+        updated.push(case);
+    }
+    updated.sort_by_key(|c| c.id);
+    for case in updated {
+        update_case(tx, case).await?;
+    }
     let case_ref = case_id.map(CaseId::get);
     for other in &commit.others {
-        update_case(tx, &other.case).await?;
         let (events, outbox) = match (&commit.case, case_id) {
             (CaseWrite::Insert(_), Some(id)) => super::fill_case(other, id),
             _ => (other.events.clone(), other.outbox.clone()),

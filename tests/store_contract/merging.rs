@@ -107,7 +107,28 @@ async fn a_split_opens_a_case_with_one_signal_and_names_it_on_the_old_one(db: Te
     assert_eq!(store.cases(&CaseFilter::default()).await.unwrap().len(), 2, "no third case was kept");
 }
 
+/// Two leaders merge the same two cases into each other at the same moment (each pressed the
+/// other's Merge button): one merge is written, the other is a conflict to decide again on
+/// fresh data — never a deadlock that fails both or one with an internal error.
+async fn opposite_merges_at_once_write_one_and_refuse_the_other_as_a_conflict(db: TestDb) {
+    let store = db.store().await;
+    for round in 0..20 {
+        let a = with_signals(&store, &format!("a{round}"), &["weibo"]).await;
+        let b = with_signals(&store, &format!("b{round}"), &["rss"]).await;
+        let (case_a, case_b) = (store.case(a).await.unwrap().unwrap(), store.case(b).await.unwrap().unwrap());
+        let a_into_b = merge_commit(case_b.clone(), case_a.clone(), t(5));
+        let b_into_a = merge_commit(case_a, case_b, t(5));
+        let (one, other) = tokio::join!(store.commit(a_into_b), store.commit(b_into_a));
+        let written = [&one, &other].iter().filter(|r| r.is_ok()).count();
+        let conflicts = [&one, &other].iter().filter(|r| matches!(r, Err(StoreError::Conflict))).count();
+        assert_eq!((written, conflicts), (1, 1), "round {round}: {one:?} and {other:?}");
+        let kept = (store.case_signals(a).await.unwrap().len(), store.case_signals(b).await.unwrap().len());
+        assert!(kept == (0, 2) || kept == (2, 0), "round {round}: signals left on the two cases {kept:?}");
+    }
+}
+
 on_both_backends!(
+    opposite_merges_at_once_write_one_and_refuse_the_other_as_a_conflict,
     a_merge_writes_both_cases_and_moves_every_signal_in_one_commit,
     a_merge_written_against_a_stale_case_is_a_conflict_and_moves_nothing,
     a_split_opens_a_case_with_one_signal_and_names_it_on_the_old_one,
