@@ -245,7 +245,8 @@ impl Pipeline {
     fn specifics(&self, a: &Analysed) -> Specifics {
         let categories = a.hits.iter().map(|h| h.name.clone()).collect();
         let terms = a.hits.iter().flat_map(|h| h.terms.iter().cloned()).collect();
-        self.analyzer.specifics(&format!("{}\n{}", a.signal.title, a.signal.body), categories, terms)
+        let text = format!("{}\n{}", a.signal.title, a.signal.body);
+        self.analyzer.specifics(&text, categories, terms, Some(a.ids.clone()))
     }
 
     /// The open case of `team`, opened within the window, that a new case with `specifics` is
@@ -262,7 +263,7 @@ impl Pipeline {
         if specifics.is_empty() || specifics.categories.is_empty() {
             return Ok(None);
         }
-        for (id, shared) in self.stories.alike(specifics, now - self.window()).into_iter().take(SIMILAR_CANDIDATES) {
+        for (id, shared) in self.stories.alike(specifics, now - self.window(), SIMILAR_CANDIDATES) {
             let Some(case) = self.store.case(id).await? else { continue };
             if case.team == team && case.state.is_active() && case.drill == drill {
                 return Ok(Some(Similar { case: id, shared: shared.items }));

@@ -80,6 +80,12 @@ pub struct Bar {
     pub min_quoted: usize,
 }
 
+/// Whether a text of `words` distinct content words could hold `bar.min_containment` of an
+/// entry's words: such an entry has at least `bar.min_quoted` of them.
+fn could_contain(words: usize, bar: &Bar) -> bool {
+    words as f64 >= bar.min_containment * bar.min_quoted as f64
+}
+
 /// Lookups only read the index, so they scan it side by side; catch-ups write.
 #[derive(Default)]
 pub struct StoryIndex {
@@ -112,6 +118,12 @@ struct Inner {
     by_place: HashMap<String, Vec<CaseId>>,
     pruned_at: usize,
 }
+
+/// How many of the latest cases naming a place a new case is compared with. A district named
+/// by hundreds of cases in the window would otherwise be compared with each of them for every
+/// new case (the intake benchmark lost a fifth of its throughput to it); a suggestion points at
+/// a recent case, and the strongest of the latest few is the one a leader wants to see.
+const ALIKE_PER_PLACE: usize = 32;
 
 impl StoryIndex {
     /// Makes sure the index holds every signal committed before this call (reading what the
@@ -146,14 +158,16 @@ impl StoryIndex {
     pub fn lookup(&self, probe: &Probe<'_>, bar: Bar, since: DateTime<Utc>) -> Vec<CaseId> {
         let inner = self.read();
         let (front, back) = inner.hashes.as_slices();
-        let mut queries = Vec::with_capacity(1 + probe.quotes.len());
-        queries.push(probe.hash);
-        queries.extend(probe.quotes.iter().map(|q| q.hash));
+        // A quoted part can hold at most its own words: one with fewer than the containment
+        // share of the fewest words an entry joined by containment has can join nothing, and
+        // its wide neighbourhood need not be looked at (most texts quote someone briefly).
+        let quotes: Vec<&Quote> = probe.quotes.iter().filter(|q| could_contain(q.words.len(), &bar)).collect();
+        let mut queries = Vec::with_capacity(1 + quotes.len());
+        queries.push((probe.hash, bar.max_distance));
+        queries.extend(quotes.iter().map(|q| (q.hash, bar.max_quote_distance)));
         let mut within = Vec::new();
-        let widest =
-            if probe.quotes.is_empty() { bar.max_distance } else { bar.max_distance.max(bar.max_quote_distance) };
-        near_any(front, &queries, widest, 0, &mut within);
-        near_any(back, &queries, widest, front.len(), &mut within);
+        near_any(front, &queries, 0, &mut within);
+        near_any(back, &queries, front.len(), &mut within);
         let contained = |sketch: &Sketch, words: &TokenSet| {
             let c = sketch.containment_in(words);
             (sketch.len() >= bar.min_quoted && c >= bar.min_containment).then_some(c)
@@ -162,7 +176,7 @@ impl StoryIndex {
             .into_iter()
             .filter_map(|i| {
                 let e = &inner.entries[i];
-                if e.received_at < since || e.specifics.as_ref().is_some_and(|s| ids_conflict(&s.ids, probe.ids)) {
+                if e.received_at < since {
                     return None;
                 }
                 let whole = hamming(e.simhash, probe.hash);
@@ -176,8 +190,7 @@ impl StoryIndex {
                             })
                             .flatten();
                         by_text.or_else(|| {
-                            probe
-                                .quotes
+                            quotes
                                 .iter()
                                 .filter(|q| hamming(e.simhash, q.hash) <= bar.max_quote_distance)
                                 .filter_map(|q| contained(s, &q.words))
@@ -185,7 +198,11 @@ impl StoryIndex {
                         })
                     }
                 };
-                score.map(|score| (score, whole, e.case))
+                // Last: most near entries are not the same story anyway, and this compares
+                // strings (asked first, it took a tenth of intake's CPU in its benchmark).
+                let score = score?;
+                let conflict = e.specifics.as_ref().is_some_and(|s| ids_conflict(&s.ids, probe.ids));
+                (!conflict).then_some((score, whole, e.case))
             })
             .collect();
         alike.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
@@ -193,28 +210,38 @@ impl StoryIndex {
         alike.into_iter().filter(|(_, _, case)| seen.insert(*case)).map(|(_, _, case)| case).collect()
     }
 
-    /// The cases opened since `since` whose first signal shares enough specifics with
-    /// `specifics` to be "possibly the same story" (see [`Specifics::shared_with`]), strongest
-    /// first, each with what they share. Reads only the cases that name one of its places.
-    pub fn alike(&self, specifics: &Specifics, since: DateTime<Utc>) -> Vec<(CaseId, Shared)> {
+    /// The (at most `limit`) cases opened since `since` whose first signal shares enough
+    /// specifics with `specifics` to be "possibly the same story" (see
+    /// [`Specifics::shared_with`]), strongest first, each with what they share. Reads only the
+    /// latest [`ALIKE_PER_PLACE`] cases that name each of its places; what they share is put
+    /// together for the few returned.
+    pub fn alike(&self, specifics: &Specifics, since: DateTime<Utc>, limit: usize) -> Vec<(CaseId, Shared)> {
         let inner = self.read();
-        let mut cases: Vec<CaseId> =
-            specifics.places().filter_map(|p| inner.by_place.get(p)).flatten().copied().collect();
+        let mut cases: Vec<CaseId> = specifics
+            .places()
+            .filter_map(|p| inner.by_place.get(p))
+            .flat_map(|named| named.iter().rev().take(ALIKE_PER_PLACE))
+            .copied()
+            .collect();
         cases.sort();
         cases.dedup();
-        let mut found: Vec<(CaseId, Shared)> = cases
+        let mut found: Vec<(usize, CaseId, &Specifics)> = cases
             .into_iter()
             .filter_map(|case| {
                 let (at, theirs) = inner.opened.get(&case)?;
                 if *at < since {
                     return None;
                 }
-                specifics.shared_with(theirs).map(|shared| (case, shared))
+                specifics.strength_with(theirs).map(|strength| (strength, case, theirs))
             })
             .collect();
         // Strongest first; of equals, the most recent case.
-        found.sort_by(|a, b| b.1.strength.cmp(&a.1.strength).then(b.0.cmp(&a.0)));
+        found.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
         found
+            .into_iter()
+            .take(limit)
+            .filter_map(|(_, case, theirs)| specifics.shared_with(theirs).map(|shared| (case, shared)))
+            .collect()
     }
 
     /// The cases with a signal received since `since` that is the same story by both checks:

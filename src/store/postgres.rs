@@ -1,7 +1,6 @@
 //! For teams that run several instances against one shared database.
 
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use std::str::FromStr;
+use sqlx::postgres::PgPoolOptions;
 
 type Db = sqlx::Postgres;
 type Backend = PgStore;
@@ -41,7 +40,7 @@ const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// How long the server lets a transaction sit idle (its client silent) before ending it: the
 /// leader lease's TTL ([`crate::leadership::TTL`]).
-const IDLE_IN_TRANSACTION: &str = "10s";
+const IDLE_IN_TRANSACTION: &str = "SET idle_in_transaction_session_timeout = '10s'";
 
 #[derive(Debug, Clone)]
 pub struct PgStore {
@@ -54,10 +53,19 @@ impl PgStore {
         // request fails (intake answers 503 with Retry-After; a chat command "try again").
         // A transaction left open by a hung instance (stopped mid-write) would hold its row
         // locks for as long as it hangs; the server ends it once the lease it led by is gone.
-        let options =
-            PgConnectOptions::from_str(url)?.options([("idle_in_transaction_session_timeout", IDLE_IN_TRANSACTION)]);
-        let pool =
-            PgPoolOptions::new().max_connections(8).acquire_timeout(ACQUIRE_TIMEOUT).connect_with(options).await?;
+        // Set per session rather than as a startup option, which connection poolers such as
+        // PgBouncer refuse.
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .after_connect(|conn, _| {
+                Box::pin(async move {
+                    sqlx::query(IDLE_IN_TRANSACTION).execute(conn).await?;
+                    Ok(())
+                })
+            })
+            .connect(url)
+            .await?;
         Ok(PgStore { pool })
     }
 

@@ -68,31 +68,32 @@ pub fn near(hashes: &[u64], hash: u64, max_distance: u32, offset: usize, out: &m
     near_portable(hashes, hash, max_distance, offset, out)
 }
 
-/// [`near`] for several hashes in one pass (a signal and its quoted parts): the position of
-/// every hash within `max_distance` bits of any of `queries`, each once, in order. One pass
-/// over the window reads its hashes once however many parts a repost has.
-pub fn near_any(hashes: &[u64], queries: &[u64], max_distance: u32, offset: usize, out: &mut Vec<usize>) {
-    if let [one] = queries {
-        return near(hashes, *one, max_distance, offset, out);
+/// [`near`] for several hashes in one pass (a signal and its quoted parts), each with its own
+/// distance: the position of every hash within its distance of any of `queries`, each once,
+/// in order. One pass over the window reads its hashes once however many parts a repost has,
+/// and a part's wider distance does not widen the whole text's.
+pub fn near_any(hashes: &[u64], queries: &[(u64, u32)], offset: usize, out: &mut Vec<usize>) {
+    if let [(one, max_distance)] = queries {
+        return near(hashes, *one, *max_distance, offset, out);
     }
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("popcnt") {
         // SAFETY: the CPU has the instruction the function is compiled to use: checked above.
-        return unsafe { near_any_popcnt(hashes, queries, max_distance, offset, out) };
+        return unsafe { near_any_popcnt(hashes, queries, offset, out) };
     }
-    near_any_portable(hashes, queries, max_distance, offset, out)
+    near_any_portable(hashes, queries, offset, out)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "popcnt")]
-fn near_any_popcnt(hashes: &[u64], queries: &[u64], max_distance: u32, offset: usize, out: &mut Vec<usize>) {
-    near_any_portable(hashes, queries, max_distance, offset, out)
+fn near_any_popcnt(hashes: &[u64], queries: &[(u64, u32)], offset: usize, out: &mut Vec<usize>) {
+    near_any_portable(hashes, queries, offset, out)
 }
 
 #[inline(always)]
-fn near_any_portable(hashes: &[u64], queries: &[u64], max_distance: u32, offset: usize, out: &mut Vec<usize>) {
+fn near_any_portable(hashes: &[u64], queries: &[(u64, u32)], offset: usize, out: &mut Vec<usize>) {
     for (i, h) in hashes.iter().enumerate() {
-        if queries.iter().any(|q| (h ^ q).count_ones() <= max_distance) {
+        if queries.iter().any(|(q, max_distance)| (h ^ q).count_ones() <= *max_distance) {
             out.push(offset + i);
         }
     }

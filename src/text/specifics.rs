@@ -135,9 +135,21 @@ const ZH_NUMBERED: &[&str] = &["号楼", "号院", "号", "栋", "幢", "单元"
 
 impl Analyzer {
     /// The places `text` names (see the module documentation); categories and terms are the
-    /// caller's (from [`super::Rules::classify`]).
-    pub fn specifics(&self, text: &str, categories: Vec<String>, terms: Vec<String>) -> Specifics {
-        let mut s = Specifics { categories, terms, ids: identifiers(text), ..Specifics::default() };
+    /// caller's (from [`super::Rules::classify`]), and so are its [`identifiers`] when it has
+    /// them already. With no category, no place is looked for: a suggestion needs a category in
+    /// common, so its places could never be used (and finding them segments the text again).
+    pub fn specifics(
+        &self,
+        text: &str,
+        categories: Vec<String>,
+        terms: Vec<String>,
+        ids: Option<Vec<String>>,
+    ) -> Specifics {
+        let ids = ids.unwrap_or_else(|| identifiers(text));
+        let mut s = Specifics { categories, terms, ids, ..Specifics::default() };
+        if s.categories.is_empty() {
+            return s;
+        }
         chinese_places(self, text, &mut s);
         english_places(text, &mut s);
         numbers(text, &mut s);
@@ -362,12 +374,17 @@ pub fn identifiers(text: &str) -> Vec<String> {
 /// Whether two texts' identifiers disagree: some type both have, with no value in common
 /// (`栋:3` against `栋:9`; `weekday:tuesday` against `weekday:thursday`).
 pub fn ids_conflict(a: &[String], b: &[String]) -> bool {
-    let kind = |id: &String| id.rsplit_once(':').map_or(String::new(), |(k, _)| k.to_string());
-    let kinds_a: std::collections::BTreeSet<String> = a.iter().map(kind).collect();
-    kinds_a.iter().any(|k| {
-        let of = |list: &[String]| list.iter().filter(|id| kind(id) == *k).cloned().collect::<Vec<_>>();
-        let (x, y) = (of(a), of(b));
-        !y.is_empty() && !x.iter().any(|id| y.contains(id))
+    // Asked of every near signal in the story index for each signal taken in: no allocation.
+    fn kind(id: &str) -> &str {
+        id.rsplit_once(':').map_or("", |(k, _)| k)
+    }
+    a.iter().enumerate().any(|(i, id)| {
+        let k = kind(id);
+        // Each kind once, at its first id in `a`. An id of `b` equal to one of `a` is of the
+        // same kind: a value in common.
+        !a[..i].iter().any(|earlier| kind(earlier) == k)
+            && b.iter().any(|theirs| kind(theirs) == k)
+            && !b.iter().any(|theirs| kind(theirs) == k && a.contains(theirs))
     })
 }
 
@@ -375,19 +392,12 @@ impl Specifics {
     /// What `self` and `other` have in common, if it is enough to say "possibly the same
     /// story": a category in common, and a strong place or two weak ones.
     pub fn shared_with(&self, other: &Specifics) -> Option<Shared> {
+        let strength = self.strength_with(other)?;
         let both = |a: &[String], b: &[String]| a.iter().filter(|x| b.contains(x)).cloned().collect::<Vec<_>>();
         let categories = both(&self.categories, &other.categories);
-        if categories.is_empty() {
-            return None;
-        }
         let strong = both(&self.strong, &other.strong);
         let weak = both(&self.weak, &other.weak);
-        let places = 2 * strong.len() + weak.len();
-        if places < 2 {
-            return None;
-        }
         let terms = both(&self.terms, &other.terms);
-        let strength = places * 4 + terms.len();
         // A facility's full name says more than its name alone: `westfield mall` before `westfield`.
         let mut items: Vec<String> = strong.iter().filter(|p| !p.starts_with("name:")).cloned().collect();
         if items.is_empty() {
@@ -396,6 +406,18 @@ impl Specifics {
         items.extend(weak);
         items.extend(if terms.is_empty() { categories } else { terms });
         Some(Shared { items, strength })
+    }
+
+    /// How strongly `self` and `other` look like one story, if enough for
+    /// [`Specifics::shared_with`] (the same figure as its `strength`), without building what
+    /// they share: asked of every open case naming one of a new case's places.
+    pub fn strength_with(&self, other: &Specifics) -> Option<usize> {
+        let common = |a: &[String], b: &[String]| a.iter().filter(|x| b.contains(x)).count();
+        if common(&self.categories, &other.categories) == 0 {
+            return None;
+        }
+        let places = 2 * common(&self.strong, &other.strong) + common(&self.weak, &other.weak);
+        (places >= 2).then(|| places * 4 + common(&self.terms, &other.terms))
     }
 
     /// Every place, strong and weak: the keys it is looked up by.
@@ -423,7 +445,7 @@ mod tests {
     use super::*;
 
     fn of(text: &str, category: &str) -> Specifics {
-        crate::text::test_analyzer().specifics(text, vec![category.into()], vec![])
+        crate::text::test_analyzer().specifics(text, vec![category.into()], vec![], None)
     }
 
     #[test]
@@ -447,6 +469,9 @@ mod tests {
         let named = of("An escalator at Westfield Mall suddenly reversed", "safety");
         assert_eq!(named.shared_with(&colloquial).map(|s| s.items), Some(vec!["westfield".into(), "safety".into()]));
         assert!(of("the street was quiet", "safety").is_empty());
+        let uncategorised = crate::text::test_analyzer().specifics("荷花小区3栋有人吵架", vec![], vec![], None);
+        assert!(uncategorised.is_empty(), "no category: no place is of use");
+        assert_eq!(uncategorised.ids, ["栋:3"], "identifiers are kept all the same");
     }
 
     #[test]
@@ -455,8 +480,10 @@ mod tests {
         let resident = of("我住荷花小区，楼道里一股煤气味", "safety");
         let shared = news.shared_with(&resident).expect("same facility, same category");
         assert_eq!(shared.items, ["荷花小区", "safety"]);
+        assert_eq!(news.strength_with(&resident), Some(shared.strength), "the index's figure is the card's");
         let fire = of("荷花小区3栋发生火灾", "fire");
         assert_eq!(news.shared_with(&fire), None, "same place, other kind of event");
+        assert_eq!(news.strength_with(&fire), None);
         let elsewhere = of("牡丹小区发生燃气泄漏", "safety");
         assert_eq!(news.shared_with(&elsewhere), None, "same event, other place");
         let unit = of("朝阳区3栋燃气泄漏", "safety");
@@ -472,6 +499,9 @@ mod tests {
         assert!(ids_conflict(&a, &identifiers("荷花小区9栋今天下午发生燃气泄漏")));
         assert!(!ids_conflict(&a, &identifiers("荷花小区3栋下午燃气泄漏，网友评论：第二次了")));
         assert!(!ids_conflict(&a, &identifiers("荷花小区燃气泄漏")), "no building number: no disagreement");
+        let both = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(!ids_conflict(&both(&["栋:3", "栋:5"]), &both(&["栋:5", "栋:7"])), "one value in common");
+        assert!(ids_conflict(&both(&["栋:3", "day:6"]), &both(&["栋:3", "day:7"])), "one kind disagrees");
         assert_eq!(identifiers("今天早上七点，公交车相撞"), ["daypart:morning", "hour:7"]);
         let en = identifiers("Gas leak at 5 Elm Street on Tuesday afternoon; Highway 9 closed");
         assert_eq!(en, ["daypart:afternoon", "highway:9", "no-elm:5", "weekday:tuesday"]);
