@@ -53,14 +53,20 @@ impl Outage {
 
     async fn begin(&self) -> anyhow::Result<()> {
         match self {
-            Outage::Cut(proxy) => Ok(proxy.cut()),
+            Outage::Cut(proxy) => {
+                proxy.cut();
+                Ok(())
+            }
             Outage::Stop { stop, .. } => shell(stop).await,
         }
     }
 
     async fn end(&self) -> anyhow::Result<()> {
         match self {
-            Outage::Cut(proxy) => Ok(proxy.restore().await),
+            Outage::Cut(proxy) => {
+                proxy.restore().await;
+                Ok(())
+            }
             Outage::Stop { start, .. } => shell(start).await,
         }
     }

@@ -111,6 +111,8 @@ struct Inner {
     gaps: BTreeMap<i64, DateTime<Utc>>,
     /// The ticket of the last catch-up that succeeded; none has while it is 0.
     fresh_as_of: u64,
+    /// The ticket of the last catch-up that failed, and why.
+    failed: Option<(u64, String)>,
     /// The specifics of each case opened in the window (from its first signal), and the cases
     /// by place. Pruned of cases older than the window when they have doubled since the last
     /// pruning, so the work is spread over the signals taken in.
@@ -132,8 +134,19 @@ impl StoryIndex {
     pub async fn refresh(&self, store: &dyn Store, now: DateTime<Utc>, window: Duration) -> Result<(), StoreError> {
         let arrived = self.tickets.fetch_add(1, Ordering::SeqCst) + 1;
         let _turn = self.catching_up.lock().await;
-        if self.read().fresh_as_of > arrived {
-            return Ok(());
+        {
+            let inner = self.read();
+            if inner.fresh_as_of > arrived {
+                return Ok(());
+            }
+            // A catch-up begun after this call arrived has failed: the store is not answering.
+            // Asking it again at once would make each caller queued here wait out its own
+            // timeout in turn (the chaos bench saw a 12 s answer with Postgres stopped).
+            if let Some((ticket, why)) = &inner.failed
+                && *ticket > arrived
+            {
+                return Err(StoreError::Unavailable(why.clone()));
+            }
         }
         let begun = self.tickets.fetch_add(1, Ordering::SeqCst) + 1;
         let since = now - window;
@@ -141,8 +154,16 @@ impl StoryIndex {
             let inner = self.read();
             (inner.last_id, inner.gaps.keys().copied().collect::<Vec<_>>())
         };
-        let fresh = store.story_hashes(since, last).await?;
-        let found = store.story_hashes_by_id(&gaps).await?;
+        let read = async {
+            Ok::<_, StoreError>((store.story_hashes(since, last).await?, store.story_hashes_by_id(&gaps).await?))
+        };
+        let (fresh, found) = match read.await {
+            Ok(both) => both,
+            Err(e) => {
+                self.write().failed = Some((begun, e.to_string()));
+                return Err(e);
+            }
+        };
         let mut inner = self.write();
         inner.absorb(fresh, found, now);
         inner.trim(since, now);

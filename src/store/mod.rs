@@ -35,6 +35,10 @@ pub enum StoreError {
     /// The database refused a batched write (SQLite's writer): nothing of it was kept.
     #[error("the database did not take the write: {0}")]
     Write(String),
+    /// The database did not answer a moment ago (this is that failure, told to a caller that
+    /// queued behind it rather than waiting out its own timeout).
+    #[error("the database is not answering: {0}")]
+    Unavailable(String),
     #[error("stored data is not what tocsin wrote: {0}")]
     Corrupt(String),
     #[error(transparent)]
@@ -48,7 +52,7 @@ impl StoreError {
     /// read-only, disk full): not the request's fault, and worth trying again later.
     pub fn is_unavailable(&self) -> bool {
         match self {
-            StoreError::Write(_) => true,
+            StoreError::Write(_) | StoreError::Unavailable(_) => true,
             StoreError::Db(e) => db_unavailable(e),
             _ => false,
         }
