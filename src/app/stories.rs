@@ -123,7 +123,7 @@ struct Inner {
 
 /// How many of the latest cases naming a place a new case is compared with. A district named
 /// by hundreds of cases in the window would otherwise be compared with each of them for every
-/// new case (the intake benchmark lost a fifth of its throughput to it); a suggestion points at
+/// new case (it took a fifth of the intake benchmark's CPU); a suggestion points at
 /// a recent case, and the strongest of the latest few is the one a leader wants to see.
 const ALIKE_PER_PLACE: usize = 32;
 
