@@ -9,6 +9,7 @@ include!("job_queries.rs");
 include!("intake_queries.rs");
 include!("reading_queries.rs");
 include!("lease_queries.rs");
+include!("outbox_queries.rs");
 
 /// The database's clock in milliseconds since the epoch, as SQL: leases are timed by it.
 const NOW_MS: &str = "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)";

@@ -1,6 +1,6 @@
 // Queries both backends share, written once against `Db`.
 //
-// This file (and job_queries.rs, the scheduler's, and intake_queries.rs, the intake's) is `include!`d by sqlite.rs and postgres.rs, each with its own
+// This file (and job_queries.rs, the scheduler's, intake_queries.rs, the intake's, and outbox_queries.rs, the delivery worker's) is `include!`d by sqlite.rs and postgres.rs, each with its own
 // `type Db = sqlx::Sqlite | sqlx::Postgres;` in scope. sqlx's query types are tied to one
 // database, and the generic alternative needs a dozen trait bounds on every function; the
 // SQL itself is identical (`$n` placeholders work in SQLite too). What differs per backend
@@ -302,65 +302,6 @@ async fn get_chat_locale(pool: &Pool, chat: &str) -> Result<Option<Locale>> {
     let tag: Option<String> =
         sqlx::query_scalar("SELECT locale FROM chat_settings WHERE chat = $1").bind(chat).fetch_optional(pool).await?;
     Ok(tag.and_then(|t| Locale::parse(&t)))
-}
-
-async fn mark_delivered(pool: &Pool, id: i64, now: DateTime<Utc>) -> Result<()> {
-    sqlx::query("UPDATE outbox SET state = 'delivered', delivered_ms = $2, lease_until_ms = NULL WHERE id = $1")
-        .bind(id)
-        .bind(ms(now))
-        .execute(pool)
-        .await?;
-    Ok(())
-}
-
-async fn mark_failed(pool: &Pool, id: i64, error: &str, retry_at: Option<DateTime<Utc>>) -> Result<()> {
-    let sql = match retry_at {
-        Some(_) => "UPDATE outbox SET last_error = $2, next_attempt_ms = $3, lease_until_ms = NULL WHERE id = $1",
-        None => "UPDATE outbox SET state = 'failed', last_error = $2, lease_until_ms = NULL WHERE id = $1",
-    };
-    let mut q = sqlx::query(sql).bind(id).bind(error);
-    if let Some(at) = retry_at {
-        q = q.bind(ms(at));
-    }
-    q.execute(pool).await?;
-    Ok(())
-}
-
-async fn get_outbox_state(pool: &Pool, id: i64) -> Result<Option<OutboxState>> {
-    let s: Option<String> =
-        sqlx::query_scalar("SELECT state FROM outbox WHERE id = $1").bind(id).fetch_optional(pool).await?;
-    s.map(|s| outbox_state(&s)).transpose()
-}
-
-async fn count_pending(pool: &Pool, platform: Platform) -> Result<i64> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE platform = $1 AND state = 'pending'")
-        .bind(platform.as_str())
-        .fetch_one(pool)
-        .await?;
-    Ok(n)
-}
-
-async fn defer(pool: &Pool, id: i64, at: DateTime<Utc>) -> Result<()> {
-    sqlx::query("UPDATE outbox SET next_attempt_ms = $2, lease_until_ms = NULL, attempts = attempts - 1 WHERE id = $1")
-        .bind(id)
-        .bind(ms(at))
-        .execute(pool)
-        .await?;
-    Ok(())
-}
-
-async fn next_due(pool: &Pool, platform: Platform) -> Result<Option<DateTime<Utc>>> {
-    let at: Option<i64> =
-        // A message leased by a worker is not due before its lease ends, even if its
-        // attempt time has passed (another instance may be sending it right now).
-        sqlx::query_scalar(
-            "SELECT MIN(CASE WHEN lease_until_ms > next_attempt_ms THEN lease_until_ms ELSE next_attempt_ms END) \
-             FROM outbox WHERE platform = $1 AND state = 'pending'",
-        )
-            .bind(platform.as_str())
-            .fetch_one(pool)
-            .await?;
-    at.map(super::rows::time).transpose()
 }
 
 async fn handled(pool: &Pool, key: &str) -> Result<bool> {

@@ -11,6 +11,7 @@ include!("job_queries.rs");
 include!("intake_queries.rs");
 include!("reading_queries.rs");
 include!("lease_queries.rs");
+include!("outbox_queries.rs");
 
 /// The database's clock in milliseconds since the epoch, as SQL: leases are timed by it.
 const NOW_MS: &str = "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)";
