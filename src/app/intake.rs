@@ -18,7 +18,9 @@ use crate::domain::untrusted;
 use crate::domain::{Case, CaseId, EventAction, Grade, NewCase, NewEvent};
 use crate::intake::{Intake, RawSignal, SignalSink};
 use crate::store::{CaseWrite, Commit, JobWrite, NewOutbox, NewSignal, Store, StoreError};
-use crate::text::{Analyzer, Rules, Sketch, Specifics, TokenSet, identifiers, quoted_parts, simhash, token_set};
+use crate::text::{
+    Analyzer, HanWord, Rules, Sketch, Specifics, TokenSet, identifiers, quoted_parts, simhash, token_set,
+};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -84,6 +86,10 @@ struct Analysed {
     quotes: Vec<Quote>,
     /// Its building numbers, lines, days and hours: another incident's disagree.
     ids: Vec<String>,
+    /// Title and body, as analysed.
+    text: String,
+    /// Its Chinese words' parts of speech (byte ranges in `text`), for its places.
+    han: Vec<HanWord>,
 }
 
 impl Pipeline {
@@ -189,18 +195,21 @@ impl Pipeline {
 
     fn analyse(&self, signal: RawSignal, weight: f64) -> Analysed {
         let text = format!("{}\n{}", signal.title, signal.body);
-        let tokens = self.analyzer.tokens(&text);
+        // One segmentation for the tokens, the quoted parts' tokens and the places.
+        let mut tagged = self.analyzer.tagged(&text);
+        let han = std::mem::take(&mut tagged.han);
+        let tokens = &tagged.tokens;
         let quotes = quoted_parts(&text)
             .into_iter()
             .map(|part| {
-                let tokens = self.analyzer.tokens(part);
+                let tokens = tagged.within(&text, part).unwrap_or_else(|| self.analyzer.tokens(part));
                 Quote { hash: simhash(&tokens), words: token_set(&tokens) }
             })
             .collect();
-        let words = token_set(&tokens);
+        let words = token_set(tokens);
         let hits = self
             .rules
-            .classify(&tokens)
+            .classify(tokens)
             .into_iter()
             .map(|h| CategoryHit { name: h.category, weight: h.weight, count: h.count, terms: h.terms })
             .collect();
@@ -209,12 +218,14 @@ impl Pipeline {
             hits,
             attention: grading::attention(m.views, m.comments, m.shares),
             weight,
-            simhash: simhash(&tokens),
+            simhash: simhash(tokens),
             sketch: words.sketch(),
             words,
             quotes,
             ids: identifiers(&text),
             signal,
+            text,
+            han,
         }
     }
 
@@ -245,8 +256,7 @@ impl Pipeline {
     fn specifics(&self, a: &Analysed) -> Specifics {
         let categories = a.hits.iter().map(|h| h.name.clone()).collect();
         let terms = a.hits.iter().flat_map(|h| h.terms.iter().cloned()).collect();
-        let text = format!("{}\n{}", a.signal.title, a.signal.body);
-        self.analyzer.specifics(&text, categories, terms, Some(a.ids.clone()))
+        self.analyzer.specifics(&a.text, categories, terms, Some(a.ids.clone()), Some(&a.han))
     }
 
     /// The open case of `team`, opened within the window, that a new case with `specifics` is

@@ -9,6 +9,7 @@
 
 use anyhow::{Context, bail};
 use jieba_rs::Jieba;
+use std::ops::Range;
 use std::path::Path;
 
 /// Segments and normalises text. Loading the jieba dictionary takes ~110 ms and ~35 MB, so build
@@ -16,6 +17,70 @@ use std::path::Path;
 #[derive(Debug)]
 pub struct Analyzer {
     jieba: Jieba,
+}
+
+/// A text's tokens with their places in it (see [`Analyzer::tagged`]).
+#[derive(Debug, Default)]
+pub struct Tagged {
+    pub tokens: Vec<String>,
+    /// The byte range in the text of each token.
+    pub spans: Vec<Range<usize>>,
+    /// The Chinese words, with their parts of speech.
+    pub han: Vec<HanWord>,
+}
+
+impl Tagged {
+    /// The tokens of `part`, a slice of `text` (the text these tokens are of), when they are
+    /// the ones tokenising `part` alone gives: when it begins and ends at a boundary no token
+    /// crosses. `None` otherwise (a part cut out of a word or a run of Chinese, which jieba may
+    /// segment differently on its own).
+    pub fn within(&self, text: &str, part: &str) -> Option<Vec<String>> {
+        let start = (part.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
+        let end = start + part.len();
+        if end > text.len() {
+            return None;
+        }
+        let clean =
+            |c: Option<char>| c.is_none_or(|c| class(c) == Class::Other && !matches!(c, '.' | ',' | '\'' | '’'));
+        if !clean(text[..start].chars().next_back()) || !clean(text[end..].chars().next()) {
+            return None;
+        }
+        let from = self.spans.partition_point(|s| s.start < start);
+        let to = self.spans.partition_point(|s| s.start < end);
+        Some(self.tokens[from..to].to_vec())
+    }
+}
+
+/// A Chinese word's byte range in its text and its part of speech.
+#[derive(Debug, Clone)]
+pub struct HanWord {
+    pub range: Range<usize>,
+    pub pos: Pos,
+}
+
+/// A part of speech, as far as finding places needs one (jieba's tags: `ns` a place name, `n…`
+/// other nouns, `j` an abbreviation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pos {
+    Place,
+    Noun,
+    Abbreviation,
+    Other,
+}
+
+impl Pos {
+    fn of(tag: &str) -> Pos {
+        match tag {
+            "ns" => Pos::Place,
+            "j" => Pos::Abbreviation,
+            t if t.starts_with('n') => Pos::Noun,
+            _ => Pos::Other,
+        }
+    }
+
+    pub fn is_noun(self) -> bool {
+        matches!(self, Pos::Place | Pos::Noun)
+    }
 }
 
 /// How one character takes part in tokenising.
@@ -50,6 +115,34 @@ impl Analyzer {
     pub fn tokens(&self, text: &str) -> Vec<String> {
         // Chinese averages ~4 bytes per token (1.5 characters of 3 bytes); Latin more.
         let mut out = Vec::with_capacity(text.len() / 4 + 1);
+        self.walk(text, false, |_, word, _| out.push(word));
+        out
+    }
+
+    /// The same tokens with where each lies in `text`, and jieba's part of speech of each
+    /// Chinese word, from the one segmentation: what needs both (intake: the tokens, the quoted
+    /// parts' tokens and the places) segments once instead of three times.
+    pub fn tagged(&self, text: &str) -> Tagged {
+        let mut t = Tagged { tokens: Vec::with_capacity(text.len() / 4 + 1), ..Tagged::default() };
+        self.walk(text, true, |range, word, tag| {
+            if let Some(tag) = tag {
+                t.han.push(HanWord { range: range.clone(), pos: Pos::of(tag) });
+            }
+            t.tokens.push(word);
+            t.spans.push(range);
+        });
+        t
+    }
+
+    /// jieba's part-of-speech tags for the Chinese words of `text`.
+    pub(crate) fn han_words(&self, text: &str) -> Vec<HanWord> {
+        self.tagged(text).han
+    }
+
+    /// Hands each token to `emit` with its byte range in `text` and, when `tag` is asked for,
+    /// jieba's tag of a Chinese word (jieba's `tag` is its `cut` plus a dictionary look-up per
+    /// word: the same words).
+    fn walk(&self, text: &str, tag: bool, mut emit: impl FnMut(Range<usize>, String, Option<&str>)) {
         let mut chars = text.char_indices().peekable();
         while let Some((start, c)) = chars.next() {
             match class(c) {
@@ -57,7 +150,16 @@ impl Analyzer {
                 Class::Han => {
                     let end = han_run_end(&mut chars, start, c);
                     // The run is Han only, so every token jieba returns is a word: no filtering.
-                    out.extend(self.jieba.cut(&text[start..end], true).into_iter().map(|t| t.word.to_owned()));
+                    let run = &text[start..end];
+                    if tag {
+                        for t in self.jieba.tag(run, true) {
+                            emit(start + t.byte_start..start + t.byte_end, t.word.to_owned(), Some(t.tag));
+                        }
+                    } else {
+                        for t in self.jieba.cut(run, true) {
+                            emit(start + t.byte_start..start + t.byte_end, t.word.to_owned(), None);
+                        }
+                    }
                 }
                 Class::Word => {
                     let mut word = String::new();
@@ -80,29 +182,11 @@ impl Analyzer {
                         prev = c;
                         chars.next();
                     }
-                    out.push(word);
+                    let end = chars.peek().map_or(text.len(), |&(i, _)| i);
+                    emit(start..end, word, None);
                 }
             }
         }
-        out
-    }
-
-    /// jieba's part-of-speech tags for the Chinese runs of `text`: each word with its tag and
-    /// its byte range in `text` (so that callers can tell adjacent words from words with
-    /// something between them). Only for what needs the tags: it segments again.
-    pub(crate) fn han_tags<'a>(&'a self, text: &'a str) -> Vec<(std::ops::Range<usize>, &'a str, &'a str)> {
-        let mut out = Vec::new();
-        let mut chars = text.char_indices().peekable();
-        while let Some((start, c)) = chars.next() {
-            if class(c) != Class::Han {
-                continue;
-            }
-            let end = han_run_end(&mut chars, start, c);
-            for t in self.jieba.tag(&text[start..end], true) {
-                out.push((start + t.byte_start..start + t.byte_end, t.word, t.tag));
-            }
-        }
-        out
     }
 
     /// Whether `word` is in the dictionary (built-in or user), as one entry.
@@ -203,6 +287,43 @@ mod tests {
 
     fn toks(text: &str) -> Vec<String> {
         crate::text::test_analyzer().tokens(text)
+    }
+
+    #[test]
+    fn tagging_gives_the_same_tokens_with_their_places_in_the_text() {
+        let text = "转发：荷花小区3栋燃气泄漏，Gas LEAK at 3.5 Main St. “居民已疏散”";
+        let a = crate::text::test_analyzer();
+        let t = a.tagged(text);
+        assert_eq!(t.tokens, a.tokens(text));
+        assert_eq!(t.spans.len(), t.tokens.len());
+        // Each span holds its token (before folding) and they come in order.
+        assert_eq!(&text[t.spans[0].clone()], "转发");
+        assert!(t.spans.windows(2).all(|w| w[0].end <= w[1].start));
+        assert!(t.spans.iter().zip(&t.tokens).all(|(s, tok)| text[s.clone()].to_lowercase() == *tok));
+        // The words and tags jieba gives each Chinese run on its own, in order.
+        let han: Vec<(&str, Pos)> = t.han.iter().map(|h| (&text[h.range.clone()], h.pos)).collect();
+        let runs = ["转发", "荷花小区", "栋燃气泄漏", "居民已疏散"];
+        let jieba: Vec<(&str, Pos)> =
+            runs.iter().flat_map(|r| a.jieba.tag(r, true)).map(|t| (t.word, Pos::of(t.tag))).collect();
+        assert_eq!(han, jieba);
+    }
+
+    #[test]
+    fn a_part_between_boundaries_takes_its_tokens_from_the_whole_text_and_others_are_segmented_again() {
+        let text = "评论一句 “荷花小区燃气泄漏，居民已疏散” //@张三: Gas leak at 3.5 Main St.";
+        let a = crate::text::test_analyzer();
+        let t = a.tagged(text);
+        for part in ["荷花小区燃气泄漏，居民已疏散", "Gas leak at 3.5 Main St.", "评论一句", text] {
+            let start = text.find(part).unwrap();
+            assert_eq!(t.within(text, &text[start..start + part.len()]), Some(a.tokens(part)), "{part}");
+        }
+        // Cut out of a Chinese run or a word: jieba may segment it differently alone.
+        for part in ["小区燃气泄漏", "ak at 3.5", "3.5 Main St"] {
+            let start = text.find(part).unwrap();
+            assert_eq!(t.within(text, &text[start..start + part.len()]), None, "{part}");
+        }
+        // A string from elsewhere is never taken for a part.
+        assert_eq!(t.within(text, "荷花小区"), None);
     }
 
     #[test]

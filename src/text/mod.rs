@@ -18,7 +18,7 @@ mod sketch;
 mod specifics;
 mod table;
 
-pub use analyzer::Analyzer;
+pub use analyzer::{Analyzer, HanWord, Pos, Tagged};
 pub use repost::quoted_parts;
 pub use rules::{Category, Hit, Rules};
 pub use simhash::{hamming, near, near_any, simhash};

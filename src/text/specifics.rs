@@ -11,6 +11,7 @@
 //! ([`Specifics::shared_with`]); it never merges anything by itself.
 
 use super::Analyzer;
+use super::analyzer::{HanWord, Pos};
 use serde::{Deserialize, Serialize};
 
 /// What one report names, normalised (lowercase Latin), each list sorted and without repeats.
@@ -135,8 +136,8 @@ const ZH_NUMBERED: &[&str] = &["号楼", "号院", "号", "栋", "幢", "单元"
 
 impl Analyzer {
     /// The places `text` names (see the module documentation); categories and terms are the
-    /// caller's (from [`super::Rules::classify`]), and so are its [`identifiers`] when it has
-    /// them already. With no category, no place is looked for: a suggestion needs a category in
+    /// caller's (from [`super::Rules::classify`]), and so are its [`identifiers`] and the
+    /// tags of its Chinese words ([`Analyzer::tagged`]) when it has them already. With no category, no place is looked for: a suggestion needs a category in
     /// common, so its places could never be used (and finding them segments the text again).
     pub fn specifics(
         &self,
@@ -144,13 +145,17 @@ impl Analyzer {
         categories: Vec<String>,
         terms: Vec<String>,
         ids: Option<Vec<String>>,
+        han: Option<&[HanWord]>,
     ) -> Specifics {
         let ids = ids.unwrap_or_else(|| identifiers(text));
         let mut s = Specifics { categories, terms, ids, ..Specifics::default() };
         if s.categories.is_empty() {
             return s;
         }
-        chinese_places(self, text, &mut s);
+        match han {
+            Some(han) => chinese_places(text, han, &mut s),
+            None => chinese_places(text, &self.han_words(text), &mut s),
+        }
         english_places(text, &mut s);
         numbers(text, &mut s);
         for list in [&mut s.strong, &mut s.weak, &mut s.categories, &mut s.terms] {
@@ -162,23 +167,23 @@ impl Analyzer {
     }
 }
 
-fn chinese_places(analyzer: &Analyzer, text: &str, s: &mut Specifics) {
-    let tags = analyzer.han_tags(text);
-    for (i, (range, word, tag)) in tags.iter().enumerate() {
+fn chinese_places(text: &str, han: &[HanWord], s: &mut Specifics) {
+    for (i, HanWord { range, pos }) in han.iter().enumerate() {
+        let word = &text[range.clone()];
         let chars = word.chars().count();
-        if ZH_FACILITIES.contains(word) {
+        if ZH_FACILITIES.contains(&word) {
             // The name right before it, if any: `荷花` `小区` → 荷花小区.
-            if let Some((prev, name, ptag)) = i.checked_sub(1).map(|p| &tags[p])
-                && prev.end == range.start
-                && (ptag.starts_with('n') || *ptag == "j")
-                && !ZH_FACILITIES.contains(name)
+            if let Some(prev) = i.checked_sub(1).map(|p| &han[p])
+                && prev.range.end == range.start
+                && (prev.pos.is_noun() || prev.pos == Pos::Abbreviation)
+                && !ZH_FACILITIES.contains(&&text[prev.range.clone()])
             {
-                s.strong.push(format!("{name}{word}"));
+                s.strong.push(format!("{}{word}", &text[prev.range.clone()]));
             }
-        } else if chars >= 3 && ZH_FACILITIES.iter().any(|f| word.ends_with(f)) && tag.starts_with('n') {
-            s.strong.push((*word).to_string());
-        } else if *tag == "ns" && chars >= 2 {
-            s.weak.push((*word).to_string());
+        } else if chars >= 3 && ZH_FACILITIES.iter().any(|f| word.ends_with(f)) && pos.is_noun() {
+            s.strong.push(word.to_string());
+        } else if *pos == Pos::Place && chars >= 2 {
+            s.weak.push(word.to_string());
         }
     }
 }
@@ -445,7 +450,7 @@ mod tests {
     use super::*;
 
     fn of(text: &str, category: &str) -> Specifics {
-        crate::text::test_analyzer().specifics(text, vec![category.into()], vec![], None)
+        crate::text::test_analyzer().specifics(text, vec![category.into()], vec![], None, None)
     }
 
     #[test]
@@ -469,7 +474,7 @@ mod tests {
         let named = of("An escalator at Westfield Mall suddenly reversed", "safety");
         assert_eq!(named.shared_with(&colloquial).map(|s| s.items), Some(vec!["westfield".into(), "safety".into()]));
         assert!(of("the street was quiet", "safety").is_empty());
-        let uncategorised = crate::text::test_analyzer().specifics("荷花小区3栋有人吵架", vec![], vec![], None);
+        let uncategorised = crate::text::test_analyzer().specifics("荷花小区3栋有人吵架", vec![], vec![], None, None);
         assert!(uncategorised.is_empty(), "no category: no place is of use");
         assert_eq!(uncategorised.ids, ["栋:3"], "identifiers are kept all the same");
     }
