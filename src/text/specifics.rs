@@ -236,8 +236,9 @@ fn english_places(text: &str, s: &mut Specifics) {
         i = end + 1;
     }
     for (i, word) in words.iter().enumerate() {
-        let lower = word.to_lowercase();
-        if i == 0 || !EN_FACILITIES.contains(&lower.as_str()) || !starts_upper(word) {
+        // Capitalised first: lowercasing every word (each Chinese run is one here) cost more
+        // than the rest of this function.
+        if i == 0 || !starts_upper(word) || !EN_FACILITIES.contains(&word.to_lowercase().as_str()) {
             continue;
         }
         // Up to three capitalised words before it: `Riverside Chemical Plant`.
@@ -347,28 +348,27 @@ pub fn identifiers(text: &str) -> Vec<String> {
             ids.push(format!("daypart:{part}"));
         }
     }
-    let words: Vec<String> = text
-        .split(|c: char| !(c.is_ascii_alphanumeric()))
-        .filter(|w| !w.is_empty())
-        .map(str::to_ascii_lowercase)
-        .collect();
+    // Slices, compared without regard to case: most words are none of these, and lowercasing
+    // each into a string of its own was most of this function's time.
+    let words: Vec<&str> = text.split(|c: char| !(c.is_ascii_alphanumeric())).filter(|w| !w.is_empty()).collect();
+    let is = |w: &str, list: &[&str]| list.iter().any(|x| x.eq_ignore_ascii_case(w));
+    let number = |w: &str| w.bytes().all(|b| b.is_ascii_digit());
     for (n, w) in words.iter().enumerate() {
-        if WEEKDAYS.contains(&w.as_str()) {
-            ids.push(format!("weekday:{w}"));
+        if is(w, WEEKDAYS) {
+            ids.push(format!("weekday:{}", w.to_ascii_lowercase()));
         }
-        if let Some((_, part)) = DAYPARTS.iter().find(|(word, _)| word.is_ascii() && word == w) {
+        if let Some((_, part)) = DAYPARTS.iter().find(|(word, _)| word.is_ascii() && word.eq_ignore_ascii_case(w)) {
             ids.push(format!("daypart:{part}"));
         }
-        let next_is_number = words.get(n + 1).is_some_and(|x| x.chars().all(|c| c.is_ascii_digit()));
-        if EN_ID_WORDS.contains(&w.as_str()) && next_is_number {
-            ids.push(format!("{w}:{}", words[n + 1]));
+        if is(w, EN_ID_WORDS) && words.get(n + 1).is_some_and(|x| number(x)) {
+            ids.push(format!("{}:{}", w.to_ascii_lowercase(), words[n + 1]));
         }
         // `5 Elm Street`: a house number before a street.
-        if w.chars().all(|c| c.is_ascii_digit())
-            && let Some(k) = (n + 1..(n + 4).min(words.len()))
-                .find(|&k| ["street", "road", "avenue", "lane"].contains(&words[k].as_str()))
+        if number(w)
+            && let Some(k) =
+                (n + 1..(n + 4).min(words.len())).find(|&k| is(words[k], &["street", "road", "avenue", "lane"]))
         {
-            ids.push(format!("no-{}:{w}", words[n + 1..k].join("-")));
+            ids.push(format!("no-{}:{w}", words[n + 1..k].join("-").to_ascii_lowercase()));
         }
     }
     ids.sort();
