@@ -22,6 +22,28 @@ async fn post(tg: &Tg, secret: Option<&str>, body: Vec<u8>) -> (u16, String) {
     (resp.status().as_u16(), resp.text().await.unwrap_or_default())
 }
 
+/// The status of a 2 MiB post. The webhook answers 413 and closes before the body is all
+/// sent, so the client may hit a broken pipe writing the rest instead of reading the answer
+/// (seen once in a full test run): such a try is made again, the answer must come within five.
+async fn post_oversized(tg: &Tg) -> u16 {
+    let addr = tg.services.as_ref().unwrap().webhook_addr.expect("webhook mode listens");
+    for _ in 0..5 {
+        let sent = reqwest::Client::new()
+            .post(format!("http://{addr}/telegram/hook"))
+            .header("content-type", "application/json")
+            .header("X-Telegram-Bot-Api-Secret-Token", SECRET)
+            .body(vec![b' '; 2 * 1024 * 1024])
+            .send()
+            .await;
+        match sent {
+            Ok(resp) => return resp.status().as_u16(),
+            Err(e) if e.is_request() => continue,
+            Err(e) => panic!("the webhook answers: {e:?}"),
+        }
+    }
+    panic!("five oversized posts ended in a broken pipe without an answer");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_webhook_is_registered_with_its_secret_and_lets_in_only_telegram() {
     let tg = Tg::start_with(WEBHOOK, |c| c).await;
@@ -37,7 +59,7 @@ async fn the_webhook_is_registered_with_its_secret_and_lets_in_only_telegram() {
     let (status, reason) = post(&tg, Some(SECRET), b"{\"update_id\": \"not a number\"".to_vec()).await;
     assert_eq!(status, 400, "{reason}");
     assert!(reason.starts_with("not a Telegram update"), "{reason}");
-    assert_eq!(post(&tg, Some(SECRET), vec![b' '; 2 * 1024 * 1024]).await.0, 413);
+    assert_eq!(post_oversized(&tg).await, 413);
     assert!(tg.store.case(CaseId::parse("1").unwrap()).await.unwrap().is_none(), "nothing got in");
 
     assert_eq!(post(&tg, Some(SECRET), body.clone()).await.0, 200);
