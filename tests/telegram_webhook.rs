@@ -9,16 +9,20 @@ use tocsin::domain::CaseId;
 const WEBHOOK: &str = "mode = \"webhook\"\n[telegram.webhook]\nlisten = \"127.0.0.1:0\"\nurl = \"https://bot.example.org/telegram/hook\"\n";
 const SECRET: &str = "s3cret-token_for-tests";
 
-async fn post(tg: &Tg, secret: Option<&str>, body: Vec<u8>) -> (u16, String) {
+fn request(tg: &Tg, secret: Option<&str>, body: Vec<u8>) -> reqwest::RequestBuilder {
     let addr = tg.services.as_ref().unwrap().webhook_addr.expect("webhook mode listens");
-    let mut req = reqwest::Client::new()
+    let req = reqwest::Client::new()
         .post(format!("http://{addr}/telegram/hook"))
         .header("content-type", "application/json")
         .body(body);
-    if let Some(s) = secret {
-        req = req.header("X-Telegram-Bot-Api-Secret-Token", s);
+    match secret {
+        Some(s) => req.header("X-Telegram-Bot-Api-Secret-Token", s),
+        None => req,
     }
-    let resp = req.send().await.expect("the webhook answers");
+}
+
+async fn post(tg: &Tg, secret: Option<&str>, body: Vec<u8>) -> (u16, String) {
+    let resp = request(tg, secret, body).send().await.expect("the webhook answers");
     (resp.status().as_u16(), resp.text().await.unwrap_or_default())
 }
 
@@ -26,16 +30,8 @@ async fn post(tg: &Tg, secret: Option<&str>, body: Vec<u8>) -> (u16, String) {
 /// sent, so the client may hit a broken pipe writing the rest instead of reading the answer
 /// (seen once in a full test run): such a try is made again, the answer must come within five.
 async fn post_oversized(tg: &Tg) -> u16 {
-    let addr = tg.services.as_ref().unwrap().webhook_addr.expect("webhook mode listens");
     for _ in 0..5 {
-        let sent = reqwest::Client::new()
-            .post(format!("http://{addr}/telegram/hook"))
-            .header("content-type", "application/json")
-            .header("X-Telegram-Bot-Api-Secret-Token", SECRET)
-            .body(vec![b' '; 2 * 1024 * 1024])
-            .send()
-            .await;
-        match sent {
+        match request(tg, Some(SECRET), vec![b' '; 2 * 1024 * 1024]).send().await {
             Ok(resp) => return resp.status().as_u16(),
             Err(e) if e.is_request() => continue,
             Err(e) => panic!("the webhook answers: {e:?}"),

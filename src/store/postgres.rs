@@ -39,9 +39,9 @@ const CLAIM_JOBS_SQL: &str = "UPDATE jobs SET lease_until_ms = $1, attempts = at
 /// How long a query waits for a connection before giving up.
 const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
 
-/// How long the server lets a transaction sit idle (its client silent) before ending it: the
-/// leader lease's TTL ([`crate::leadership::TTL`]).
-const IDLE_IN_TRANSACTION: &str = "SET idle_in_transaction_session_timeout = '10s'";
+/// Sets how long the server lets a transaction sit idle (its client silent) before ending it:
+/// the leader lease's TTL ([`crate::leadership::TTL`]).
+const SET_IDLE_IN_TRANSACTION: &str = "SET idle_in_transaction_session_timeout = '10s'";
 
 #[derive(Debug, Clone)]
 pub struct PgStore {
@@ -61,7 +61,7 @@ impl PgStore {
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .after_connect(|conn, _| {
                 Box::pin(async move {
-                    sqlx::query(IDLE_IN_TRANSACTION).execute(conn).await?;
+                    sqlx::query(SET_IDLE_IN_TRANSACTION).execute(conn).await?;
                     Ok(())
                 })
             })

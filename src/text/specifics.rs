@@ -137,8 +137,9 @@ const ZH_NUMBERED: &[&str] = &["号楼", "号院", "号", "栋", "幢", "单元"
 impl Analyzer {
     /// The places `text` names (see the module documentation); categories and terms are the
     /// caller's (from [`super::Rules::classify`]), and so are its [`identifiers`] and the
-    /// tags of its Chinese words ([`Analyzer::tagged`]) when it has them already. With no category, no place is looked for: a suggestion needs a category in
-    /// common, so its places could never be used (and finding them segments the text again).
+    /// tags of its Chinese words ([`Analyzer::tagged`]) when it has them already (without the
+    /// tags, the text is segmented again). With no category, no place is looked for: a
+    /// suggestion needs a category in common, so its places could never be used.
     pub fn specifics(
         &self,
         text: &str,
