@@ -9,17 +9,9 @@
 async fn write_jobs(tx: &mut Conn, jobs: &[JobWrite], commit_case: Option<CaseId>) -> Result<()> {
     let mut run: Vec<NewJob> = Vec::new();
     for job in jobs {
-        let queued = match job {
-            JobWrite::Schedule(j) => j.clone(),
-            JobWrite::ScheduleForCase(j) => {
-                let Some(case) = commit_case else {
-                    return Err(StoreError::Corrupt("a case's job in a commit without a case".into()));
-                };
-                let key = j.key.replace("{case}", &case.get().to_string());
-                NewJob { key, case: Some(case), ..j.clone() }
-            }
+        match job {
             JobWrite::WithdrawCase { case, kind } => {
-                queue_jobs(tx, &std::mem::take(&mut run)).await?;
+                queue_in_runs(tx, &std::mem::take(&mut run)).await?;
                 sqlx::query(
                     "UPDATE jobs SET state = 'withdrawn' WHERE case_id = $1 AND kind = $2 AND state = 'pending'",
                 )
@@ -27,44 +19,70 @@ async fn write_jobs(tx: &mut Conn, jobs: &[JobWrite], commit_case: Option<CaseId
                 .bind(kind)
                 .execute(&mut *tx)
                 .await?;
-                continue;
             }
             JobWrite::Withdraw(key) => {
-                queue_jobs(tx, &std::mem::take(&mut run)).await?;
+                queue_in_runs(tx, &std::mem::take(&mut run)).await?;
                 sqlx::query("UPDATE jobs SET state = 'withdrawn' WHERE key = $1 AND state = 'pending'")
                     .bind(key)
                     .execute(&mut *tx)
                     .await?;
-                continue;
             }
-        };
-        if run.iter().any(|r| r.key == queued.key) {
-            queue_jobs(tx, &std::mem::take(&mut run)).await?;
+            JobWrite::Schedule(_) | JobWrite::ScheduleForCase(_) => {
+                run.extend(scheduled(job, commit_case)?);
+            }
         }
-        run.push(queued);
     }
-    queue_jobs(tx, &run).await
+    queue_in_runs(tx, &run).await
 }
 
-/// Queues each job unless one with its key exists; a withdrawn one is queued again.
-async fn queue_jobs(tx: &mut Conn, jobs: &[NewJob]) -> Result<()> {
-    if jobs.is_empty() {
-        return Ok(());
+/// The job a [`JobWrite::Schedule`] or [`JobWrite::ScheduleForCase`] queues, the latter
+/// keyed by and tied to `commit_case`; `None` for a withdrawal.
+fn scheduled(job: &JobWrite, commit_case: Option<CaseId>) -> Result<Option<NewJob>> {
+    Ok(match job {
+        JobWrite::Schedule(j) => Some(j.clone()),
+        JobWrite::ScheduleForCase(j) => {
+            let Some(case) = commit_case else {
+                return Err(StoreError::Corrupt("a case's job in a commit without a case".into()));
+            };
+            let key = j.key.replace("{case}", &case.get().to_string());
+            Some(NewJob { key, case: Some(case), ..j.clone() })
+        }
+        JobWrite::WithdrawCase { .. } | JobWrite::Withdraw(_) => None,
+    })
+}
+
+/// Queues jobs in order, one statement for each run in which no key repeats.
+async fn queue_in_runs(tx: &mut Conn, jobs: &[NewJob]) -> Result<()> {
+    let mut keys = std::collections::HashSet::new();
+    let mut start = 0;
+    for (i, job) in jobs.iter().enumerate() {
+        if !keys.insert(job.key.as_str()) {
+            queue_jobs(tx, &jobs[start..i]).await?;
+            keys.clear();
+            keys.insert(job.key.as_str());
+            start = i;
+        }
     }
-    let mut q = sqlx::QueryBuilder::<Db>::new("INSERT INTO jobs (key, kind, case_id, team, due_ms, payload) ");
-    q.push_values(jobs, |mut row, j| {
-        row.push_bind(&j.key)
-            .push_bind(&j.kind)
-            .push_bind(j.case.map(CaseId::get))
-            .push_bind(&j.team)
-            .push_bind(ms(j.due))
-            .push_bind(&j.payload);
-    });
-    q.push(
-        " ON CONFLICT (key) DO UPDATE SET state = 'pending', due_ms = excluded.due_ms, \
-         payload = excluded.payload WHERE jobs.state = 'withdrawn'",
-    );
-    q.build().execute(&mut *tx).await?;
+    queue_jobs(tx, &jobs[start..]).await
+}
+
+async fn queue_jobs(tx: &mut Conn, jobs: &[NewJob]) -> Result<()> {
+    for chunk in jobs.chunks(MAX_ROWS) {
+        let mut q = sqlx::QueryBuilder::<Db>::new("INSERT INTO jobs (key, kind, case_id, team, due_ms, payload) ");
+        q.push_values(chunk, |mut row, j| {
+            row.push_bind(&j.key)
+                .push_bind(&j.kind)
+                .push_bind(j.case.map(CaseId::get))
+                .push_bind(&j.team)
+                .push_bind(ms(j.due))
+                .push_bind(&j.payload);
+        });
+        q.push(
+            " ON CONFLICT (key) DO UPDATE SET state = 'pending', due_ms = excluded.due_ms, \
+             payload = excluded.payload WHERE jobs.state = 'withdrawn'",
+        );
+        q.build().execute(&mut *tx).await?;
+    }
     Ok(())
 }
 

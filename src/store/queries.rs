@@ -38,18 +38,11 @@ async fn write_commit(tx: &mut Conn, commit: &Commit) -> Result<Option<CaseId>> 
         }
     }
     if let Some(key) = &commit.handled {
-        let inserted = sqlx::query("INSERT INTO handled (key, at_ms) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
-            .bind(key)
-            .bind(ms(commit.at))
-            .execute(&mut *tx)
-            .await?;
-        if inserted.rows_affected() == 0 {
-            return Err(StoreError::Duplicate);
-        }
+        insert_handled(tx, &[(key.as_str(), commit.at)]).await?;
     }
     let case_id = match &commit.case {
         CaseWrite::None => None,
-        CaseWrite::Insert(new) => Some(insert_case(tx, new).await?),
+        CaseWrite::Insert(new) => insert_cases(tx, &[new]).await?.first().copied(),
         CaseWrite::Update(case) => Some(case.id),
     };
     // The existing cases are written lowest number first: two commits about the same two
@@ -69,36 +62,19 @@ async fn write_commit(tx: &mut Conn, commit: &Commit) -> Result<Option<CaseId>> 
             (CaseWrite::Insert(_), Some(id)) => super::fill_case(other, id),
             _ => (other.events.clone(), other.outbox.clone()),
         };
-        insert_events(tx, Some(other.case.id.get()), &events).await?;
-        insert_outbox(tx, Some(other.case.id.get()), &outbox, commit.at).await?;
+        let case = Some(other.case.id.get());
+        insert_events(tx, &events.iter().map(|e| (case, e)).collect::<Vec<_>>()).await?;
+        insert_outbox(tx, &outbox.iter().map(|m| (case, m, commit.at)).collect::<Vec<_>>()).await?;
     }
     if let Some(to) = case_id {
         for m in &commit.moves {
             move_signals(tx, m, to).await?;
         }
     }
-    insert_events(tx, case_ref, &commit.events).await?;
-    insert_outbox(tx, case_ref, &commit.outbox, commit.at).await?;
+    insert_events(tx, &commit.events.iter().map(|e| (case_ref, e)).collect::<Vec<_>>()).await?;
+    insert_outbox(tx, &commit.outbox.iter().map(|m| (case_ref, m, commit.at)).collect::<Vec<_>>()).await?;
     if let Some(case) = case_ref {
-        for sig in &commit.signals {
-            sqlx::query(
-                "INSERT INTO signals (case_id, source, title, url, fingerprint, simhash, sketch, score, explanation, \
-                 received_ms, specifics) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            )
-            .bind(case)
-            .bind(&sig.source)
-            .bind(&sig.title)
-            .bind(&sig.url)
-            .bind(&sig.fingerprint)
-            .bind(sig.simhash as i64)
-            .bind(sig.sketch.as_ref().map(Sketch::to_bytes))
-            .bind(sig.score)
-            .bind(&sig.explanation)
-            .bind(ms(sig.received_at))
-            .bind(sig.specifics.as_ref().map(crate::text::Specifics::to_json))
-            .execute(&mut *tx)
-            .await?;
-        }
+        insert_signals(tx, &commit.signals.iter().map(|s| (case, s)).collect::<Vec<_>>()).await?;
     }
     write_alerts(tx, &commit.alerts, case_ref, commit.at).await?;
     write_jobs(tx, &commit.jobs, case_id).await?;
@@ -119,37 +95,115 @@ async fn write_commit(tx: &mut Conn, commit: &Commit) -> Result<Option<CaseId>> 
     Ok(case_id)
 }
 
-async fn insert_events(tx: &mut Conn, case: Option<i64>, events: &[crate::domain::NewEvent]) -> Result<()> {
-    for e in events {
-        sqlx::query(
-            "INSERT INTO events (case_id, actor, action, details, platform, at_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(case)
-        .bind(&e.actor)
-        .bind(e.action.as_str())
-        .bind(e.details.to_string())
-        .bind(&e.platform)
-        .bind(ms(e.at))
-        .execute(&mut *tx)
-        .await?;
+/// Rows one multi-row statement may hold: its binds stay far below SQLite's limit of 32,766
+/// (and Postgres's 65,535) at the dozen columns of the widest table.
+const MAX_ROWS: usize = 1000;
+
+/// The event keys a commit acts on (`handled`); any already acted on makes it a duplicate.
+async fn insert_handled(tx: &mut Conn, keys: &[(&str, DateTime<Utc>)]) -> Result<()> {
+    for chunk in keys.chunks(MAX_ROWS) {
+        let mut q = sqlx::QueryBuilder::<Db>::new("INSERT INTO handled (key, at_ms) ");
+        q.push_values(chunk, |mut row, (key, at)| {
+            row.push_bind(*key).push_bind(ms(*at));
+        });
+        q.push(" ON CONFLICT (key) DO NOTHING");
+        if q.build().execute(&mut *tx).await?.rows_affected() < chunk.len() as u64 {
+            return Err(StoreError::Duplicate);
+        }
     }
     Ok(())
 }
 
-async fn insert_outbox(tx: &mut Conn, case: Option<i64>, outbox: &[super::NewOutbox], at: DateTime<Utc>) -> Result<()> {
-    for m in outbox {
-        sqlx::query(
-            "INSERT INTO outbox (chat, platform, case_id, payload, created_ms, next_attempt_ms) \
-             VALUES ($1, $2, $3, $4, $5, $5)",
-        )
-        .bind(&m.chat)
-        .bind(m.platform.as_str())
-        .bind(case)
-        .bind(&m.payload)
-        .bind(ms(at))
-        .execute(&mut *tx)
-        .await?;
+/// New cases, numbered in the order given (the ids are handed out row by row, so sorting
+/// them restores the order: SQLite does not promise to return them in it).
+async fn insert_cases(tx: &mut Conn, cases: &[&NewCase]) -> Result<Vec<CaseId>> {
+    let mut ids = Vec::with_capacity(cases.len());
+    for chunk in cases.chunks(MAX_ROWS) {
+        let mut q = sqlx::QueryBuilder::<Db>::new(
+            "INSERT INTO cases (team, title, summary, source, grade, state, leader, opened_by, drill, \
+             opened_ms, updated_ms, version, owner) ",
+        );
+        q.push_values(chunk, |mut row, c| {
+            row.push_bind(&c.team)
+                .push_bind(&c.title)
+                .push_bind(&c.summary)
+                .push_bind(&c.source)
+                .push_bind(c.grade.as_str())
+                .push("'open'")
+                .push_bind(&c.leader)
+                .push_bind(&c.opened_by)
+                .push_bind(c.drill)
+                .push_bind(ms(c.opened_at))
+                .push_bind(ms(c.opened_at))
+                .push("1")
+                .push_bind(&c.owner);
+        });
+        q.push(" RETURNING id");
+        let mut got: Vec<i64> = q.build_query_scalar().fetch_all(&mut *tx).await?;
+        got.sort_unstable();
+        ids.extend(got.into_iter().map(CaseId::from_db));
+    }
+    Ok(ids)
+}
+
+/// Events, each with the case it is recorded against (or none).
+async fn insert_events(tx: &mut Conn, events: &[(Option<i64>, &crate::domain::NewEvent)]) -> Result<()> {
+    for chunk in events.chunks(MAX_ROWS) {
+        let mut q =
+            sqlx::QueryBuilder::<Db>::new("INSERT INTO events (case_id, actor, action, details, platform, at_ms) ");
+        q.push_values(chunk, |mut row, (case, e)| {
+            row.push_bind(*case)
+                .push_bind(&e.actor)
+                .push_bind(e.action.as_str())
+                .push_bind(e.details.to_string())
+                .push_bind(&e.platform)
+                .push_bind(ms(e.at));
+        });
+        q.build().execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
+/// Notices to send, each with its case (or none) and when it was queued.
+async fn insert_outbox(tx: &mut Conn, outbox: &[(Option<i64>, &super::NewOutbox, DateTime<Utc>)]) -> Result<()> {
+    for chunk in outbox.chunks(MAX_ROWS) {
+        let mut q = sqlx::QueryBuilder::<Db>::new(
+            "INSERT INTO outbox (chat, platform, case_id, payload, created_ms, next_attempt_ms) ",
+        );
+        q.push_values(chunk, |mut row, (case, m, at)| {
+            row.push_bind(&m.chat)
+                .push_bind(m.platform.as_str())
+                .push_bind(*case)
+                .push_bind(&m.payload)
+                .push_bind(ms(*at))
+                .push_bind(ms(*at));
+        });
+        q.build().execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
+/// Signals taken in, each with the case it joins.
+async fn insert_signals(tx: &mut Conn, signals: &[(i64, &super::NewSignal)]) -> Result<()> {
+    for chunk in signals.chunks(MAX_ROWS) {
+        let mut q = sqlx::QueryBuilder::<Db>::new(
+            "INSERT INTO signals (case_id, source, title, url, fingerprint, simhash, sketch, score, explanation, \
+             received_ms, specifics) ",
+        );
+        q.push_values(chunk, |mut row, (case, sig)| {
+            row.push_bind(*case)
+                .push_bind(&sig.source)
+                .push_bind(&sig.title)
+                .push_bind(&sig.url)
+                .push_bind(&sig.fingerprint)
+                .push_bind(sig.simhash as i64)
+                .push_bind(sig.sketch.as_ref().map(Sketch::to_bytes))
+                .push_bind(sig.score)
+                .push_bind(&sig.explanation)
+                .push_bind(ms(sig.received_at))
+                .push_bind(sig.specifics.as_ref().map(crate::text::Specifics::to_json));
+        });
+        q.build().execute(&mut *tx).await?;
     }
     Ok(())
 }
@@ -203,27 +257,6 @@ async fn upsert_setting(tx: &mut Conn, key: &str, value: &str, at: DateTime<Utc>
     .execute(&mut *tx)
     .await?;
     Ok(())
-}
-
-async fn insert_case(tx: &mut Conn, c: &NewCase) -> Result<CaseId> {
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO cases (team, title, summary, source, grade, state, leader, opened_by, drill, \
-         opened_ms, updated_ms, version, owner) \
-         VALUES ($1, $2, $3, $4, $5, 'open', $6, $7, $8, $9, $9, 1, $10) RETURNING id",
-    )
-    .bind(&c.team)
-    .bind(&c.title)
-    .bind(&c.summary)
-    .bind(&c.source)
-    .bind(c.grade.as_str())
-    .bind(&c.leader)
-    .bind(&c.opened_by)
-    .bind(c.drill)
-    .bind(ms(c.opened_at))
-    .bind(&c.owner)
-    .fetch_one(&mut *tx)
-    .await?;
-    Ok(CaseId::from_db(id))
 }
 
 /// Writes the case only if nobody else did since it was read (optimistic concurrency).

@@ -29,6 +29,8 @@ const CLAIM_SQL: &str = "UPDATE outbox SET lease_until_ms = $1, attempts = attem
          ORDER BY o.chat, o.id LIMIT $4) \
      RETURNING id, chat, platform, case_id, payload, attempts";
 
+mod by_table;
+mod checkpoint;
 mod writer;
 
 /// Leases due jobs, earliest first. SQLite has one writer at a time, so no row locking is needed.

@@ -225,7 +225,66 @@ async fn old_signal_text_is_cleared_and_the_audit_skeleton_stays(db: TestDb) {
     assert_eq!(store.case(a).await.unwrap().unwrap().title, "a", "the case and its log stay");
 }
 
+/// Intake commits at once (on SQLite the writer takes them as one batch and writes it table
+/// by table): each case gets its own events, notices, signals and clock job, and one refused
+/// commit (a repeated key) takes nothing from the others.
+async fn intake_commits_at_once_each_keep_their_own_rows(db: TestDb) {
+    let store = db.store().await;
+    let commit = |i: i64, key: i64| Commit {
+        events: vec![NewEvent { details: json!({ "n": i }), ..event(EventAction::Opened, t(i)) }],
+        outbox: ["ops", "mirror"].map(|chat| post(&format!("{chat}-{i}"), Platform::Console, &i.to_string())).to_vec(),
+        handled: Some(format!("intake:{key}")),
+        signals: vec![tocsin::store::NewSignal {
+            title: format!("signal {i}"),
+            ..signal("wire", None, i as u64, t(i))
+        }],
+        jobs: vec![JobWrite::ScheduleForCase(NewJob {
+            key: "clock:{case}:ack".into(),
+            kind: "clock".into(),
+            case: None,
+            team: None,
+            due: t(600 + i),
+            payload: i.to_string(),
+        })],
+        ..Commit::new(CaseWrite::Insert(new_case(&format!("case {i}"), t(i))), t(i))
+    };
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..40 {
+        // The last one repeats the first one's key.
+        let (to, write) = (store.clone(), commit(i, if i == 39 { 0 } else { i }));
+        tasks.spawn(async move { (i, to.commit(write).await) });
+    }
+    let mut opened = std::collections::BTreeMap::new();
+    while let Some(done) = tasks.join_next().await {
+        match done.unwrap() {
+            (i, Ok(Some(case))) => assert!(opened.insert(i, case).is_none()),
+            (i, Err(StoreError::Duplicate)) if i == 0 || i == 39 => {}
+            (i, other) => panic!("commit {i}: {other:?}"),
+        }
+    }
+    assert_eq!(opened.len(), 39, "all but one of the two with one key");
+    let notices = store.claim_outbox(Platform::Console, t(100), t(130), 1000).await.unwrap();
+    assert_eq!(notices.len(), 78);
+    for (i, case) in &opened {
+        assert_eq!(store.case(*case).await.unwrap().unwrap().title, format!("case {i}"));
+        let events = store.events(*case).await.unwrap();
+        assert_eq!(events.iter().map(|e| e.details["n"].as_i64()).collect::<Vec<_>>(), [Some(*i)]);
+        let signals = store.case_signals(*case).await.unwrap();
+        assert_eq!(signals.iter().map(|s| s.signal.title.clone()).collect::<Vec<_>>(), [format!("signal {i}")]);
+        let jobs = store.case_jobs(*case).await.unwrap();
+        assert_eq!(
+            jobs.iter().map(|j| (j.key.clone(), j.payload.clone())).collect::<Vec<_>>(),
+            [(format!("clock:{}:ack", case.get()), i.to_string())]
+        );
+        let mut chats: Vec<_> =
+            notices.iter().filter(|n| n.case == Some(*case)).map(|n| (n.chat.clone(), n.payload.clone())).collect();
+        chats.sort();
+        assert_eq!(chats, [(format!("mirror-{i}"), i.to_string()), (format!("ops-{i}"), i.to_string())]);
+    }
+}
+
 on_both_backends!(
+    intake_commits_at_once_each_keep_their_own_rows,
     old_signal_text_is_cleared_and_the_audit_skeleton_stays,
     a_job_is_queued_once_per_key_and_a_withdrawn_one_can_return,
     a_job_runs_once_in_the_transaction_of_what_it_sends,

@@ -6,11 +6,12 @@
 //! failure (a conflict, a duplicate) rolls back that commit alone.
 //!
 //! Savepoints cost two statements a commit, and every statement is a round trip to sqlx's
-//! worker thread; nearly every commit succeeds. So a batch is first written without them, and
-//! only when one of its commits fails is that transaction rolled back and the batch written
-//! again, each commit under its savepoint.
+//! worker thread; nearly every commit succeeds. So a batch is first written without them (the
+//! intake's commits table by table, see [`super::by_table`]), and only when one of its commits
+//! fails is that transaction rolled back and the batch written again, each commit under its
+//! savepoint.
 
-use super::{Commit, Conn, Result, StoreError, write_commit};
+use super::{Commit, Conn, Result, StoreError, by_table, checkpoint, write_commit};
 use crate::domain::CaseId;
 use sqlx::Connection as _;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
@@ -28,12 +29,14 @@ pub(super) struct Writer {
 }
 
 impl Writer {
-    /// Opens the writer's own connection and starts its task on the current runtime. The
-    /// task ends when the last handle is dropped.
+    /// Opens the writer's own connection and starts its task on the current runtime, with
+    /// the WAL's checkpointer beside it. Both end when the last handle is dropped.
     pub(super) async fn start(options: &SqliteConnectOptions) -> Result<Writer> {
-        let conn = SqliteConnection::connect_with(options).await?;
+        // The writer never checkpoints by itself: `super::checkpoint` does, off its path.
+        let conn = SqliteConnection::connect_with(&options.clone().pragma("wal_autocheckpoint", "0")).await?;
+        let wrote = checkpoint::start(options, checkpoint::LONG_LOG_PAGES).await?;
         let (jobs, queue) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(run(conn, queue));
+        tokio::spawn(run(conn, queue, wrote));
         Ok(Writer { jobs })
     }
 
@@ -45,10 +48,12 @@ impl Writer {
     }
 }
 
-async fn run(mut conn: SqliteConnection, mut queue: mpsc::Receiver<(Commit, Reply)>) {
+async fn run(mut conn: SqliteConnection, mut queue: mpsc::Receiver<(Commit, Reply)>, wrote: checkpoint::Wrote) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
         write_batch(&mut conn, &mut batch).await;
+        wrote.tell();
+        wrote.restart_if_long(&mut conn).await;
     }
 }
 
@@ -56,20 +61,26 @@ async fn write_batch(conn: &mut Conn, batch: &mut Vec<(Commit, Reply)>) {
     if let Err(e) = sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await {
         return fail_all(batch.drain(..).map(|(_, reply)| reply), &e);
     }
-    let mut results = Vec::with_capacity(batch.len());
-    for (commit, _) in batch.iter() {
-        match write_commit(conn, commit).await {
-            Ok(id) => results.push(Ok(id)),
-            Err(_) => break,
-        }
-    }
-    if results.len() < batch.len() {
+    let commits: Vec<&Commit> = batch.iter().map(|(commit, _)| commit).collect();
+    let Ok(results) = write_all(conn, &commits).await else {
         // A commit failed: none of this transaction is kept; each commit again, on its own.
         let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
         return write_each(conn, batch).await;
-    }
+    };
     let replies = batch.drain(..).map(|(_, reply)| reply);
-    finish(conn, replies.zip(results).collect()).await;
+    finish(conn, replies.zip(results.into_iter().map(Ok)).collect()).await;
+}
+
+/// Every commit of a batch, without savepoints: the intake's table by table, others one by one.
+async fn write_all(conn: &mut Conn, commits: &[&Commit]) -> Result<Vec<Option<CaseId>>> {
+    if commits.iter().all(|commit| by_table::fits(commit)) {
+        return Ok(by_table::write(conn, commits).await?.into_iter().map(Some).collect());
+    }
+    let mut results = Vec::with_capacity(commits.len());
+    for commit in commits {
+        results.push(write_commit(conn, commit).await?);
+    }
+    Ok(results)
 }
 
 /// The batch in one transaction, each commit under its own savepoint.
