@@ -1,5 +1,6 @@
 //! For teams that run several instances against one shared database.
 
+use sqlx::Connection as _;
 use sqlx::postgres::PgPoolOptions;
 
 type Db = sqlx::Postgres;
@@ -41,6 +42,8 @@ const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// Sets how long the server lets a transaction sit idle (its client silent) before ending it:
 /// the leader lease's TTL ([`crate::leadership::TTL`]).
+/// A pooled connection idle for this long is pinged before it is used.
+const PING_IF_IDLE_FOR: std::time::Duration = std::time::Duration::from_secs(1);
 const SET_IDLE_IN_TRANSACTION: &str = "SET idle_in_transaction_session_timeout = '10s'";
 
 #[derive(Debug, Clone)]
@@ -63,6 +66,20 @@ impl PgStore {
                 Box::pin(async move {
                     sqlx::query(SET_IDLE_IN_TRANSACTION).execute(conn).await?;
                     Ok(())
+                })
+            })
+            // sqlx pings a connection when it goes back to the pool (one that fails is closed)
+            // and, by default, again when it is taken out: two round trips around every query.
+            // Only a connection that has sat idle for a while is pinged again before use (it
+            // may have died with the server or the network since); the others were pinged a
+            // moment ago.
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= PING_IF_IDLE_FOR {
+                        conn.ping().await?;
+                    }
+                    Ok(true)
                 })
             })
             .connect(url)
