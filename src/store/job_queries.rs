@@ -66,6 +66,7 @@ async fn queue_in_runs(tx: &mut Conn, jobs: &[NewJob]) -> Result<()> {
     queue_jobs(tx, &jobs[start..]).await
 }
 
+/// Queues each job unless one with its key exists; a withdrawn one is queued again.
 async fn queue_jobs(tx: &mut Conn, jobs: &[NewJob]) -> Result<()> {
     for chunk in jobs.chunks(MAX_ROWS) {
         let mut q = sqlx::QueryBuilder::<Db>::new("INSERT INTO jobs (key, kind, case_id, team, due_ms, payload) ");

@@ -40,10 +40,11 @@ const CLAIM_JOBS_SQL: &str = "UPDATE jobs SET lease_until_ms = $1, attempts = at
 /// How long a query waits for a connection before giving up.
 const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
 
-/// Sets how long the server lets a transaction sit idle (its client silent) before ending it:
-/// the leader lease's TTL ([`crate::leadership::TTL`]).
 /// A pooled connection idle for this long is pinged before it is used.
 const PING_IF_IDLE_FOR: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Sets how long the server lets a transaction sit idle (its client silent) before ending it:
+/// the leader lease's TTL ([`crate::leadership::TTL`]).
 const SET_IDLE_IN_TRANSACTION: &str = "SET idle_in_transaction_session_timeout = '10s'";
 
 #[derive(Debug, Clone)]
