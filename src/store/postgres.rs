@@ -40,8 +40,10 @@ const CLAIM_JOBS_SQL: &str = "UPDATE jobs SET lease_until_ms = $1, attempts = at
 /// How long a query waits for a connection before giving up.
 const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
 
-/// A pooled connection idle for this long is pinged before it is used.
-const PING_IF_IDLE_FOR: std::time::Duration = std::time::Duration::from_secs(1);
+/// A pooled connection idle for this long is pinged before it is used (HikariCP, the Java
+/// pool, skips its check within 500 ms of a connection's last use the same way). One closed by
+/// the server within that time fails the query it is taken for, once, and is dropped.
+const PING_IF_IDLE_FOR: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// Sets how long the server lets a transaction sit idle (its client silent) before ending it:
 /// the leader lease's TTL ([`crate::leadership::TTL`]).
@@ -101,8 +103,17 @@ impl PgStore {
     }
 
     /// On a pooled connection: the pool checks it is alive before handing it out.
+    /// On a connection of its own, as `/readyz` promises: a pooled one that the server closed
+    /// since its last use (a restart, an administrator's `pg_terminate_backend`) would fail the
+    /// check although the database can be reached (pooled connections are not pinged before
+    /// each use, see [`PING_IF_IDLE_FOR`]).
     async fn check_schema(&self) -> Result<super::readings::Schema> {
-        let mut conn = self.pool.acquire().await?;
-        schema_on(&mut conn).await
+        use sqlx::ConnectOptions as _;
+        let options = self.pool.connect_options();
+        let mut conn =
+            tokio::time::timeout(ACQUIRE_TIMEOUT, options.connect()).await.map_err(|_| sqlx::Error::PoolTimedOut)??;
+        let schema = schema_on(&mut conn).await;
+        let _ = conn.close().await;
+        schema
     }
 }
