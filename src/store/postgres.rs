@@ -110,8 +110,9 @@ impl PgStore {
     async fn check_schema(&self) -> Result<super::readings::Schema> {
         use sqlx::ConnectOptions as _;
         let options = self.pool.connect_options();
-        let mut conn =
-            tokio::time::timeout(ACQUIRE_TIMEOUT, options.connect()).await.map_err(|_| sqlx::Error::PoolTimedOut)??;
+        let mut conn = tokio::time::timeout(ACQUIRE_TIMEOUT, options.connect())
+            .await
+            .map_err(|_| StoreError::Unavailable(format!("no connection within {} s", ACQUIRE_TIMEOUT.as_secs())))??;
         let schema = schema_on(&mut conn).await;
         let _ = conn.close().await;
         schema
